@@ -1,0 +1,55 @@
+"""Error types the tool raises on purpose.
+
+`InputError` means the user's files are wrong: it names the file, the row and the
+column (or the TOML key) so the analyst can fix it. The CLI turns it into a
+one-line message and exit code 2. `SolveError` means the solver did not return
+an optimum; it is not the user's fault and exits with code 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SourcingError(Exception):
+    """Base class for errors this package raises deliberately."""
+
+
+class InputError(SourcingError, ValueError):
+    """A problem in the input files, located as precisely as possible.
+
+    ``row`` is the 1-based data row (the header is not counted), so row 1 is
+    line 2 of a CSV file. ``column`` is a CSV column or a dotted TOML key.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        file: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.row = row
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row} (line {self.row + 1})")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class SolveError(SourcingError, RuntimeError):
+    """The solver failed or returned something other than an optimal solution."""
+
+
+class RunExistsError(SourcingError, FileExistsError):
+    """A run folder already exists and ``force`` was not given."""

@@ -1,0 +1,124 @@
+"""Run folders: written atomically, never overwritten silently.
+
+A run folder ``<out>/solutions/<name>/`` holds mix.csv, commodities.csv,
+capacity_values.csv, summary.json and ``inputs/`` (the resolved case, itself a
+loadable case that reproduces the run). Files are first written to a hidden
+temporary folder beside the target and renamed into place in one step, so a
+run folder is either complete or absent.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import tomli_w
+
+from model.errors import RunExistsError
+from model.tables import TABLES
+
+if TYPE_CHECKING:
+    from model.case import Case
+    from model.solve import Result
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Deterministic CSV: no index, '\\n' line ends, shortest round-trip floats."""
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _toml_clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _toml_clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_toml_clean(v) for v in value]
+    return value
+
+
+def canonical_inputs(case: Case) -> dict[str, bytes]:
+    """The resolved case as files: the tables as CSV plus a case.toml."""
+    files: dict[str, bytes] = {}
+    for name, spec in TABLES.items():
+        frame: pd.DataFrame = getattr(case, name)
+        if name == "recipes" and frame.empty:
+            continue
+        files[spec.file] = csv_bytes(frame)
+    policy = case.policy.model_dump(mode="json")
+    policy["rules"] = [_toml_clean(r) for r in policy["rules"]]
+    doc = {"name": case.name, "description": case.description, "policy": _toml_clean(policy)}
+    files["case.toml"] = tomli_w.dumps(doc).encode("utf-8")
+    return files
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def run_files(result: Result) -> dict[str, bytes]:
+    """Every file of a run folder, as bytes, keyed by relative path."""
+    files = {
+        "mix.csv": csv_bytes(result.mix),
+        "commodities.csv": csv_bytes(result.commodities),
+        "capacity_values.csv": csv_bytes(result.capacity_values),
+    }
+    summary = {**result.summary, "timings_seconds": result.timings}
+    files["summary.json"] = (
+        json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n"
+    ).encode("utf-8")
+    for name, data in canonical_inputs(result.case).items():
+        files[f"inputs/{name}"] = data
+    case = result.case
+    if case.folder is not None and (case.folder / "SOURCES.md").is_file():
+        files["inputs/SOURCES.md"] = (case.folder / "SOURCES.md").read_bytes()
+    for src in case.sources:
+        if src.endswith(".toml") and Path(src).name != "case.toml":
+            files[f"inputs/scenario/{Path(src).name}"] = Path(src).read_bytes()
+    return files
+
+
+def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: bool) -> Path:
+    """Write files into ``target`` so it is complete or absent; refuse to overwrite."""
+    target = Path(target)
+    if target.exists() and not force:
+        raise RunExistsError(
+            f"{target} already exists; pass --force (force=True) to replace it "
+            "or --name to write a new run"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        for rel, data in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if target.exists():  # force: move the old run aside, then swap
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            os.rename(target, old / "run")
+            os.rename(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def write_run(
+    result: Result, out: str | Path = ".", *, name: str | None = None, force: bool = False
+) -> Path:
+    """Write ``<out>/solutions/<name or case name>/`` and return its path."""
+    target = Path(out) / "solutions" / (name or result.case.name)
+    return write_folder_atomically(run_files(result), target, force=force)

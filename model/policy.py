@@ -1,0 +1,197 @@
+"""The TOML side of a case: `case.toml` and scenario files, parsed with pydantic.
+
+A case's policy holds the default China cap (overall and per stage), the
+shortfall-penalty factor and the share rules. Scenario files override a base
+case's policy and scale or set table values for selected rows.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from model.errors import InputError
+
+T = TypeVar("T", bound="BaseModel")
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+Share = Field(default=None, ge=0.0, le=1.0)
+
+
+class ShareRule(BaseModel):
+    """Bound the share of one country, a group, or each country, in a commodity's mix.
+
+    ``country`` is an ISO code (``"AUS"``), a group (``"group:partner"``) or
+    ``"each"`` (every supplying country separately, e.g. the 65% single-supplier rule).
+    Without ``commodities`` or ``stage`` the rule covers every commodity.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    country: str
+    commodities: list[str] | None = None
+    stage: str | None = None
+    max_share: float | None = Share
+    min_share: float | None = Share
+
+    _origin: str = PrivateAttr(default="")
+    _key: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _check(self) -> ShareRule:
+        if self.max_share is None and self.min_share is None:
+            raise ValueError("a share rule needs max_share, min_share or both")
+        if (
+            self.max_share is not None
+            and self.min_share is not None
+            and self.min_share > self.max_share
+        ):
+            raise ValueError(
+                f"min_share {self.min_share:g} is above max_share {self.max_share:g}"
+            )
+        if self.country == "each" and self.min_share is not None:
+            raise ValueError("country = 'each' takes max_share only (a min for every country)")
+        if self.commodities is not None and self.stage is not None:
+            raise ValueError("give either commodities or stage, not both")
+        return self
+
+    @property
+    def label(self) -> str:
+        """A readable name for reports: the given name or one made from the rule."""
+        if self.name:
+            return self.name
+        parts = [self.country]
+        if self.min_share is not None:
+            parts.append(f"min {self.min_share:.0%}")
+        if self.max_share is not None:
+            parts.append(f"max {self.max_share:.0%}")
+        return " ".join(parts)
+
+
+class Policy(BaseModel):
+    """Policy of a case: China caps, shortfall pricing and share rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_china_share: float = Field(default=1.0, ge=0.0, le=1.0)
+    max_china_share_by_stage: dict[str, float] = Field(default_factory=dict)
+    shortfall_penalty_factor: float = Field(default=10.0, ge=1.0)
+    rules: list[ShareRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_stage_caps(self) -> Policy:
+        for stage, cap in self.max_china_share_by_stage.items():
+            if not 0.0 <= cap <= 1.0:
+                raise ValueError(f"max_china_share_by_stage.{stage} = {cap:g} is outside [0, 1]")
+        return self
+
+
+class CaseFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    policy: Policy = Field(default_factory=Policy)
+
+
+class PolicyOverride(BaseModel):
+    """Policy keys a scenario may override; rules are appended unless replace_rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_china_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    max_china_share_by_stage: dict[str, float] | None = None
+    shortfall_penalty_factor: float | None = Field(default=None, ge=1.0)
+    rules: list[ShareRule] = Field(default_factory=list)
+    replace_rules: bool = False
+
+
+SUPPLY_COLUMNS = ("capacity", "unit_cost", "freight", "tariff", "tariff_per_unit")
+COMMODITY_COLUMNS = ("demand", "max_china_share", "shortfall_penalty")
+
+
+class Change(BaseModel):
+    """Scale, set or add to a numeric column for the rows a selector picks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: Literal["supply", "commodities"]
+    column: str
+    commodity: str | list[str] | None = None
+    country: str | list[str] | None = None
+    stage: str | list[str] | None = None
+    scale: float | None = Field(default=None, ge=0.0)
+    set: float | None = None
+    add: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Change:
+        allowed = SUPPLY_COLUMNS if self.table == "supply" else COMMODITY_COLUMNS
+        if self.column not in allowed:
+            raise ValueError(
+                f"column '{self.column}' cannot be changed in table {self.table}; "
+                f"choose one of {', '.join(allowed)}"
+            )
+        given = [k for k in ("scale", "set", "add") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of scale, set or add")
+        if self.table == "commodities" and self.country is not None:
+            raise ValueError("country selects supply rows; it cannot be used on commodities")
+        return self
+
+
+class ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    base: str
+    policy: PolicyOverride = Field(default_factory=PolicyOverride)
+    changes: list[Change] = Field(default_factory=list)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[#{part + 1}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; syntax errors become InputError with the line."""
+    if not path.is_file():
+        raise InputError("file is missing", path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"malformed TOML: {exc}", path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc}", path) from None
+
+
+def parse(cls: type[T], data: dict[str, Any], path: Path) -> T:
+    """Validate TOML data against a pydantic model, naming the key on failure."""
+    try:
+        obj = cls.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        raise InputError(msg, path, column=_loc(err["loc"]) or None) from None
+    rules = getattr(obj, "rules", None) or getattr(getattr(obj, "policy", None), "rules", [])
+    for i, rule in enumerate(rules):
+        rule._origin = str(path)
+        rule._key = f"policy.rules[#{i + 1}]"
+    return obj

@@ -1,0 +1,235 @@
+"""Turning raw solutions into the tables analysts read.
+
+Dual-based numbers follow the usual LP meaning and caveat: they are exact
+rates of change where the optimum is not degenerate; at a degenerate optimum
+(common when capacity, a cap and demand all bind at once) they are one valid
+rate among several. The exact cost of the next percentage point of cap is
+therefore also given, from a re-solve (``cost_of_next_pp``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import platform
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from model.case import CHINA
+
+if TYPE_CHECKING:
+    from model.solve import Result, Solution, Solver
+
+DECIMALS = 6  # quantities and costs are rounded to this many decimals (solver noise ~1e-9)
+
+
+def clean(value: float, scale: float = 1.0) -> float:
+    """Round solver noise away: |v| below 1e-7 of the scale becomes 0."""
+    if abs(value) <= 1e-7 * max(1.0, abs(scale)):
+        return 0.0
+    return round(value, DECIMALS) + 0.0
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("sourcing-model", "pyomo", "highspy", "pandas", "numpy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def inputs_hash(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + files[name] + b"\0")
+    return h.hexdigest()
+
+
+def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
+    case, m = solver.case, solver.model
+    d = m.data
+    names = dict(zip(case.countries["country"], case.countries["name"], strict=True))
+    s = case.supply.reset_index(drop=True)
+    totals = {k: sum(sol.x[k, n] for n in d.suppliers[k]) for k in d.commodities}
+    rows = []
+    for i, (k, n) in enumerate(d.rows):
+        q = clean(sol.x[k, n], d.capacity[k, n])
+        if q <= 0:
+            continue
+        base, freight = float(s.at[i, "unit_cost"]), float(s.at[i, "freight"])
+        tariff = base * float(s.at[i, "tariff"]) + float(s.at[i, "tariff_per_unit"])
+        total = clean(totals[k], totals[k])
+        rows.append(
+            {
+                "commodity": k,
+                "country": n,
+                "country_name": names[n],
+                "quantity": q,
+                "share": round(q / total, 9) if total > 0 else math.nan,
+                "unit_cost": d.cost[k, n],
+                "cost": clean(q * d.cost[k, n], q * d.cost[k, n]),
+                "freight_cost": clean(q * freight, q * freight),
+                "tariff_cost": clean(q * tariff, q * tariff),
+                "capacity": d.capacity[k, n],
+            }
+        )
+    cols = ["commodity", "country", "country_name", "quantity", "share", "unit_cost", "cost",
+            "freight_cost", "tariff_cost", "capacity"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _commodity_cost(d, sol: Solution, k: str) -> float:
+    return sum(d.cost[k, n] * sol.x[k, n] for n in d.suppliers[k])
+
+
+def _binding(solver: Solver, sol: Solution, k: str) -> list[str]:
+    """Constraints that hold commodity k's mix where it is, in plain words."""
+    m, d = solver.model, solver.model.data
+    out: list[str] = []
+    full = [n for n in d.suppliers[k] if d.capacity[k, n] > 0
+            and sol.x[k, n] >= d.capacity[k, n] - 1e-7 * max(1.0, d.capacity[k, n])]
+    if full:
+        out.append("capacity " + ",".join(full))
+    total = sum(sol.x[k, n] for n in d.suppliers[k])
+    cap = float(m.china_cap[k].value)
+    if k in sol.china_dual and cap < 1.0:
+        slack = cap * total - sol.x[k, CHINA]
+        if slack <= 1e-7 * max(1.0, total):
+            out.append(f"China cap {cap:.0%}")
+    for (fam, r, kk, *rest), body in sol.rule_slack.items():
+        if kk == k and body <= 1e-7 * max(1.0, total) and (total > 0 or fam == "share_min"):
+            label = d.rules[r][0]
+            if fam == "share_each":
+                label += f" ({rest[0]})"
+            if f"rule {label}" not in out:
+                out.append(f"rule {label}")
+    return out
+
+
+def make_result(
+    solver: Solver, main: Solution, uncapped: Solution | None, *, probe: bool = True
+) -> Result:
+    from model.output import canonical_inputs
+    from model.solve import Result
+
+    case, m = solver.case, solver.model
+    d = m.data
+    meta = case.commodities.set_index("commodity")
+    supplied = {k: sum(main.x[k, n] for n in d.suppliers[k]) for k in d.commodities}
+    rows = []
+    for k in d.commodities:
+        total = supplied[k]
+        s_clean = clean(total, total)
+        downstream = sum(a * supplied[q] for q, a in d.uses[k])
+        cost = _commodity_cost(d, main, k)
+        china = main.x.get((k, CHINA), 0.0)
+        cap = float(m.china_cap[k].value)
+        capped = k in main.china_dual
+        row = {
+            "commodity": k,
+            "name": meta.at[k, "name"],
+            "stage": meta.at[k, "stage"],
+            "unit": meta.at[k, "unit"],
+            "demand": d.demand[k],
+            "downstream_use": clean(downstream, downstream),
+            "supplied": s_clean,
+            "shortfall": clean(main.shortfall[k], d.demand[k]),
+            "china_share": round(clean(china, total) / s_clean, 9) if s_clean > 0 else math.nan,
+            "max_china_share": cap,
+            "cost": clean(cost, cost),
+            "average_unit_cost": round(cost / total, 6) if s_clean > 0 else math.nan,
+            "shortfall_penalty": d.penalty[k],
+        }
+        if uncapped is not None:
+            u_cost = _commodity_cost(d, uncapped, k)
+            row["uncapped_cost"] = clean(u_cost, u_cost)
+            row["cost_premium"] = clean(cost - u_cost, max(cost, u_cost))
+            row["uncapped_shortfall"] = clean(uncapped.shortfall[k], d.demand[k])
+        # d(objective)/d(cap) = dual * S; one point tighter is -0.01 of that.
+        row["marginal_cost_per_pp"] = (
+            clean(-0.01 * main.china_dual[k] * total, d.penalty[k]) if capped else math.nan
+        )
+        if probe:
+            dcost, dshort = (
+                solver.cap_change(k, main.objective) if capped and cap > 0 else (math.nan, math.nan)
+            )
+            row["cost_of_next_pp"] = clean(dcost, main.objective) if dcost == dcost else dcost
+            row["shortfall_of_next_pp"] = clean(dshort, d.demand[k]) if dshort == dshort else dshort
+        row["binding"] = "; ".join(_binding(solver, main, k))
+        rows.append(row)
+    commodities = pd.DataFrame(rows)
+
+    mix = _mix(solver, main)
+    names = dict(zip(case.countries["country"], case.countries["name"], strict=True))
+    groups = dict(zip(case.countries["country"], case.countries["groups"], strict=True))
+    values = []
+    for k, n in d.rows:
+        capv, q = d.capacity[k, n], main.x[k, n]
+        dual = clean(max(0.0, -main.reduced_cost[k, n]), d.penalty[k])
+        at_cap = capv > 0 and q >= capv - 1e-7 * max(1.0, capv)
+        if at_cap or (capv == 0 and dual > 0):
+            value = solver.capacity_value((k, n), main.objective) if probe else math.nan
+            values.append(
+                {
+                    "commodity": k,
+                    "country": n,
+                    "country_name": names[n],
+                    "groups": groups[n],
+                    "capacity": capv,
+                    "quantity": clean(q, capv),
+                    "unit_cost": d.cost[k, n],
+                    "marginal_value": clean(value, d.penalty[k]) if value == value else value,
+                    "dual_value": dual,
+                }
+            )
+    cap_cols = ["commodity", "country", "country_name", "groups", "capacity", "quantity",
+                "unit_cost", "marginal_value", "dual_value"]
+    capacity_values = pd.DataFrame(values, columns=cap_cols)
+    if len(capacity_values):
+        order = {k: i for i, k in enumerate(d.commodities)}
+        capacity_values = capacity_values.sort_values(
+            ["commodity", "marginal_value", "country"],
+            ascending=[True, False, True],
+            key=lambda s: s.map(order) if s.name == "commodity" else s,
+            kind="stable",
+        ).reset_index(drop=True)
+
+    total_cost = clean(float(commodities["cost"].sum()), 1.0)
+    penalty_cost = float((commodities["shortfall"] * commodities["shortfall_penalty"]).sum())
+    short = commodities.loc[commodities["shortfall"] > 0, ["commodity", "shortfall"]]
+    summary = {
+        "case": case.name,
+        "description": case.description,
+        "status": "optimal",
+        "objective": clean(main.objective, main.objective),
+        "total_cost": total_cost,
+        "shortfall_penalty_cost": clean(penalty_cost, penalty_cost),
+        "total_shortfall": dict(zip(short["commodity"], short["shortfall"], strict=True)),
+        "commodities_with_shortfall": len(short),
+        "max_china_share": case.policy.max_china_share,
+        "share_rules": [r.label for r in case.policy.rules],
+        "solver": {"name": "HiGHS", "interface": "pyomo.contrib.solver highs (persistent)"},
+        "versions": package_versions(),
+        "inputs_sha256": inputs_hash(canonical_inputs(case)),
+    }
+    if uncapped is not None:
+        summary["total_cost_premium"] = clean(float(commodities["cost_premium"].sum()), 1.0)
+    summary["solver"]["version"] = summary["versions"]["highspy"]
+    return Result(
+        case=case,
+        status="optimal",
+        objective=summary["objective"],
+        total_cost=total_cost,
+        mix=mix,
+        commodities=commodities,
+        capacity_values=capacity_values,
+        summary=summary,
+        timings={},
+    )
+
+
+__all__ = ["make_result", "package_versions"]

@@ -1,0 +1,148 @@
+"""Scenarios: a TOML file that changes a base case.
+
+    name = "gallium-export-ban"
+    base = "../base"                  # a case folder or another scenario
+    [policy]
+    max_china_share = 0.5             # overrides; rules are appended
+    [[changes]]
+    table = "supply"                  # or "commodities"
+    column = "capacity"
+    commodity = "gallium"             # selectors: commodity, country, stage
+    country = "CHN"                   #   (str or list; 'group:partner' allowed)
+    scale = 0.0                       # or set = ..., add = ...
+
+A change that selects no rows is an error, so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from model.errors import InputError
+from model.policy import Change, ScenarioFile, parse
+from model.tables import TABLES
+
+if TYPE_CHECKING:
+    from model.case import Case
+
+
+def _as_list(value: str | list[str] | None) -> list[str] | None:
+    return [value] if isinstance(value, str) else value
+
+
+def select_rows(case: Case, change: Change, path: Path, key: str) -> pd.Index:
+    """Row labels of ``change.table`` that the selectors pick; every name must exist."""
+    from model.case import GROUP_PREFIX
+
+    frame = case.supply if change.table == "supply" else case.commodities
+    mask = pd.Series(True, index=frame.index)
+    commodities = set(case.commodities["commodity"])
+    stage_of = dict(zip(case.commodities["commodity"], case.commodities["stage"], strict=True))
+    if (wanted := _as_list(change.commodity)) is not None:
+        for k in wanted:
+            if k not in commodities:
+                raise InputError(f"unknown commodity '{k}'", path, column=f"{key}.commodity")
+        mask &= frame["commodity"].isin(wanted)
+    if (stages := _as_list(change.stage)) is not None:
+        for s in stages:
+            if s not in case.stages():
+                raise InputError(
+                    f"stage '{s}' matches no commodity", path, column=f"{key}.stage"
+                )
+        mask &= frame["commodity"].map(stage_of).isin(stages)
+    if (who := _as_list(change.country)) is not None:
+        groups = case.groups()
+        codes: set[str] = set()
+        for w in who:
+            if w.startswith(GROUP_PREFIX):
+                tag = w.removeprefix(GROUP_PREFIX)
+                if tag not in groups:
+                    raise InputError(f"group '{tag}' has no countries", path, column=f"{key}.country")
+                codes |= groups[tag]
+            elif w in set(case.countries["country"]):
+                codes.add(w)
+            else:
+                raise InputError(f"unknown country '{w}'", path, column=f"{key}.country")
+        mask &= frame["country"].isin(codes)
+    if not mask.any():
+        raise InputError(f"selects no rows of {change.table}.csv", path, column=key)
+    return frame.index[mask.to_numpy()]
+
+
+def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
+    """Apply one change in place, keeping values inside the column's valid range."""
+    rows = select_rows(case, change, path, key)
+    frame = case.supply if change.table == "supply" else case.commodities
+    spec = TABLES[change.table].column(change.column)
+    old = frame.loc[rows, change.column].astype(float)
+    if change.column in ("max_china_share", "shortfall_penalty") and change.set is None:
+        if old.isna().any():
+            raise InputError(
+                f"cannot scale or add to a blank {change.column}; use set",
+                path,
+                column=key,
+            )
+    if change.scale is not None:
+        new = old * change.scale
+    elif change.add is not None:
+        new = old + change.add
+    else:
+        new = pd.Series(change.set, index=rows, dtype=float)
+    bad = new[(new < (spec.minimum if spec.minimum is not None else -np.inf))
+              | (new > (spec.maximum if spec.maximum is not None else np.inf))]
+    if len(bad):
+        raise InputError(
+            f"would make {change.column} = {bad.iloc[0]:g} (row {bad.index[0]} of "
+            f"{change.table}.csv), outside its valid range",
+            path,
+            column=key,
+        )
+    frame.loc[rows, change.column] = new.to_numpy()
+
+
+def apply_scenario(path: Path, data: dict[str, Any], _seen: tuple[Path, ...]) -> Case:
+    """Load the base of a scenario and apply the scenario's overrides and changes."""
+    from model.case import load_case
+
+    spec = parse(ScenarioFile, data, path)
+    base_path = (path.parent / spec.base).resolve()
+    if not base_path.exists():
+        raise InputError(f"base '{spec.base}' does not exist ({base_path})", path, column="base")
+    case = load_case(base_path, _seen=_seen)
+    case.name = spec.name
+    case.description = spec.description or case.description
+    case.sources.append(str(path))
+    case.files["case"] = str(path)
+
+    over = spec.policy
+    policy = case.policy.model_copy(deep=True)
+    if over.max_china_share is not None:
+        policy.max_china_share = over.max_china_share
+    if over.max_china_share_by_stage is not None:
+        for stage, cap in over.max_china_share_by_stage.items():
+            if not 0.0 <= cap <= 1.0:
+                raise InputError(
+                    f"{cap:g} is outside [0, 1]",
+                    path,
+                    column=f"policy.max_china_share_by_stage.{stage}",
+                )
+        policy.max_china_share_by_stage = {
+            **policy.max_china_share_by_stage,
+            **over.max_china_share_by_stage,
+        }
+    if over.shortfall_penalty_factor is not None:
+        policy.shortfall_penalty_factor = over.shortfall_penalty_factor
+    base_rules = [] if over.replace_rules else policy.rules
+    # keep the origin of every rule (model_copy drops private attributes of copies)
+    for new, old in zip(policy.rules, case.policy.rules, strict=True):
+        new._origin, new._key = old._origin, old._key
+    policy.rules = [*base_rules, *over.rules]
+    case.policy = policy
+
+    for i, change in enumerate(spec.changes):
+        apply_change(case, change, path, f"changes[#{i + 1}]")
+    return case

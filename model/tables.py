@@ -1,0 +1,316 @@
+"""The input tables: their columns described as data, and a strict CSV reader.
+
+Each table of a case is one CSV file. Its columns are described in `TABLES`
+(name, kind, unit, default, description), in the manner of PyPSA's component
+attribute tables, so the reader, the validator and the documentation share one
+source of truth. Extra columns are allowed and carried along untouched.
+
+Rows keep their position in the file as the DataFrame index (named ``row``,
+1-based, header not counted), so any later check can name the offending row.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from model.errors import InputError
+
+COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table."""
+
+    name: str
+    kind: str  # "code" (ISO alpha-3), "id", "text", "tags", "number"
+    description: str
+    required: bool = True  # the column must be present in the file
+    default: float | str | None = None  # value of a blank cell; None = blank not allowed
+    minimum: float | None = None
+    maximum: float | None = None
+    positive: bool = False  # strictly greater than zero
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    file: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = True
+    description: str = ""
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+TABLES: dict[str, Table] = {
+    "countries": Table(
+        name="countries",
+        file="countries.csv",
+        key=("country",),
+        description="Supplying countries and the groups they belong to.",
+        columns=(
+            Column("country", "code", "ISO 3166-1 alpha-3 code, e.g. CHN, AUS."),
+            Column("name", "text", "Display name."),
+            Column(
+                "groups",
+                "tags",
+                "Zero or more tags separated by ';', e.g. 'partner'.",
+                required=False,
+                default="",
+            ),
+        ),
+    ),
+    "commodities": Table(
+        name="commodities",
+        file="commodities.csv",
+        key=("commodity",),
+        description="What the buyer needs, per year.",
+        columns=(
+            Column("commodity", "id", "Commodity id, used as a key in the other tables."),
+            Column("name", "text", "Display name."),
+            Column("unit", "text", "Unit of quantity for demand, capacity and recipes."),
+            Column(
+                "demand",
+                "number",
+                "Quantity bought directly per year (downstream use comes on top).",
+                minimum=0.0,
+                unit="unit/yr",
+            ),
+            Column(
+                "stage",
+                "id",
+                "Supply-chain stage, e.g. mining, refining, component.",
+                required=False,
+                default="",
+            ),
+            Column(
+                "max_china_share",
+                "number",
+                "Cap on China's share of the supplied quantity; blank = policy default.",
+                required=False,
+                default=math.nan,
+                minimum=0.0,
+                maximum=1.0,
+                unit="fraction",
+            ),
+            Column(
+                "shortfall_penalty",
+                "number",
+                "Cost per unit of unmet demand; blank = default (see README).",
+                required=False,
+                default=math.nan,
+                minimum=0.0,
+                unit="USD/unit",
+            ),
+        ),
+    ),
+    "supply": Table(
+        name="supply",
+        file="supply.csv",
+        key=("commodity", "country"),
+        description="Who can supply what, how much and at what cost.",
+        columns=(
+            Column("commodity", "id", "Commodity id (from commodities.csv)."),
+            Column("country", "code", "Supplying country (from countries.csv)."),
+            Column(
+                "capacity",
+                "number",
+                "Quantity per year available to the buyer.",
+                minimum=0.0,
+                unit="unit/yr",
+            ),
+            Column(
+                "unit_cost",
+                "number",
+                "Cost per unit delivered, before freight and tariff.",
+                minimum=0.0,
+                unit="USD/unit",
+            ),
+            Column(
+                "freight",
+                "number",
+                "Freight cost per unit, added to unit_cost.",
+                required=False,
+                default=0.0,
+                minimum=0.0,
+                unit="USD/unit",
+            ),
+            Column(
+                "tariff",
+                "number",
+                "Ad-valorem tariff as a share of unit_cost (0.25 = 25%).",
+                required=False,
+                default=0.0,
+                minimum=0.0,
+                unit="fraction",
+            ),
+            Column(
+                "tariff_per_unit",
+                "number",
+                "Specific tariff per unit, added to unit_cost.",
+                required=False,
+                default=0.0,
+                minimum=0.0,
+                unit="USD/unit",
+            ),
+        ),
+    ),
+    "recipes": Table(
+        name="recipes",
+        file="recipes.csv",
+        key=("product", "input"),
+        required=False,
+        description="Bill of materials: one unit of product consumes quantity units of input.",
+        columns=(
+            Column("product", "id", "Downstream commodity id."),
+            Column("input", "id", "Upstream commodity id it consumes."),
+            Column(
+                "quantity",
+                "number",
+                "Units of input per unit of product.",
+                positive=True,
+                unit="unit/unit",
+            ),
+        ),
+    ),
+}
+
+
+def _parse_cell(raw: str, col: Column, file: Path, row: int) -> object:
+    """Turn one stripped CSV cell into a typed value or raise InputError."""
+    if raw == "":
+        if col.default is None:
+            raise InputError("value is blank but required", file, row, col.name)
+        return col.default
+    if col.kind == "number":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InputError(f"'{raw}' is not a number", file, row, col.name) from None
+        if not math.isfinite(value):
+            raise InputError(f"'{raw}' is not a finite number", file, row, col.name)
+        if col.positive and value <= 0:
+            raise InputError(f"{raw} must be greater than 0", file, row, col.name)
+        if col.minimum is not None and value < col.minimum:
+            word = "negative" if col.minimum == 0 else f"below {col.minimum:g}"
+            raise InputError(f"{raw} is {word}", file, row, col.name)
+        if col.maximum is not None and value > col.maximum:
+            raise InputError(
+                f"{raw} is outside [{col.minimum:g}, {col.maximum:g}]", file, row, col.name
+            )
+        return value
+    if col.kind == "code" and not COUNTRY_CODE.match(raw):
+        raise InputError(
+            f"'{raw}' is not an ISO 3166-1 alpha-3 code (three capital letters)",
+            file,
+            row,
+            col.name,
+        )
+    if col.kind == "id" and not IDENTIFIER.match(raw):
+        raise InputError(
+            f"'{raw}' is not a valid id (letters, digits, '_', '.', '-'; no spaces)",
+            file,
+            row,
+            col.name,
+        )
+    if col.kind == "tags":
+        tags = [t.strip() for t in raw.split(";") if t.strip()]
+        for tag in tags:
+            if not TAG.match(tag):
+                raise InputError(f"'{tag}' is not a valid group tag", file, row, col.name)
+        return ";".join(tags)
+    return raw
+
+
+def read_table(table: Table, path: Path) -> pd.DataFrame:
+    """Read and type-check one CSV table; the index is the 1-based data row.
+
+    Checks: file present and parseable, header has every required column and
+    no duplicate names, each row has as many fields as the header, each cell
+    parses as its column's kind and range, and key columns are unique.
+    """
+    if not path.is_file():
+        raise InputError(f"required file {table.file} is missing", path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            records = list(csv.reader(fh, strict=True))
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"malformed CSV: {exc}", path) from None
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise InputError("file is empty (no header row)", path)
+    header = [h.strip() for h in records[0]]
+    seen: set[str] = set()
+    for name in header:
+        if name == "":
+            raise InputError("header has an empty column name", path)
+        if name in seen:
+            raise InputError("column appears twice in the header", path, column=name)
+        seen.add(name)
+    for col in table.columns:
+        if col.required and col.name not in seen:
+            raise InputError("required column is missing", path, column=col.name)
+
+    specs = {c.name: c for c in table.columns}
+    rows: list[dict[str, object]] = []
+    index: list[int] = []
+    for number, record in enumerate(records[1:], start=1):
+        if not any(cell.strip() for cell in record):
+            continue  # blank line
+        if len(record) != len(header):
+            raise InputError(
+                f"has {len(record)} fields but the header has {len(header)}", path, number
+            )
+        values: dict[str, object] = {}
+        for name, cell in zip(header, record, strict=True):
+            cell = cell.strip()
+            values[name] = _parse_cell(cell, specs[name], path, number) if name in specs else cell
+        for col in table.columns:
+            if col.name not in values:
+                values[col.name] = col.default
+        rows.append(values)
+        index.append(number)
+
+    ordered = [c.name for c in table.columns] + [h for h in header if h not in specs]
+    frame = pd.DataFrame(rows, columns=ordered, index=pd.Index(index, name="row"))
+    for col in table.columns:
+        if col.kind == "number":
+            frame[col.name] = frame[col.name].astype(float)
+        else:
+            frame[col.name] = frame[col.name].astype(object)
+    check_unique(frame, table, path)
+    return frame
+
+
+def check_unique(frame: pd.DataFrame, table: Table, path: Path | str) -> None:
+    """Key columns must identify each row once."""
+    dup = frame.duplicated(list(table.key), keep="first")
+    if dup.any():
+        row = int(frame.index[dup.to_numpy().argmax()])
+        key = ", ".join(f"{k}={frame.at[row, k]}" for k in table.key)
+        first = int(frame.index[(frame[list(table.key)] == frame.loc[row, list(table.key)]).all(1)][0])
+        raise InputError(
+            f"duplicate key ({key}); first given in row {first}",
+            path,
+            row,
+            table.key[-1],
+        )
+
+
+def empty_table(table: Table) -> pd.DataFrame:
+    """A typed table with no rows, for optional tables that are absent."""
+    frame = pd.DataFrame({c.name: pd.Series(dtype=float if c.kind == "number" else object)
+                          for c in table.columns})
+    frame.index.name = "row"
+    return frame
