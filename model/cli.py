@@ -25,8 +25,8 @@ app = typer.Typer(
     help="Least-cost diversified sourcing of AI-critical commodities (Pyomo + HiGHS).",
 )
 # Piped output (CI logs, notebooks' ! commands) gets a fixed, readable width.
-out = Console(width=None if sys.stdout.isatty() else 110)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 110)
+out = Console(width=None if sys.stdout.isatty() else 130)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 130)
 
 CaseArg = Annotated[
     Path,
@@ -51,13 +51,32 @@ def _fmt(value: float, pct: bool = False) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
+def _pct_premium(r) -> str:
+    """Average unit cost against the same case without share rules, in percent."""
+    extra = getattr(r, "unit_cost_premium", float("nan"))
+    base = r.average_unit_cost - extra
+    if extra != extra or base <= 0:
+        return "-"
+    return f"{extra / base:+.1%}"
+
+
+def _money(value: float) -> str:
+    """USD in millions, to 0.1 M."""
+    return "-" if value != value else f"{value / 1e6:,.1f}"
+
+
 def print_summary(result, folder: Path | None) -> None:
     s = result.summary
     out.print(f"[bold]{s['case']}[/]: {s['description']}", highlight=False)
     table = Table(show_edge=False, header_style="bold")
     for col in ("commodity", "stage", "unit", "needed", "supplied", "shortfall", "China",
-                "cap", "cost USD", "premium"):
-        table.add_column(col, justify="left" if col in ("commodity", "stage", "unit") else "right")
+                "cap", "cost $M", "unit cost +"):
+        table.add_column(
+            col,
+            justify="left" if col in ("commodity", "stage", "unit") else "right",
+            min_width=int(result.commodities["commodity"].str.len().max()) if col == "commodity" else None,
+            no_wrap=True,
+        )
     why = []
     for r in result.commodities.itertuples(index=False):
         table.add_row(
@@ -69,10 +88,10 @@ def print_summary(result, folder: Path | None) -> None:
             ("[red]" + _fmt(r.shortfall) + "[/]") if r.shortfall > 0 else "0",
             _fmt(r.china_share, pct=True),
             _fmt(r.max_china_share, pct=True),
-            _fmt(r.cost),
-            _fmt(getattr(r, "cost_premium", float("nan"))),
+            _money(r.cost),
+            _pct_premium(r),
         )
-        if r.shortfall > 0 or "cap" in r.binding or "rule" in r.binding:
+        if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
             why.append(f"  {r.commodity}: {r.binding or 'no supplier'}")
     out.print(table)
     if why:
@@ -80,11 +99,14 @@ def print_summary(result, folder: Path | None) -> None:
         for line in why:
             out.print(line, highlight=False, soft_wrap=True)
     premium = s.get("total_cost_premium")
-    line = f"total cost [bold]{s['total_cost']:,.0f}[/] USD"
+    line = f"supply cost [bold]${s['total_cost'] / 1e6:,.1f}M[/] a year"
     if premium is not None:
-        line += f" (premium over no share rules: {premium:,.0f})"
+        line += f" ({premium / 1e6:+,.1f}M against no share rules)"
     if s["commodities_with_shortfall"]:
-        line += f"; [red]shortfall in {s['commodities_with_shortfall']} commodities[/]"
+        line += (
+            f"; [red]shortfall in {s['commodities_with_shortfall']} commodities[/]"
+            " (cost compares smaller purchases)"
+        )
     else:
         line += "; all demand met"
     out.print(line, highlight=False)

@@ -148,6 +148,12 @@ def make_result(
             u_cost = _commodity_cost(d, uncapped, k)
             row["uncapped_cost"] = clean(u_cost, u_cost)
             row["cost_premium"] = clean(cost - u_cost, max(cost, u_cost))
+            u_total = sum(uncapped.x[k, n] for n in d.suppliers[k])
+            row["unit_cost_premium"] = (
+                round(cost / total - u_cost / u_total, 6)
+                if s_clean > 0 and clean(u_total, u_total) > 0
+                else math.nan
+            )
             row["uncapped_shortfall"] = clean(uncapped.shortfall[k], d.demand[k])
         # d(objective)/d(cap) = dual * S; one point tighter is -0.01 of that.
         row["marginal_cost_per_pp"] = (
@@ -172,7 +178,9 @@ def make_result(
         dual = clean(max(0.0, -main.reduced_cost[k, n]), d.penalty[k])
         at_cap = capv > 0 and q >= capv - 1e-7 * max(1.0, capv)
         if at_cap or (capv == 0 and dual > 0):
-            value = solver.capacity_value((k, n), main.objective) if probe else math.nan
+            value, saving, relieved = (
+                solver.capacity_value((k, n), main) if probe else (math.nan, math.nan, False)
+            )
             values.append(
                 {
                     "commodity": k,
@@ -183,11 +191,14 @@ def make_result(
                     "quantity": clean(q, capv),
                     "unit_cost": d.cost[k, n],
                     "marginal_value": clean(value, d.penalty[k]) if value == value else value,
+                    "supply_cost_saving": clean(saving, d.penalty[k]) if saving == saving else saving,
+                    "relieves_shortfall": relieved,
                     "dual_value": dual,
                 }
             )
     cap_cols = ["commodity", "country", "country_name", "groups", "capacity", "quantity",
-                "unit_cost", "marginal_value", "dual_value"]
+                "unit_cost", "marginal_value", "supply_cost_saving", "relieves_shortfall",
+                "dual_value"]
     capacity_values = pd.DataFrame(values, columns=cap_cols)
     if len(capacity_values):
         order = {k: i for i, k in enumerate(d.commodities)}

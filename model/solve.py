@@ -111,16 +111,34 @@ class Solver:
     def _col(self, var) -> int:
         return self.highs._pyomo_var_to_solver_var_map[id(var)]
 
-    def capacity_value(self, row: tuple[str, str], objective: float, step: float = 1.0) -> float:
-        """Objective saved by `step` more units of capacity on one supply row (exact)."""
+    def capacity_value(
+        self, row: tuple[str, str], main: Solution, step: float = 1.0
+    ) -> tuple[float, float, bool]:
+        """Effect of `step` more units of capacity on one supply row, by re-solve (exact).
+
+        Returns (objective saved per unit, supply cost saved per unit, whether any
+        shortfall shrinks). When shortfall shrinks, the objective saving is mostly
+        the shortfall penalty, a policy weight rather than a market price.
+        """
+        m = self.model
         self._quiet()
-        j = self._col(self.model.x[row])
-        ub = float(self.model.capacity[row].value)
+        j = self._col(m.x[row])
+        ub = float(m.capacity[row].value)
         res = self._probe(
             lambda h: h.changeColBounds(j, 0.0, ub + step),
             lambda h: h.changeColBounds(j, 0.0, ub),
         )
-        return math.nan if res is None else (objective - res[0]) / step
+        if res is None:
+            return math.nan, math.nan, False
+        objective, cols = res
+        d = m.data
+        cost = sum(d.cost[r] * cols[self._col(m.x[r])] for r in d.rows)
+        main_cost = sum(d.cost[r] * main.x[r] for r in d.rows)
+        relieved = any(
+            cols[self._col(m.shortfall[k])] < main.shortfall[k] - 1e-7 * max(1.0, d.demand[k])
+            for k in d.commodities
+        )
+        return (main.objective - objective) / step, (main_cost - cost) / step, relieved
 
     def cap_change(self, k: str, objective: float, step: float = 0.01) -> tuple[float, float]:
         """(objective change, shortfall change) if k's China cap were `step` tighter (exact)."""

@@ -299,7 +299,7 @@ def check_unique(frame: pd.DataFrame, table: Table, path: Path | str) -> None:
     if dup.any():
         row = int(frame.index[dup.to_numpy().argmax()])
         key = ", ".join(f"{k}={frame.at[row, k]}" for k in table.key)
-        first = int(frame.index[(frame[list(table.key)] == frame.loc[row, list(table.key)]).all(1)][0])
+        first = int(frame.index[(frame[list(table.key)] == frame.loc[row, list(table.key)]).all(axis=1)][0])
         raise InputError(
             f"duplicate key ({key}); first given in row {first}",
             path,

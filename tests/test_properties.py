@@ -1,0 +1,89 @@
+"""Random small cases: every rule holds in the answer, and the optimum matches an
+independent matrix formulation solved with scipy.optimize.linprog."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model import load_case, solve
+from tests.conftest import COUNTRIES, write_case
+from tests.reference import reference_objective
+
+CODES = [c[0] for c in COUNTRIES]
+TOL = 1e-5
+
+RULES = [
+    {"country": "group:partner", "min_share": 0.3},
+    {"country": "group:partner", "max_share": 0.5},
+    {"country": "each", "max_share": 0.65},
+    {"country": "USA", "min_share": 0.1, "max_share": 0.6},
+    {"country": "CHN", "max_share": 0.2, "stage": "refining"},
+]
+
+
+@st.composite
+def cases(draw, chains: bool = True):
+    n = draw(st.integers(1, 3))
+    ks = [f"k{i}" for i in range(n)]
+    stages = [draw(st.sampled_from(["mining", "refining"])) for _ in ks]
+    commodities = [(k, draw(st.integers(0, 150)), s) for k, s in zip(ks, stages, strict=True)]
+    supply = []
+    for k in ks:
+        for c in draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=4, unique=True)):
+            supply.append((k, c, draw(st.integers(0, 120)), draw(st.integers(100, 1000)) / 100))
+    recipes = []
+    if chains and n > 1 and draw(st.booleans()):
+        # k1 consumes k0 (and k2 consumes k1): a chain, never a cycle
+        for i in range(1, n):
+            recipes.append((ks[i], ks[i - 1], draw(st.sampled_from([0.5, 1.0, 1.2, 2.0]))))
+    rules = draw(st.lists(st.sampled_from(RULES), max_size=2, unique_by=str))
+    if not any(s == "refining" for s in stages):
+        rules = [r for r in rules if "stage" not in r]
+    cap = draw(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 1.0]))
+    return dict(commodities=commodities, supply=supply, recipes=recipes,
+                policy={"max_china_share": cap, "rules": rules})
+
+
+def check_feasible(case, r) -> None:
+    caps = case.china_caps()
+    com = r.commodities.set_index("commodity")
+    mix = r.mix
+    supplied = mix.groupby("commodity")["quantity"].sum()
+    capacity = case.supply.set_index(["commodity", "country"])["capacity"]
+    for row in mix.itertuples():
+        assert row.quantity >= -TOL
+        assert row.quantity <= capacity[(row.commodity, row.country)] + TOL
+    downstream = {k: 0.0 for k in com.index}
+    for p, i, q in case.recipes[["product", "input", "quantity"]].itertuples(index=False):
+        downstream[i] += q * supplied.get(p, 0.0)
+    for k, c in com.iterrows():
+        s = supplied.get(k, 0.0)
+        assert s + c["shortfall"] == pytest.approx(c["demand"] + downstream[k], abs=TOL)
+        assert -TOL <= c["shortfall"] <= c["demand"] + TOL
+        chn = mix[(mix.commodity == k) & (mix.country == "CHN")]["quantity"].sum()
+        assert chn <= caps[k] * s + TOL
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_random_cases_match_linprog_and_respect_rules(spec):
+    with tempfile.TemporaryDirectory() as tmp:
+        case = load_case(write_case(Path(tmp) / "c", **spec))
+        r = solve(case, compare=False)
+        check_feasible(case, r)
+        assert r.objective == pytest.approx(reference_objective(case), rel=1e-7, abs=1e-4)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_cost_never_falls_as_the_cap_tightens(spec):
+    with tempfile.TemporaryDirectory() as tmp:
+        case = load_case(write_case(Path(tmp) / "c", **spec))
+        objectives = [solve(case, cap, compare=False).objective for cap in (1.0, 0.6, 0.3, 0.0)]
+        for looser, tighter in zip(objectives, objectives[1:], strict=False):
+            assert tighter >= looser - 1e-6 * max(1.0, abs(looser))
