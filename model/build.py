@@ -70,7 +70,7 @@ class ModelData:
 
 def supplied(m: pyo.ConcreteModel, k: str) -> pyo.Expression:
     """S[k] = sum_n x[k,n]."""
-    return pyo.quicksum((m.x[k, n] for n in m.data.suppliers[k]))
+    return pyo.quicksum(m.x[k, n] for n in m.data.suppliers[k])
 
 
 def define_variables(m: pyo.ConcreteModel) -> None:
@@ -91,9 +91,7 @@ def define_balance(m: pyo.ConcreteModel) -> None:
     """
 
     def rule(m: pyo.ConcreteModel, p: str) -> pyo.Expression:
-        downstream = pyo.quicksum(
-            (a * supplied(m, q) for q, a in m.data.uses[p]), start=0.0
-        )
+        downstream = pyo.quicksum((a * supplied(m, q) for q, a in m.data.uses[p]), start=0.0)
         return supplied(m, p) + m.shortfall[p] - downstream == m.demand[p]
 
     m.balance = pyo.Constraint(m.K, rule=rule)
@@ -129,10 +127,19 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
     reported as what limits supply, which is the literal answer.
     """
     d = m.data
-    max_idx = [(r, k) for r in d.rule_max for k in d.rules[r][2]
-               if d.rules[r][1] is not None and d.suppliers[k]]
-    each_idx = [(r, k, n) for r in d.rule_max for k in d.rules[r][2]
-                if d.rules[r][1] is None for n in d.suppliers[k]]
+    max_idx = [
+        (r, k)
+        for r in d.rule_max
+        for k in d.rules[r][2]
+        if d.rules[r][1] is not None and d.suppliers[k]
+    ]
+    each_idx = [
+        (r, k, n)
+        for r in d.rule_max
+        for k in d.rules[r][2]
+        if d.rules[r][1] is None
+        for n in d.suppliers[k]
+    ]
     min_idx = [(r, k) for r in d.rule_min for k in d.rules[r][2] if d.suppliers[k]]
     m.RULE_MAX = pyo.Set(initialize=max_idx, dimen=2, ordered=True)
     m.RULE_EACH = pyo.Set(initialize=each_idx, dimen=3, ordered=True)
@@ -154,9 +161,7 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
 
 def define_objective(m: pyo.ConcreteModel) -> None:
     """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]."""
-    m.supply_cost = pyo.Expression(
-        expr=pyo.quicksum((m.cost[r] * m.x[r] for r in m.R), start=0.0)
-    )
+    m.supply_cost = pyo.Expression(expr=pyo.quicksum((m.cost[r] * m.x[r] for r in m.R), start=0.0))
     m.penalty_cost = pyo.Expression(
         expr=pyo.quicksum((m.penalty[k] * m.shortfall[k] for k in m.K), start=0.0)
     )

@@ -129,9 +129,7 @@ class Case:
             return [k for k in ids if k in wanted]
         if rule.stage is not None:
             return [
-                k
-                for k, s in zip(ids, self.commodities["stage"], strict=True)
-                if s == rule.stage
+                k for k, s in zip(ids, self.commodities["stage"], strict=True) if s == rule.stage
             ]
         return ids
 
@@ -151,7 +149,10 @@ def check_references(case: Case) -> None:
             )
         if n not in countries:
             raise InputError(
-                f"unknown country '{n}' (not in countries.csv)", case.files["supply"], row, "country"
+                f"unknown country '{n}' (not in countries.csv)",
+                case.files["supply"],
+                row,
+                "country",
             )
     for row, p, i in case.recipes[["product", "input"]].itertuples():
         for col, k in (("product", p), ("input", i)):
@@ -205,7 +206,8 @@ def check_policy(case: Case) -> None:
     for stage in case.policy.max_china_share_by_stage:
         if stage not in stages:
             raise InputError(
-                f"stage '{stage}' matches no commodity (stages: {', '.join(sorted(stages)) or 'none'})",
+                f"stage '{stage}' matches no commodity "
+                f"(stages: {', '.join(sorted(stages)) or 'none'})",
                 case.files["case"],
                 column=f"policy.max_china_share_by_stage.{stage}",
             )
@@ -217,7 +219,8 @@ def check_policy(case: Case) -> None:
             tag = who.removeprefix(GROUP_PREFIX)
             if tag not in groups:
                 raise InputError(
-                    f"group '{tag}' has no countries (groups: {', '.join(sorted(groups)) or 'none'})",
+                    f"group '{tag}' has no countries "
+                    f"(groups: {', '.join(sorted(groups)) or 'none'})",
                     column=f"{key}.country",
                     **where,
                 )
@@ -230,9 +233,7 @@ def check_policy(case: Case) -> None:
             )
         for k in rule.commodities or []:
             if k not in commodities:
-                raise InputError(
-                    f"unknown commodity '{k}'", column=f"{key}.commodities", **where
-                )
+                raise InputError(f"unknown commodity '{k}'", column=f"{key}.commodities", **where)
         if rule.stage is not None and rule.stage not in stages:
             raise InputError(
                 f"stage '{rule.stage}' matches no commodity", column=f"{key}.stage", **where

@@ -69,12 +69,24 @@ def print_summary(result, folder: Path | None) -> None:
     s = result.summary
     out.print(f"[bold]{s['case']}[/]: {s['description']}", highlight=False)
     table = Table(show_edge=False, header_style="bold")
-    for col in ("commodity", "stage", "unit", "needed", "supplied", "shortfall", "China",
-                "cap", "cost $M", "unit cost +"):
+    for col in (
+        "commodity",
+        "stage",
+        "unit",
+        "needed",
+        "supplied",
+        "shortfall",
+        "China",
+        "cap",
+        "cost $M",
+        "unit cost +",
+    ):
         table.add_column(
             col,
             justify="left" if col in ("commodity", "stage", "unit") else "right",
-            min_width=int(result.commodities["commodity"].str.len().max()) if col == "commodity" else None,
+            min_width=int(result.commodities["commodity"].str.len().max())
+            if col == "commodity"
+            else None,
             no_wrap=True,
         )
     why = []

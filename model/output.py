@@ -104,7 +104,9 @@ def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: boo
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         if target.exists():  # force: move the old run aside, then swap
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            old = Path(
+                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
+            )
             os.rename(target, old / "run")
             os.rename(tmp, target)
             shutil.rmtree(old, ignore_errors=True)

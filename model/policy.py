@@ -51,9 +51,7 @@ class ShareRule(BaseModel):
             and self.min_share is not None
             and self.min_share > self.max_share
         ):
-            raise ValueError(
-                f"min_share {self.min_share:g} is above max_share {self.max_share:g}"
-            )
+            raise ValueError(f"min_share {self.min_share:g} is above max_share {self.max_share:g}")
         if self.country == "each" and self.min_share is not None:
             raise ValueError("country = 'each' takes max_share only (a min for every country)")
         if self.commodities is not None and self.stage is not None:

@@ -77,8 +77,18 @@ def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
                 "capacity": d.capacity[k, n],
             }
         )
-    cols = ["commodity", "country", "country_name", "quantity", "share", "unit_cost", "cost",
-            "freight_cost", "tariff_cost", "capacity"]
+    cols = [
+        "commodity",
+        "country",
+        "country_name",
+        "quantity",
+        "share",
+        "unit_cost",
+        "cost",
+        "freight_cost",
+        "tariff_cost",
+        "capacity",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -90,8 +100,12 @@ def _binding(solver: Solver, sol: Solution, k: str) -> list[str]:
     """Constraints that hold commodity k's mix where it is, in plain words."""
     m, d = solver.model, solver.model.data
     out: list[str] = []
-    full = [n for n in d.suppliers[k] if d.capacity[k, n] > 0
-            and sol.x[k, n] >= d.capacity[k, n] - 1e-7 * max(1.0, d.capacity[k, n])]
+    full = [
+        n
+        for n in d.suppliers[k]
+        if d.capacity[k, n] > 0
+        and sol.x[k, n] >= d.capacity[k, n] - 1e-7 * max(1.0, d.capacity[k, n])
+    ]
     if full:
         out.append("capacity " + ",".join(full))
     total = sum(sol.x[k, n] for n in d.suppliers[k])
@@ -191,14 +205,26 @@ def make_result(
                     "quantity": clean(q, capv),
                     "unit_cost": d.cost[k, n],
                     "marginal_value": clean(value, d.penalty[k]) if value == value else value,
-                    "supply_cost_saving": clean(saving, d.penalty[k]) if saving == saving else saving,
+                    "supply_cost_saving": clean(saving, d.penalty[k])
+                    if saving == saving
+                    else saving,
                     "relieves_shortfall": relieved,
                     "dual_value": dual,
                 }
             )
-    cap_cols = ["commodity", "country", "country_name", "groups", "capacity", "quantity",
-                "unit_cost", "marginal_value", "supply_cost_saving", "relieves_shortfall",
-                "dual_value"]
+    cap_cols = [
+        "commodity",
+        "country",
+        "country_name",
+        "groups",
+        "capacity",
+        "quantity",
+        "unit_cost",
+        "marginal_value",
+        "supply_cost_saving",
+        "relieves_shortfall",
+        "dual_value",
+    ]
     capacity_values = pd.DataFrame(values, columns=cap_cols)
     if len(capacity_values):
         order = {k: i for i, k in enumerate(d.commodities)}

@@ -50,9 +50,7 @@ def select_rows(case: Case, change: Change, path: Path, key: str) -> pd.Index:
     if (stages := _as_list(change.stage)) is not None:
         for s in stages:
             if s not in case.stages():
-                raise InputError(
-                    f"stage '{s}' matches no commodity", path, column=f"{key}.stage"
-                )
+                raise InputError(f"stage '{s}' matches no commodity", path, column=f"{key}.stage")
         mask &= frame["commodity"].map(stage_of).isin(stages)
     if (who := _as_list(change.country)) is not None:
         groups = case.groups()
@@ -61,7 +59,9 @@ def select_rows(case: Case, change: Change, path: Path, key: str) -> pd.Index:
             if w.startswith(GROUP_PREFIX):
                 tag = w.removeprefix(GROUP_PREFIX)
                 if tag not in groups:
-                    raise InputError(f"group '{tag}' has no countries", path, column=f"{key}.country")
+                    raise InputError(
+                        f"group '{tag}' has no countries", path, column=f"{key}.country"
+                    )
                 codes |= groups[tag]
             elif w in set(case.countries["country"]):
                 codes.add(w)
@@ -79,21 +79,23 @@ def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
     frame = case.supply if change.table == "supply" else case.commodities
     spec = TABLES[change.table].column(change.column)
     old = frame.loc[rows, change.column].astype(float)
-    if change.column in ("max_china_share", "shortfall_penalty") and change.set is None:
-        if old.isna().any():
-            raise InputError(
-                f"cannot scale or add to a blank {change.column}; use set",
-                path,
-                column=key,
-            )
+    blank_ok = change.column in ("max_china_share", "shortfall_penalty")
+    if blank_ok and change.set is None and old.isna().any():
+        raise InputError(
+            f"cannot scale or add to a blank {change.column}; use set",
+            path,
+            column=key,
+        )
     if change.scale is not None:
         new = old * change.scale
     elif change.add is not None:
         new = old + change.add
     else:
         new = pd.Series(change.set, index=rows, dtype=float)
-    bad = new[(new < (spec.minimum if spec.minimum is not None else -np.inf))
-              | (new > (spec.maximum if spec.maximum is not None else np.inf))]
+    bad = new[
+        (new < (spec.minimum if spec.minimum is not None else -np.inf))
+        | (new > (spec.maximum if spec.maximum is not None else np.inf))
+    ]
     if len(bad):
         raise InputError(
             f"would make {change.column} = {bad.iloc[0]:g} (row {bad.index[0]} of "

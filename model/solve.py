@@ -101,7 +101,9 @@ class Solver:
         change(h)
         h.run()
         ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        out = (h.getInfo().objective_function_value, list(h.getSolution().col_value)) if ok else None
+        out = (
+            (h.getInfo().objective_function_value, list(h.getSolution().col_value)) if ok else None
+        )
         restore(h)
         return out
 

@@ -299,7 +299,9 @@ def check_unique(frame: pd.DataFrame, table: Table, path: Path | str) -> None:
     if dup.any():
         row = int(frame.index[dup.to_numpy().argmax()])
         key = ", ".join(f"{k}={frame.at[row, k]}" for k in table.key)
-        first = int(frame.index[(frame[list(table.key)] == frame.loc[row, list(table.key)]).all(axis=1)][0])
+        first = int(
+            frame.index[(frame[list(table.key)] == frame.loc[row, list(table.key)]).all(axis=1)][0]
+        )
         raise InputError(
             f"duplicate key ({key}); first given in row {first}",
             path,
@@ -310,7 +312,8 @@ def check_unique(frame: pd.DataFrame, table: Table, path: Path | str) -> None:
 
 def empty_table(table: Table) -> pd.DataFrame:
     """A typed table with no rows, for optional tables that are absent."""
-    frame = pd.DataFrame({c.name: pd.Series(dtype=float if c.kind == "number" else object)
-                          for c in table.columns})
+    frame = pd.DataFrame(
+        {c.name: pd.Series(dtype=float if c.kind == "number" else object) for c in table.columns}
+    )
     frame.index.name = "row"
     return frame

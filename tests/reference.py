@@ -17,7 +17,9 @@ def reference_objective(case: Case) -> float:
     sup = case.supply.reset_index(drop=True)
     nx, nk = len(sup), len(com)
     kidx = {k: i for i, k in enumerate(com)}
-    cost = (sup["unit_cost"] * (1 + sup["tariff"]) + sup["freight"] + sup["tariff_per_unit"]).to_numpy()
+    cost = (
+        sup["unit_cost"] * (1 + sup["tariff"]) + sup["freight"] + sup["tariff_per_unit"]
+    ).to_numpy()
     c = np.concatenate([cost, case.shortfall_penalties().reindex(com).to_numpy()])
     demand = case.commodities["demand"].to_numpy(dtype=float)
     bounds = [(0, float(v)) for v in sup["capacity"]] + [(0, float(d)) for d in demand]

@@ -46,82 +46,160 @@ CASES = {
     "missing file": (remove("supply.csv"), "supply.csv", None, None, "missing"),
     "missing case.toml": (remove("case.toml"), "case.toml", None, None, "missing"),
     "missing column": (
-        edit("supply.csv", "capacity", "capacty"), "supply.csv", None, "capacity", "missing"
+        edit("supply.csv", "capacity", "capacty"),
+        "supply.csv",
+        None,
+        "capacity",
+        "missing",
     ),
     "unknown commodity": (
-        edit("supply.csv", "ree,AUS,30", "rare,AUS,30"), "supply.csv", 2, "commodity", "unknown"
+        edit("supply.csv", "ree,AUS,30", "rare,AUS,30"),
+        "supply.csv",
+        2,
+        "commodity",
+        "unknown",
     ),
     "unknown country": (
-        edit("supply.csv", "ree,AUS,30", "ree,FRA,30"), "supply.csv", 2, "country", "unknown"
+        edit("supply.csv", "ree,AUS,30", "ree,FRA,30"),
+        "supply.csv",
+        2,
+        "country",
+        "unknown",
     ),
     "bad country code": (
-        edit("countries.csv", "AUS,Australia", "Aus,Australia"), "countries.csv", 2, "country",
+        edit("countries.csv", "AUS,Australia", "Aus,Australia"),
+        "countries.csv",
+        2,
+        "country",
         "alpha-3",
     ),
     "duplicate key": (
-        edit("supply.csv", "ree,AUS,30", "ree,CHN,30"), "supply.csv", 2, "country", "duplicate"
+        edit("supply.csv", "ree,AUS,30", "ree,CHN,30"),
+        "supply.csv",
+        2,
+        "country",
+        "duplicate",
     ),
     "duplicate commodity": (
-        edit("commodities.csv", "ree_mine,", "ree,"), "commodities.csv", 2, "commodity", "duplicate"
+        edit("commodities.csv", "ree_mine,", "ree,"),
+        "commodities.csv",
+        2,
+        "commodity",
+        "duplicate",
     ),
     "negative capacity": (
-        edit("supply.csv", "ree,AUS,30", "ree,AUS,-30"), "supply.csv", 2, "capacity", "negative"
+        edit("supply.csv", "ree,AUS,30", "ree,AUS,-30"),
+        "supply.csv",
+        2,
+        "capacity",
+        "negative",
     ),
     "negative demand": (
-        edit("commodities.csv", ",t,100,", ",t,-1,"), "commodities.csv", 1, "demand", "negative"
+        edit("commodities.csv", ",t,100,", ",t,-1,"),
+        "commodities.csv",
+        1,
+        "demand",
+        "negative",
     ),
     "non-numeric cost": (
-        edit("supply.csv", "ree,AUS,30,2", "ree,AUS,30,two"), "supply.csv", 2, "unit_cost",
+        edit("supply.csv", "ree,AUS,30,2", "ree,AUS,30,two"),
+        "supply.csv",
+        2,
+        "unit_cost",
         "not a number",
     ),
     "NaN demand": (
-        edit("commodities.csv", ",t,100,", ",t,nan,"), "commodities.csv", 1, "demand", "finite"
+        edit("commodities.csv", ",t,100,", ",t,nan,"),
+        "commodities.csv",
+        1,
+        "demand",
+        "finite",
     ),
     "blank required": (
-        edit("supply.csv", "ree,AUS,30,2", "ree,AUS,,2"), "supply.csv", 2, "capacity", "blank"
+        edit("supply.csv", "ree,AUS,30,2", "ree,AUS,,2"),
+        "supply.csv",
+        2,
+        "capacity",
+        "blank",
     ),
     "share above 1": (
-        edit("commodities.csv", ",refining,", ",refining,1.5"), "commodities.csv", 1,
-        "max_china_share", "outside",
+        edit("commodities.csv", ",refining,", ",refining,1.5"),
+        "commodities.csv",
+        1,
+        "max_china_share",
+        "outside",
     ),
     "policy share outside": (
-        edit("case.toml", "max_china_share = 0.5", "max_china_share = 1.5"), "case.toml", None,
-        "policy.max_china_share", "less than or equal to 1",
+        edit("case.toml", "max_china_share = 0.5", "max_china_share = 1.5"),
+        "case.toml",
+        None,
+        "policy.max_china_share",
+        "less than or equal to 1",
     ),
     "min above max": (
-        edit("case.toml", "min_share = 0.1", "min_share = 0.9\nmax_share = 0.2"), "case.toml",
-        None, "policy.rules[#1]", "min_share 0.9 is above max_share 0.2",
+        edit("case.toml", "min_share = 0.1", "min_share = 0.9\nmax_share = 0.2"),
+        "case.toml",
+        None,
+        "policy.rules[#1]",
+        "min_share 0.9 is above max_share 0.2",
     ),
     "unknown group": (
-        edit("case.toml", "group:partner", "group:allies"), "case.toml", None,
-        "policy.rules[#1].country", "no countries",
+        edit("case.toml", "group:partner", "group:allies"),
+        "case.toml",
+        None,
+        "policy.rules[#1].country",
+        "no countries",
     ),
     "unknown key in TOML": (
-        edit("case.toml", "max_china_share", "max_china_shares"), "case.toml", None,
-        "policy.max_china_shares", "unknown key",
+        edit("case.toml", "max_china_share", "max_china_shares"),
+        "case.toml",
+        None,
+        "policy.max_china_shares",
+        "unknown key",
     ),
     "malformed TOML": (edit("case.toml", "name =", "name"), "case.toml", None, None, "malformed"),
     "malformed CSV": (
-        edit("supply.csv", "ree,AUS,30,2", "ree,AUS,30,2,9"), "supply.csv", 2, None, "fields",
+        edit("supply.csv", "ree,AUS,30,2", "ree,AUS,30,2,9"),
+        "supply.csv",
+        2,
+        None,
+        "fields",
     ),
     "duplicate header": (
-        edit("supply.csv", "unit_cost", "capacity"), "supply.csv", None, "capacity", "twice"
+        edit("supply.csv", "unit_cost", "capacity"),
+        "supply.csv",
+        None,
+        "capacity",
+        "twice",
     ),
     "empty file": (write("countries.csv", ""), "countries.csv", None, None, "empty"),
     "recipe cycle": (
         edit("recipes.csv", "ree,ree_mine,1.1", "ree,ree_mine,1.1\nree_mine,ree,1"),
-        "recipes.csv", 2, "input", "cycle",
+        "recipes.csv",
+        2,
+        "input",
+        "cycle",
     ),
     "recipe unknown input": (
-        edit("recipes.csv", "ree,ree_mine", "ree,ore"), "recipes.csv", 1, "input", "unknown"
+        edit("recipes.csv", "ree,ree_mine", "ree,ore"),
+        "recipes.csv",
+        1,
+        "input",
+        "unknown",
     ),
     "recipe non-positive": (
-        edit("recipes.csv", "ree_mine,1.1", "ree_mine,0"), "recipes.csv", 1, "quantity",
+        edit("recipes.csv", "ree_mine,1.1", "ree_mine,0"),
+        "recipes.csv",
+        1,
+        "quantity",
         "greater than 0",
     ),
     "unknown stage in rule": (
-        edit("case.toml", 'min_share = 0.1', 'min_share = 0.1\nstage = "smelting"'), "case.toml",
-        None, "policy.rules[#1].stage", "matches no commodity",
+        edit("case.toml", "min_share = 0.1", 'min_share = 0.1\nstage = "smelting"'),
+        "case.toml",
+        None,
+        "policy.rules[#1].stage",
+        "matches no commodity",
     ),
 }
 
@@ -173,28 +251,34 @@ SCENARIOS = {
     "change selects nothing": (
         SCENARIO_OK + '[[changes]]\ntable = "supply"\ncolumn = "capacity"\n'
         'commodity = "ree"\ncountry = "JPN"\nscale = 2\n',
-        "changes[#1]", "selects no rows",
+        "changes[#1]",
+        "selects no rows",
     ),
     "change unknown column": (
         SCENARIO_OK + '[[changes]]\ntable = "supply"\ncolumn = "price"\nscale = 2\n',
-        "changes[#1]", "cannot be changed",
+        "changes[#1]",
+        "cannot be changed",
     ),
     "change unknown country": (
         SCENARIO_OK + '[[changes]]\ntable = "supply"\ncolumn = "capacity"\ncountry = "XYZ"\n'
         "scale = 2\n",
-        "changes[#1].country", "unknown country",
+        "changes[#1].country",
+        "unknown country",
     ),
     "change out of range": (
         SCENARIO_OK + '[[changes]]\ntable = "commodities"\ncolumn = "max_china_share"\nset = 2\n',
-        "changes[#1]", "valid range",
+        "changes[#1]",
+        "valid range",
     ),
     "scale and set": (
         SCENARIO_OK + '[[changes]]\ntable = "supply"\ncolumn = "capacity"\nscale = 2\nset = 1\n',
-        "changes[#1]", "exactly one",
+        "changes[#1]",
+        "exactly one",
     ),
     "bad stage cap": (
         SCENARIO_OK + "[policy.max_china_share_by_stage]\nrefining = 1.2\n",
-        "policy.max_china_share_by_stage.refining", "outside",
+        "policy.max_china_share_by_stage.refining",
+        "outside",
     ),
     "self loop": ('name = "s"\nbase = "s.toml"\n', "base", "loop"),
 }

@@ -15,8 +15,17 @@ from model.output import write_run
 from tests.conftest import BASE, ROOT
 
 SPEC_MIX = ["commodity", "country", "quantity", "share", "unit_cost", "cost"]
-SPEC_COMMODITIES = ["demand", "supplied", "shortfall", "china_share", "max_china_share", "cost",
-                    "average_unit_cost", "cost_premium", "marginal_cost_per_pp"]
+SPEC_COMMODITIES = [
+    "demand",
+    "supplied",
+    "shortfall",
+    "china_share",
+    "max_china_share",
+    "cost",
+    "average_unit_cost",
+    "cost_premium",
+    "marginal_cost_per_pp",
+]
 
 
 def sourcing(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -26,7 +35,9 @@ def sourcing(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_solve_default_case_writes_run_folder(tmp_path: Path):
@@ -34,8 +45,15 @@ def test_solve_default_case_writes_run_folder(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     run = tmp_path / "solutions" / "base"
     assert "rare_earths_refining" in proc.stdout and str(run) in proc.stdout
-    for name in ("mix.csv", "commodities.csv", "capacity_values.csv", "summary.json",
-                 "inputs/case.toml", "inputs/supply.csv", "inputs/SOURCES.md"):
+    for name in (
+        "mix.csv",
+        "commodities.csv",
+        "capacity_values.csv",
+        "summary.json",
+        "inputs/case.toml",
+        "inputs/supply.csv",
+        "inputs/SOURCES.md",
+    ):
         assert (run / name).is_file(), name
     mix = pd.read_csv(run / "mix.csv")
     assert set(SPEC_MIX) <= set(mix.columns) and (mix["quantity"] > 0).all()

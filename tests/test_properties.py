@@ -3,6 +3,7 @@ independent matrix formulation solved with scipy.optimize.linprog."""
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -45,8 +46,12 @@ def cases(draw, chains: bool = True):
     if not any(s == "refining" for s in stages):
         rules = [r for r in rules if "stage" not in r]
     cap = draw(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 1.0]))
-    return dict(commodities=commodities, supply=supply, recipes=recipes,
-                policy={"max_china_share": cap, "rules": rules})
+    return dict(
+        commodities=commodities,
+        supply=supply,
+        recipes=recipes,
+        policy={"max_china_share": cap, "rules": rules},
+    )
 
 
 def check_feasible(case, r) -> None:
@@ -85,5 +90,5 @@ def test_cost_never_falls_as_the_cap_tightens(spec):
     with tempfile.TemporaryDirectory() as tmp:
         case = load_case(write_case(Path(tmp) / "c", **spec))
         objectives = [solve(case, cap, compare=False).objective for cap in (1.0, 0.6, 0.3, 0.0)]
-        for looser, tighter in zip(objectives, objectives[1:], strict=False):
+        for looser, tighter in itertools.pairwise(objectives):
             assert tighter >= looser - 1e-6 * max(1.0, abs(looser))
