@@ -33,6 +33,7 @@ class ModelData:
     penalty: dict[str, float]
     china_cap: dict[str, float]
     uses: dict[str, list[tuple[str, float]]]  # input p -> [(product q, a[q,p])]
+    inputs: dict[str, list[tuple[str, float]]]  # product q -> [(input p, a[q,p])]
     # share rules expanded: rule index -> (label, subject countries or None for each, commodities)
     rules: list[tuple[str, set[str] | None, list[str]]] = field(default_factory=list)
     rule_max: dict[int, float] = field(default_factory=dict)
@@ -46,8 +47,10 @@ class ModelData:
         for k, n in rows:
             suppliers[k].append(n)
         uses: dict[str, list[tuple[str, float]]] = {k: [] for k in ks}
+        inputs: dict[str, list[tuple[str, float]]] = {k: [] for k in ks}
         for p, i, a in case.recipes[["product", "input", "quantity"]].itertuples(index=False):
             uses[i].append((p, float(a)))
+            inputs[p].append((i, float(a)))
         data = cls(
             commodities=ks,
             rows=rows,
@@ -58,6 +61,7 @@ class ModelData:
             penalty=case.shortfall_penalties().to_dict(),
             china_cap=case.china_caps().to_dict(),
             uses=uses,
+            inputs=inputs,
         )
         for r, rule in enumerate(case.policy.rules):
             data.rules.append((rule.label, case.rule_countries(rule), case.rule_commodities(rule)))

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from model.errors import InputError, RunExistsError, SolveError, SourcingError
@@ -104,8 +105,19 @@ def print_summary(result, folder: Path | None) -> None:
             _pct_premium(r),
         )
         if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
-            why.append(f"  {r.commodity}: {r.binding or 'no supplier'}")
+            why.append(f"  {r.commodity}: {escape(r.binding or 'no supplier')}")
     out.print(table)
+    if result.stages["stage"].nunique() > 1:
+        for r in result.stages.itertuples(index=False):
+            text = (
+                f"  {r.stage}: ${r.cost / 1e6:,.1f}M, China {_fmt(r.china_cost_share, pct=True)}"
+                " of spend"
+            )
+            if getattr(r, "unit_cost_premium_pct", float("nan")) == r.unit_cost_premium_pct:
+                text += f", unit-cost premium {r.unit_cost_premium_pct:+.1f}%"
+            if r.with_shortfall:
+                text += f", [red]{r.with_shortfall} short[/]"
+            out.print(text, highlight=False)
     if why:
         out.print("what binds (shortfall or a binding cap/rule):", highlight=False)
         for line in why:

@@ -71,6 +71,7 @@ def run_files(result: Result) -> dict[str, bytes]:
     files = {
         "mix.csv": csv_bytes(result.mix),
         "commodities.csv": csv_bytes(result.commodities),
+        "stages.csv": csv_bytes(result.stages),
         "capacity_values.csv": csv_bytes(result.capacity_values),
     }
     summary = {**result.summary, "timings_seconds": result.timings}

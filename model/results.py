@@ -124,6 +124,60 @@ def _binding(solver: Solver, sol: Solution, k: str) -> list[str]:
     return out
 
 
+def _limits(solver: Solver, sol: Solution, k: str, seen: frozenset[str] = frozenset()) -> str:
+    """What holds k where it is, and for a short product, what holds its inputs.
+
+    A product can fall short because an input cannot be supplied (its own
+    capacity, cap or rules bind upstream), so the inputs are traced recursively.
+    """
+    d = solver.model.data
+    parts = _binding(solver, sol, k)
+    if sol.shortfall[k] > 1e-7 * max(1.0, d.demand[k]):
+        for p, _ in d.inputs[k]:
+            if p in seen:
+                continue
+            upstream = _limits(solver, sol, p, seen | {k})
+            if upstream:
+                parts.append(f"input {p} ({upstream})")
+    return "; ".join(parts)
+
+
+def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
+    """One row per stage. Quantities of different commodities do not add up, so
+    stage totals are in money: spend, China's share of spend, and the premium
+    paid on the volumes bought (against the uncapped average unit costs)."""
+    com = commodities.copy()
+    com["stage"] = com["stage"].replace("", "(none)")
+    stage_of = dict(zip(com["commodity"], com["stage"], strict=True))
+    china_cost = (
+        mix[mix["country"] == CHINA]
+        .assign(stage=lambda f: f["commodity"].map(stage_of))
+        .groupby("stage")["cost"]
+        .sum()
+    )
+    rows = []
+    for stage, g in com.groupby("stage", sort=False):
+        cost = float(g["cost"].sum())
+        row = {
+            "stage": stage,
+            "commodities": len(g),
+            "with_shortfall": int((g["shortfall"] > 0).sum()),
+            "cost": clean(cost, cost),
+            "china_cost_share": round(float(china_cost.get(stage, 0.0)) / cost, 9)
+            if cost > 0
+            else math.nan,
+        }
+        if "unit_cost_premium" in g:
+            prem = (g["unit_cost_premium"] * g["supplied"]).sum(skipna=True)
+            base = ((g["average_unit_cost"] - g["unit_cost_premium"]) * g["supplied"]).sum(
+                skipna=True
+            )
+            row["cost_premium"] = clean(float(g["cost_premium"].sum()), cost)
+            row["unit_cost_premium_pct"] = round(100 * prem / base, 6) if base > 0 else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def make_result(
     solver: Solver, main: Solution, uncapped: Solution | None, *, probe: bool = True
 ) -> Result:
@@ -179,7 +233,9 @@ def make_result(
             )
             row["cost_of_next_pp"] = clean(dcost, main.objective) if dcost == dcost else dcost
             row["shortfall_of_next_pp"] = clean(dshort, d.demand[k]) if dshort == dshort else dshort
-        row["binding"] = "; ".join(_binding(solver, main, k))
+        # dual of the balance row: objective cost of one more unit of direct demand
+        row["shadow_price"] = clean(main.balance_dual[k], d.penalty[k])
+        row["binding"] = _limits(solver, main, k)
         rows.append(row)
     commodities = pd.DataFrame(rows)
 
@@ -263,6 +319,7 @@ def make_result(
         total_cost=total_cost,
         mix=mix,
         commodities=commodities,
+        stages=stage_table(commodities, mix),
         capacity_values=capacity_values,
         summary=summary,
         timings={},

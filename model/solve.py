@@ -171,6 +171,7 @@ class Result:
     total_cost: float
     mix: pd.DataFrame
     commodities: pd.DataFrame
+    stages: pd.DataFrame
     capacity_values: pd.DataFrame
     summary: dict[str, Any]
     timings: dict[str, float]

@@ -385,7 +385,10 @@ def main() -> None:
 
     # --- countries --------------------------------------------------------------
     names = {code: name for code, name in COUNTRY_CODES.values()}
-    codes = sorted(supply["country"].unique())
+    names.update({"SGP": "Singapore", "ISR": "Israel", "NLD": "Netherlands"})
+    # every partner nation is listed (tagged) even where the data show no supply,
+    # so scenarios can give partners new capacity
+    codes = sorted(set(supply["country"]) | PARTNERS)
 
     def groups(code: str) -> str:
         tags = (
