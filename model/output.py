@@ -66,6 +66,24 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def run_files_common(
+    case: Case, summary: dict[str, Any], extra_sources: list[Path] | None = None
+) -> dict[str, bytes]:
+    """summary.json plus the resolved inputs, the base's SOURCES.md and scenario files."""
+    files = {
+        "summary.json": (json.dumps(_json_safe(summary), indent=2) + "\n").encode("utf-8"),
+    }
+    for name, data in canonical_inputs(case).items():
+        files[f"inputs/{name}"] = data
+    if case.folder is not None and (case.folder / "SOURCES.md").is_file():
+        files["inputs/SOURCES.md"] = (case.folder / "SOURCES.md").read_bytes()
+    for src in [*case.sources, *(extra_sources or [])]:
+        src = Path(src)
+        if src.suffix == ".toml" and src.name != "case.toml":
+            files[f"inputs/scenario/{src.name}"] = src.read_bytes()
+    return files
+
+
 def run_files(result: Result) -> dict[str, bytes]:
     """Every file of a run folder, as bytes, keyed by relative path."""
     files = {
@@ -74,18 +92,9 @@ def run_files(result: Result) -> dict[str, bytes]:
         "stages.csv": csv_bytes(result.stages),
         "capacity_values.csv": csv_bytes(result.capacity_values),
     }
-    summary = {**result.summary, "timings_seconds": result.timings}
-    files["summary.json"] = (
-        json.dumps(_json_safe(summary), indent=2, sort_keys=False) + "\n"
-    ).encode("utf-8")
-    for name, data in canonical_inputs(result.case).items():
-        files[f"inputs/{name}"] = data
-    case = result.case
-    if case.folder is not None and (case.folder / "SOURCES.md").is_file():
-        files["inputs/SOURCES.md"] = (case.folder / "SOURCES.md").read_bytes()
-    for src in case.sources:
-        if src.endswith(".toml") and Path(src).name != "case.toml":
-            files[f"inputs/scenario/{Path(src).name}"] = Path(src).read_bytes()
+    files.update(
+        run_files_common(result.case, {**result.summary, "timings_seconds": result.timings})
+    )
     return files
 
 

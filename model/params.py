@@ -1,0 +1,257 @@
+"""Sweep parameters: what a sensitivity run may change, written as short strings.
+
+    max_china_share                         the case's default China cap (set)
+    max_china_share[commodity=gallium]      caps of the selected commodities (set)
+    max_china_share[all]                    every commodity's own cap (set)
+    capacity[country=CHN,commodity=gallium] capacity of the selected supply rows (scale)
+    capacity[country=group:partner]         ... a group's rows (scale)
+    unit_cost[...], demand[...], freight[...], tariff_per_unit[...]   (scale)
+    tariff[country=CHN]                     ad-valorem tariff rate (set)
+    rule[partners >= 40%].min_share         a share rule's bound, by name or by '#2' (set)
+
+Selectors are ``commodity``, ``country`` (an ISO code or ``group:<tag>``) and
+``stage``; several values are separated by ``|``. Capacity, cost and demand
+values are multipliers of the case's values; caps, tariffs and rule bounds are
+set as given. Grids are ``start:stop:step`` (stop included when it falls on the
+grid) or comma-separated lists.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from model.case import Case
+from model.errors import InputError
+from model.policy import COMMODITY_COLUMNS, SUPPLY_COLUMNS, Change
+from model.scenario import apply_change
+
+SCALED = {"capacity", "unit_cost", "demand", "freight", "tariff_per_unit"}
+SET = {"max_china_share", "tariff"}
+SELECTORS = ("commodity", "country", "stage")
+PATTERN = re.compile(r"^(?P<name>[a-z_]+)(?:\[(?P<sel>[^\]]*)\])?(?:\.(?P<bound>[a-z_]+))?$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One changeable value, parsed from its text."""
+
+    text: str
+    name: str  # column name, 'max_china_share' or 'rule'
+    selector: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    all_rows: bool = False
+    rule: str | None = None  # rule label or '#n'
+    bound: str | None = None  # 'min_share' or 'max_share' for rules
+    mode: str = "set"  # 'set' or 'scale'
+    where: str = "parameter"  # for error messages: the file or 'command line'
+
+    @property
+    def is_policy(self) -> bool:
+        """True if it changes only caps or rules (the uncapped optimum does not move)."""
+        return self.name in ("max_china_share", "rule")
+
+    @property
+    def table(self) -> str:
+        return "supply" if self.name in SUPPLY_COLUMNS else "commodities"
+
+    def selection(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self.selector}
+
+    def check_value(self, value: float) -> None:
+        if not math.isfinite(value):
+            raise InputError(f"value {value} is not a finite number", self.where, column=self.text)
+        if self.mode == "scale" and value < 0:
+            raise InputError(f"multiplier {value:g} is negative", self.where, column=self.text)
+        if self.name in ("max_china_share", "rule") and not 0.0 <= value <= 1.0:
+            raise InputError(f"share {value:g} is outside [0, 1]", self.where, column=self.text)
+        if self.name == "tariff" and value < 0:
+            raise InputError(f"tariff {value:g} is negative", self.where, column=self.text)
+
+
+def parse_parameter(text: str, where: str = "command line") -> Parameter:
+    """Parse a parameter string such as ``capacity[country=group:partner]``."""
+    text = text.strip()
+    match = PATTERN.match(text)
+    if not match:
+        raise InputError(
+            "not a parameter (e.g. max_china_share, capacity[country=CHN], rule[#1].min_share)",
+            where,
+            column=text,
+        )
+    name, sel, bound = match["name"], match["sel"], match["bound"]
+    known = {"max_china_share", "rule"} | set(SUPPLY_COLUMNS) | set(COMMODITY_COLUMNS)
+    known.discard("shortfall_penalty")
+    if name not in known:
+        raise InputError(
+            f"unknown parameter '{name}' (choose from {', '.join(sorted(known))})",
+            where,
+            column=text,
+        )
+    if name == "rule":
+        if not sel or bound not in ("min_share", "max_share"):
+            raise InputError(
+                "a rule parameter is rule[<name or #n>].min_share or .max_share",
+                where,
+                column=text,
+            )
+        return Parameter(text, "rule", rule=sel.strip(), bound=bound, where=where)
+    if bound is not None:
+        raise InputError(f"'.{bound}' only applies to rule parameters", where, column=text)
+    selector: list[tuple[str, tuple[str, ...]]] = []
+    all_rows = False
+    if sel is not None:
+        if sel.strip() in ("", "all", "*"):
+            all_rows = True
+        else:
+            for part in sel.split(","):
+                key, eq, values = part.partition("=")
+                key = key.strip()
+                if not eq or key not in SELECTORS:
+                    raise InputError(
+                        f"selector '{part.strip()}' must be commodity=..., country=... or "
+                        "stage=...",
+                        where,
+                        column=text,
+                    )
+                if key == "country" and name in COMMODITY_COLUMNS + ("max_china_share",):
+                    raise InputError(
+                        f"'{name}' is per commodity; it cannot select by country",
+                        where,
+                        column=text,
+                    )
+                selector.append((key, tuple(v.strip() for v in values.split("|") if v.strip())))
+    elif name != "max_china_share":
+        all_rows = True
+    mode = "scale" if name in SCALED else "set"
+    return Parameter(text, name, tuple(selector), all_rows, mode=mode, where=where)
+
+
+def parse_grid(spec: str | list | tuple | float | int, where: str, column: str) -> list[float]:
+    """``start:stop:step`` (stop included if on the grid), ``a,b,c``, or a list."""
+    if isinstance(spec, int | float) and not isinstance(spec, bool):
+        values = [float(spec)]
+    elif isinstance(spec, list | tuple):
+        try:
+            values = [float(v) for v in spec]
+        except (TypeError, ValueError):
+            raise InputError(f"grid {spec!r} holds a non-number", where, column=column) from None
+    elif isinstance(spec, str) and spec.count(":") == 2:
+        try:
+            start, stop, step = (float(p) for p in spec.split(":"))
+        except ValueError:
+            raise InputError(
+                f"grid '{spec}' is not start:stop:step", where, column=column
+            ) from None
+        if step <= 0 or not all(map(math.isfinite, (start, stop, step))):
+            raise InputError(f"grid '{spec}' needs a positive step", where, column=column)
+        n = math.floor(abs(stop - start) / step + 1e-9)
+        sign = 1.0 if stop >= start else -1.0
+        values = [round(start + sign * i * step, 12) for i in range(n + 1)]
+    elif isinstance(spec, str):
+        try:
+            values = [float(v) for v in spec.split(",") if v.strip()]
+        except ValueError:
+            raise InputError(
+                f"grid '{spec}' is not a list of numbers", where, column=column
+            ) from None
+    else:
+        raise InputError(f"grid {spec!r} is not understood", where, column=column)
+    if not values:
+        raise InputError("the grid is empty", where, column=column)
+    return values
+
+
+def find_rule(case: Case, param: Parameter) -> int:
+    rules = case.policy.rules
+    ref = param.rule or ""
+    if ref.startswith("#") and ref[1:].isdigit():
+        i = int(ref[1:]) - 1
+        if 0 <= i < len(rules):
+            return i
+    else:
+        for i, rule in enumerate(rules):
+            if ref in (rule.name, rule.label):
+                return i
+    names = ", ".join(f"#{i + 1} '{r.label}'" for i, r in enumerate(rules)) or "none"
+    raise InputError(f"no share rule '{ref}' (rules: {names})", param.where, column=param.text)
+
+
+def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
+    """A copy of `case` with each parameter set to its value."""
+    out = case.copy()
+    for param, value in point:
+        param.check_value(value)
+        if param.name == "max_china_share" and not param.selector and not param.all_rows:
+            out.policy.max_china_share = value
+        elif param.name == "rule":
+            i = find_rule(out, param)
+            rule = out.policy.rules[i]
+            if getattr(rule, param.bound) is None:
+                raise InputError(
+                    f"rule '{rule.label}' has no {param.bound} to change; give it one in the case",
+                    param.where,
+                    column=param.text,
+                )
+            setattr(rule, param.bound, value)
+            if (
+                rule.min_share is not None
+                and rule.max_share is not None
+                and rule.min_share > rule.max_share
+            ):
+                raise InputError(
+                    f"min_share {rule.min_share:g} would be above max_share {rule.max_share:g}",
+                    param.where,
+                    column=param.text,
+                )
+        else:
+            change = Change(
+                table=param.table,
+                column=param.name,
+                **{k: list(v) for k, v in param.selector},
+                **{param.mode: value},
+            )
+            apply_change(out, change, param.where, param.text)
+    return out
+
+
+@dataclass
+class Grid:
+    """Parameters with their value lists, combined as a product or zipped."""
+
+    parameters: list[tuple[Parameter, list[float]]]
+    combine: str = "product"
+    where: str = "command line"
+    points: list[list[tuple[Parameter, float]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.parameters:
+            raise InputError("a sweep needs at least one parameter", self.where)
+        texts = [p.text for p, _ in self.parameters]
+        if len(set(texts)) != len(texts):
+            raise InputError("a parameter is given twice", self.where, column=texts[0])
+        if self.combine not in ("product", "zip"):
+            raise InputError("combine must be 'product' or 'zip'", self.where, column="combine")
+        lists = [values for _, values in self.parameters]
+        if self.combine == "zip":
+            if len({len(v) for v in lists}) != 1:
+                raise InputError(
+                    "zipped parameters need grids of the same length "
+                    f"({', '.join(str(len(v)) for v in lists)})",
+                    self.where,
+                    column="combine",
+                )
+            combos = list(zip(*lists, strict=True))
+        else:
+            combos = [()]
+            for values in lists:
+                combos = [(*c, v) for c in combos for v in values]
+        params = [p for p, _ in self.parameters]
+        self.points = [list(zip(params, combo, strict=True)) for combo in combos]
+        for point in self.points:
+            for param, value in point:
+                param.check_value(value)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.text for p, _ in self.parameters]

@@ -1,0 +1,196 @@
+"""Running many points: serially, on local worker processes, or on a Dask cluster.
+
+Points are split into contiguous chunks; each worker builds the model once and
+evaluates its chunks warm. Every point is solved from the same base basis, so
+the records do not depend on how points were split: a serial run, N processes
+and a cluster give identical results.
+
+A checkpoint (JSON lines, one record per finished point, flushed as it lands)
+lets an interrupted run resume without losing or repeating points.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from model.case import Case
+from model.errors import InputError
+from model.evaluate import Evaluator, Point, Record
+
+Chunk = list[tuple[int, Point]]
+
+
+class RateColumn(ProgressColumn):
+    """Points per second."""
+
+    def render(self, task) -> Text:  # type: ignore[override]
+        speed = task.finished_speed or task.speed
+        return Text("-- pt/s" if speed is None else f"{speed:,.1f} pt/s")
+
+
+def progress_bar(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=False,
+    )
+
+
+# --- worker side ------------------------------------------------------------------------------
+_EVALUATORS: dict[str, Evaluator] = {}
+
+
+def _evaluator(token: str, case: Case, uncapped: bool) -> Evaluator:
+    """One evaluator per worker process and case: the model is built once per worker."""
+    key = f"{token}:{uncapped}"
+    if key not in _EVALUATORS:
+        _EVALUATORS.clear()
+        _EVALUATORS[key] = Evaluator(case, uncapped=uncapped)
+    return _EVALUATORS[key]
+
+
+def run_chunk(token: str, case: Case, chunk: Chunk, uncapped: bool = True) -> list[Record]:
+    ev = _evaluator(token, case, uncapped)
+    return [ev.evaluate(point, i) for i, point in chunk]
+
+
+# --- checkpoint -------------------------------------------------------------------------------
+class Checkpoint:
+    """Append-only record log in a folder, tied to one sweep by a fingerprint."""
+
+    def __init__(self, folder: Path, fingerprint: dict[str, Any]) -> None:
+        self.folder = Path(folder)
+        self.fingerprint = fingerprint
+        self.log = self.folder / "points.jsonl"
+
+    def open(self, resume: bool) -> dict[int, Record]:
+        spec = self.folder / "sweep.json"
+        if self.folder.exists() and not resume:
+            raise InputError(
+                f"an unfinished run exists at {self.folder}; pass --resume (resume=True) to "
+                "continue it or --force to start over"
+            )
+        if resume and spec.exists():
+            if json.loads(spec.read_text()) != self.fingerprint:
+                raise InputError(
+                    f"the unfinished run at {self.folder} was started with other inputs or "
+                    "parameters; use --force to start over"
+                )
+            return self._read()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = spec.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.fingerprint, sort_keys=True))
+        os.replace(tmp, spec)
+        return {}
+
+    def _read(self) -> dict[int, Record]:
+        done: dict[int, Record] = {}
+        if self.log.exists():
+            for line in self.log.read_text().splitlines():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by the interruption: that point reruns
+                done[int(rec["point"])] = rec
+        return done
+
+    def __enter__(self) -> Checkpoint:
+        self._fh = self.log.open("a", encoding="utf-8")
+        return self
+
+    def add(self, records: Iterable[Record]) -> None:
+        for rec in records:
+            self._fh.write(json.dumps(rec) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+
+
+# --- driver -----------------------------------------------------------------------------------
+def chunks(items: list[tuple[int, Point]], n: int) -> list[Chunk]:
+    size = max(1, math.ceil(len(items) / max(1, n)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def run_points(
+    case: Case,
+    points: list[Point],
+    *,
+    token: str,
+    workers: int = 1,
+    client: Any = None,
+    uncapped: bool = True,
+    progress: bool = False,
+    label: str = "points",
+    done: dict[int, Record] | None = None,
+    on_records: Callable[[list[Record]], None] | None = None,
+) -> dict[int, Record]:
+    """Evaluate every point not in `done`; returns all records keyed by point index."""
+    results = dict(done or {})
+    todo = [(i, p) for i, p in enumerate(points) if i not in results]
+
+    def landed(records: list[Record], bar: Progress, task: Any) -> None:
+        for rec in records:
+            results[int(rec["point"])] = rec
+        if on_records:
+            on_records(records)
+        bar.advance(task, len(records))
+
+    with progress_bar(progress) as bar:
+        task = bar.add_task(label, total=len(points), completed=len(results))
+        if not todo:
+            return results
+        if client is not None:
+            case_future = client.scatter(case, broadcast=True)
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+            futures = [
+                client.submit(run_chunk, token, case_future, chunk, uncapped, pure=False)
+                for chunk in chunks(todo, 4 * n_workers)
+            ]
+            from dask.distributed import as_completed as dask_completed
+
+            for fut in dask_completed(futures):
+                landed(fut.result(), bar, task)
+        elif workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [
+                    pool.submit(run_chunk, token, case, chunk, uncapped)
+                    for chunk in chunks(todo, 4 * workers)
+                ]
+                try:
+                    for fut in as_completed(futures):
+                        landed(fut.result(), bar, task)
+                except BaseException:
+                    for fut in futures:
+                        fut.cancel()
+                    raise
+        else:
+            ev = Evaluator(case, uncapped=uncapped)
+            for i, point in todo:
+                landed([ev.evaluate(point, i)], bar, task)
+    return results
