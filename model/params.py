@@ -114,7 +114,7 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
                         where,
                         column=text,
                     )
-                if key == "country" and name in COMMODITY_COLUMNS + ("max_china_share",):
+                if key == "country" and name in (*COMMODITY_COLUMNS, "max_china_share"):
                     raise InputError(
                         f"'{name}' is per commodity; it cannot select by country",
                         where,

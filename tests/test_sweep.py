@@ -181,7 +181,7 @@ def test_zip_needs_equal_lengths(base):
 
 
 def test_sweep_file(tmp_path):
-    case, grid, spec = load_sweep(ROOT / "inputs" / "sweeps" / "china-cap.toml")
+    case, grid, _spec = load_sweep(ROOT / "inputs" / "sweeps" / "china-cap.toml")
     assert case.name == "base" and len(grid.points) == 21
     bad = tmp_path / "bad.toml"
     bad.write_text('case = "x"\n[[parameters]]\nname = "max_china_share"\nvalue = 1\n')
