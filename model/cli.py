@@ -47,6 +47,8 @@ def fail(exc: SourcingError) -> None:
 def _fmt(value: float, pct: bool = False) -> str:
     if value != value:  # NaN
         return "-"
+    if value == 0:
+        return "0"
     if pct:
         return f"{value:.1%}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
@@ -195,6 +197,281 @@ def validate(case: CaseArg) -> None:
         f"{len(loaded.policy.rules)} share rules",
         highlight=False,
     )
+
+
+# --- sensitivity commands ---------------------------------------------------------------------
+OutOpt = Annotated[Path, typer.Option("--out", help="Write solutions/<name>/ under this folder.")]
+NameOpt = Annotated[str | None, typer.Option(help="Run folder name.")]
+ForceOpt = Annotated[bool, typer.Option(help="Replace an existing run folder.")]
+WorkersOpt = Annotated[int, typer.Option(min=1, help="Local worker processes.")]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786."),
+]
+ProgressOpt = Annotated[bool, typer.Option(help="Show a progress bar.")]
+
+
+def _target(out_dir: Path, name: str | None, default: str, force: bool) -> Path:
+    final = name or default
+    if not re.match(NAME_PATTERN, final):
+        raise InputError(f"run name '{final}' may use letters, digits, '_', '.', '-' only")
+    target = out_dir / "solutions" / final
+    if target.exists() and not force:
+        raise RunExistsError(
+            f"{target} already exists; pass --force to replace it or --name to write a new run"
+        )
+    return target
+
+
+def _client(scheduler: str | None):
+    if scheduler is None:
+        return None
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise InputError(
+            "--scheduler needs dask.distributed: pip install 'sourcing-model[cluster]'"
+        ) from None
+    try:
+        return Client(scheduler, timeout=10)
+    except OSError as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+@app.command()
+def sweep(
+    case: Annotated[
+        Path, typer.Argument(help="A case, a scenario, or a sweep file (inputs/sweeps/*.toml).")
+    ],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="PARAMETER=GRID, e.g. max_china_share=1:0:0.05 or "
+            "'capacity[country=group:partner]=1,1.5,2'. Repeatable.",
+        ),
+    ] = None,
+    sweep_file: Annotated[
+        Path | None, typer.Option("--file", help="A sweep file to run on CASE.")
+    ] = None,
+    zip_: Annotated[
+        bool, typer.Option("--zip", help="Pair grids instead of their product.")
+    ] = False,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep.")] = False,
+    out_dir: OutOpt = Path("."),
+    name: NameOpt = None,
+    force: ForceOpt = False,
+    progress: ProgressOpt = True,
+) -> None:
+    """Solve a case over a grid of parameter values on one built model."""
+    import shutil
+
+    from model.case import load_case
+    from model.sweep import load_sweep, make_grid
+    from model.sweep import sweep as run_sweep
+
+    try:
+        sources: list[Path] = []
+        if case.suffix == ".toml" and case.is_file() and "parameters" in case.read_text():
+            loaded, grid, spec = load_sweep(case)
+            sources.append(case)
+            default = spec.name or f"{loaded.name}-sweep"
+        else:
+            loaded = load_case(case)
+            if sweep_file is not None:
+                _, grid, spec = load_sweep(sweep_file, case)
+                sources.append(sweep_file)
+                default = spec.name or f"{loaded.name}-sweep"
+            else:
+                params: dict[str, str] = {}
+                for item in set_ or []:
+                    text, eq, values = item.rpartition("=")
+                    if not eq or not text:
+                        raise InputError(f"--set '{item}' is not PARAMETER=GRID")
+                    params[text] = values
+                grid = make_grid(params, "zip" if zip_ else "product")
+                default = f"{loaded.name}-sweep"
+        target = _target(out_dir, name, default, force)
+        partial = target.parent / f".{target.name}.partial"
+        if force and partial.exists():
+            shutil.rmtree(partial)
+        client = _client(scheduler)
+        try:
+            result = run_sweep(
+                loaded,
+                grid,
+                workers=workers,
+                client=client,
+                progress=progress,
+                checkpoint=partial,
+                resume=resume,
+                name=target.name,
+            )
+        except KeyboardInterrupt:
+            err.print(
+                f"interrupted; finished points are kept in {partial}; "
+                "run the same command with --resume to continue",
+                highlight=False,
+            )
+            raise typer.Exit(130) from None
+        finally:
+            if client is not None:
+                client.close()
+        result.source_files = sources
+        folder = result.write(out_dir, name=target.name, force=force)
+        shutil.rmtree(partial, ignore_errors=True)
+    except SourcingError as exc:
+        fail(exc)
+        return
+    pts = result.points
+    out.print(
+        f"{len(pts)} points, objective {pts['objective'].min():,.0f} to "
+        f"{pts['objective'].max():,.0f}; wrote {folder}",
+        highlight=False,
+    )
+
+
+@app.command()
+def curve(
+    case: CaseArg = Path("inputs/base"),
+    commodity: Annotated[
+        list[str] | None, typer.Option(help="Commodities to sweep (default: all China supplies).")
+    ] = None,
+    together: Annotated[
+        bool, typer.Option(help="One curve with every cap moving together.")
+    ] = False,
+    grid: Annotated[str, typer.Option(help="Cap grid, start:stop:step or a list.")] = "1:0:0.05",
+    tol: Annotated[float, typer.Option(help="Breakpoint precision (share).")] = 1e-4,
+    out_dir: OutOpt = Path("."),
+    name: NameOpt = None,
+    force: ForceOpt = False,
+    progress: ProgressOpt = True,
+) -> None:
+    """The price of de-risking: cost and shortfall as China's cap goes from 100% to 0%."""
+    from model.case import load_case
+    from model.curve import curve as run_curve
+
+    try:
+        loaded = load_case(case)
+        default = f"{loaded.name}-curve" + ("-together" if together else "")
+        target = _target(out_dir, name, default, force)
+        result = run_curve(
+            loaded,
+            commodities=commodity,
+            together=together,
+            grid=grid,
+            tol=tol,
+            progress=progress,
+        )
+        folder = result.write(out_dir, name=target.name, force=force)
+    except SourcingError as exc:
+        fail(exc)
+        return
+    table = Table(show_edge=False, header_style="bold", title="breakpoints (cap from -> to)")
+    for col in ("commodity", "from", "to", "what changes"):
+        table.add_column(col, no_wrap=col != "what changes")
+    for r in result.breakpoints.itertuples(index=False):
+        table.add_row(r.commodity, f"{r.cap_from:.2%}", f"{r.cap_to:.2%}", escape(r.change))
+    out.print(table)
+    out.print(f"wrote {folder}", highlight=False)
+
+
+@app.command()
+def stress(
+    case: CaseArg = Path("inputs/base"),
+    groups: Annotated[bool, typer.Option(help="Also remove each group at once.")] = True,
+    k: Annotated[int, typer.Option(min=1, help="Also remove every set of up to k countries.")] = 1,
+    by_commodity: Annotated[
+        bool, typer.Option(help="Also remove each country for each commodity separately.")
+    ] = False,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
+    top: Annotated[int, typer.Option(help="Rows of the ranking to print.")] = 15,
+    out_dir: OutOpt = Path("."),
+    name: NameOpt = None,
+    force: ForceOpt = False,
+    progress: ProgressOpt = True,
+) -> None:
+    """Remove each supplying country in turn and rank countries by how critical they are."""
+    from model.case import load_case
+    from model.stress import stress as run_stress
+
+    try:
+        loaded = load_case(case)
+        target = _target(out_dir, name, f"{loaded.name}-stress", force)
+        client = _client(scheduler)
+        try:
+            result = run_stress(
+                loaded,
+                groups=groups,
+                k=k,
+                by_commodity=by_commodity,
+                workers=workers,
+                client=client,
+                progress=progress,
+            )
+        finally:
+            if client is not None:
+                client.close()
+        folder = result.write(out_dir, name=target.name, force=force)
+    except SourcingError as exc:
+        fail(exc)
+        return
+    table = Table(show_edge=False, header_style="bold", title="most critical outages")
+    for col in ("rank", "outage", "objective +$M", "supply cost +$M", "short", "worst"):
+        table.add_column(col, justify="right" if "$" in col or col == "rank" else "left")
+    for r in result.ranking.head(top).itertuples(index=False):
+        table.add_row(
+            str(r.rank),
+            r.outage,
+            _money(r.objective_increase),
+            _money(r.supply_cost_increase),
+            str(r.commodities_short),
+            r.worst_commodity,
+        )
+    out.print(table)
+    out.print(f"wrote {folder}", highlight=False)
+
+
+@app.command()
+def compare(
+    cases: Annotated[list[Path], typer.Argument(help="Two or more cases or scenarios.")],
+    out_dir: OutOpt = Path("."),
+    name: NameOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Solve several cases or scenarios and tabulate their differences by commodity."""
+    from model.case import load_case
+    from model.compare import compare as run_compare
+
+    try:
+        loaded = [load_case(c) for c in cases]
+        default = "compare-" + "-vs-".join(c.name for c in loaded)
+        target = _target(out_dir, name, default[:120], force)
+        result = run_compare(loaded)
+        folder = result.write(out_dir, name=target.name, force=force)
+    except SourcingError as exc:
+        fail(exc)
+        return
+    names = [r.case.name for r in result.results]
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("commodity", no_wrap=True)
+    for n in names:
+        table.add_column(f"{n}\ncost $M / China / short", justify="right")
+    wide = result.by_commodity.set_index(["commodity", "case"])
+    for k in result.results[0].commodities["commodity"]:
+        cells = []
+        for n in names:
+            r = wide.loc[(k, n)]
+            cells.append(
+                f"{_money(r['cost'])} / {_fmt(r['china_share'], pct=True)} / {_fmt(r['shortfall'])}"
+            )
+        table.add_row(k, *cells)
+    table.add_row("[bold]total[/]", *[f"[bold]{_money(r.total_cost)}[/]" for r in result.results])
+    out.print(table)
+    out.print(f"wrote {folder}", highlight=False)
 
 
 def main() -> None:

@@ -91,6 +91,8 @@ def run_files(result: Result) -> dict[str, bytes]:
         "commodities.csv": csv_bytes(result.commodities),
         "stages.csv": csv_bytes(result.stages),
         "capacity_values.csv": csv_bytes(result.capacity_values),
+        "ranging_costs.csv": csv_bytes(result.cost_ranges),
+        "ranging_limits.csv": csv_bytes(result.limit_ranges),
     }
     files.update(
         run_files_common(result.case, {**result.summary, "timings_seconds": result.timings})

@@ -38,11 +38,11 @@ Chunk = list[tuple[int, Point]]
 
 
 class RateColumn(ProgressColumn):
-    """Points per second."""
+    """Items per second."""
 
     def render(self, task) -> Text:  # type: ignore[override]
         speed = task.finished_speed or task.speed
-        return Text("-- pt/s" if speed is None else f"{speed:,.1f} pt/s")
+        return Text("--/s" if speed is None else f"{speed:,.1f}/s")
 
 
 def progress_bar(enabled: bool) -> Progress:

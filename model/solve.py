@@ -22,6 +22,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from model.build import build_model
 from model.case import CHINA, Case
 from model.errors import InputError, SolveError
+from model.ranging import ranging
 
 # Tolerance for "at a bound" and for cleaning solver noise (relative to the bound's scale).
 TOL = 1e-7
@@ -175,6 +176,8 @@ class Result:
     capacity_values: pd.DataFrame
     summary: dict[str, Any]
     timings: dict[str, float]
+    cost_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
+    limit_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def total_shortfall_penalty(self) -> float:
@@ -217,8 +220,10 @@ def solve(
     solver = Solver(case)
     uncapped = solver.run(shares=False) if compare else None
     main = solver.run()
+    cost_ranges, limit_ranges = ranging(solver, main)  # describes this basis: before probes
     t1 = time.perf_counter()
     result = make_result(solver, main, uncapped, probe=compare)
+    result.cost_ranges, result.limit_ranges = cost_ranges, limit_ranges
     result.timings.update(
         build=round(solver.build_seconds, 4),
         solve=round(t1 - t0 - solver.build_seconds, 4),

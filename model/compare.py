@@ -1,0 +1,84 @@
+"""Scenarios side by side: solve several cases and tabulate the differences.
+
+The first case is the reference; every other case's cost, China share and
+shortfall are reported by commodity with their difference from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.case import Case
+from model.errors import InputError
+from model.output import csv_bytes, run_files_common, write_folder_atomically
+from model.results import clean, package_versions
+from model.solve import Result, solve
+
+
+@dataclass
+class CompareResult:
+    results: list[Result]
+    by_commodity: pd.DataFrame
+    totals: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out: str | Path = ".", *, name: str | None = None, force: bool = False) -> Path:
+        files = {
+            "comparison.csv": csv_bytes(self.by_commodity),
+            "comparison_totals.csv": csv_bytes(self.totals),
+        }
+        # the reference case's inputs, plus every scenario file compared
+        sources = [Path(s) for r in self.results for s in r.case.sources if s.endswith(".toml")]
+        files.update(run_files_common(self.results[0].case, self.summary, sources))
+        target = Path(out) / "solutions" / (name or self.summary["name"])
+        return write_folder_atomically(files, target, force=force)
+
+
+def compare(cases: list[Case]) -> CompareResult:
+    """Solve each case; differences are against the first."""
+    if len(cases) < 2:
+        raise InputError("compare needs at least two cases or scenarios")
+    names = [c.name for c in cases]
+    if len(set(names)) != len(names):
+        raise InputError(f"cases to compare must have different names (got {', '.join(names)})")
+    results = [solve(c) for c in cases]
+    cols = ["cost", "supplied", "shortfall", "china_share", "average_unit_cost"]
+    frames = []
+    for r in results:
+        f = r.commodities.set_index("commodity")[["stage", *cols]].copy()
+        f.insert(0, "case", r.case.name)
+        frames.append(f)
+    ref = frames[0]
+    rows = []
+    for f in frames:
+        g = f.join(ref[cols], rsuffix="_ref", how="outer")
+        for c in ("cost", "shortfall", "china_share"):
+            g[f"{c}_vs_{names[0]}"] = (g[c] - g[f"{c}_ref"]).map(lambda v: clean(v, 1.0))
+        g["case"] = f["case"].iloc[0]
+        rows.append(g.drop(columns=[f"{c}_ref" for c in cols]).reset_index())
+    by_commodity = pd.concat(rows, ignore_index=True)
+    by_commodity = by_commodity[["case", *[c for c in by_commodity.columns if c != "case"]]]
+    totals = pd.DataFrame(
+        [
+            {
+                "case": r.case.name,
+                "description": r.case.description,
+                "total_cost": r.total_cost,
+                "objective": r.objective,
+                "commodities_with_shortfall": r.summary["commodities_with_shortfall"],
+                "total_cost_vs_first": clean(r.total_cost - results[0].total_cost, r.total_cost),
+            }
+            for r in results
+        ]
+    )
+    summary = {
+        "kind": "compare",
+        "name": "compare-" + "-vs-".join(names),
+        "cases": names,
+        "versions": package_versions(),
+    }
+    return CompareResult(results, by_commodity, totals, summary)

@@ -1,0 +1,194 @@
+"""The price of de-risking: cost and shortfall as China's cap goes from 100% to 0%.
+
+For each commodity China supplies (or for all commodities together), the cap
+is swept on a grid; wherever the mix changes between two grid points (a
+supplier enters or leaves, fills up, or shortfall starts), the change is
+located by bisection to within ``tol``. The result is the curve a policy
+analyst puts in a brief, with its breakpoints named.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.case import CHINA, Case
+from model.errors import InputError
+from model.evaluate import Evaluator, Record
+from model.output import csv_bytes, run_files_common, write_folder_atomically
+from model.params import parse_grid, parse_parameter
+from model.results import clean, package_versions
+from model.runner import progress_bar
+
+ALL = "all"
+
+
+def _signature(rec: Record, ev: Evaluator, ks: list[int]) -> tuple:
+    """What 'the mix' is at a point: who supplies, who is full, where shortfall is."""
+    d = ev.solver.model.data
+    cap = {j: d.capacity[d.rows[j]] for j, _, _ in rec["mix"]}
+    rows = []
+    for j, q, _ in rec["mix"]:
+        k = ev.row_k[j]
+        if k in ks and q > 1e-7:
+            full = q >= cap[j] - 1e-7 * max(1.0, cap[j])
+            rows.append((int(j), bool(full)))
+    short = tuple(bool(rec["shortfall"][k] > 1e-7 * max(1.0, rec["demand"][k])) for k in ks)
+    return tuple(sorted(rows)), short
+
+
+def _describe(before: tuple, after: tuple, ev: Evaluator, names: list[str]) -> str:
+    d = ev.solver.model.data
+    b, a = dict(before[0]), dict(after[0])
+    words = []
+    for j in sorted(set(b) | set(a)):
+        k, n = d.rows[j]
+        who = f"{n} ({k})" if len(names) > 1 else n
+        if j not in b:
+            words.append(f"{who} enters" + (" at capacity" if a[j] else ""))
+        elif j not in a:
+            words.append(f"{who} leaves")
+        elif b[j] != a[j]:
+            words.append(f"{who} {'fills up' if a[j] else 'no longer full'}")
+    for name, s0, s1 in zip(names, before[1], after[1], strict=True):
+        if s0 != s1:
+            words.append(
+                f"shortfall {'starts' if s1 else 'ends'}" + (f" ({name})" if len(names) > 1 else "")
+            )
+    return "; ".join(words) or "basis change"
+
+
+@dataclass
+class CurveResult:
+    case: Case
+    curve: pd.DataFrame
+    breakpoints: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out: str | Path = ".", *, name: str | None = None, force: bool = False) -> Path:
+        files = {"curve.csv": csv_bytes(self.curve), "breakpoints.csv": csv_bytes(self.breakpoints)}
+        files.update(run_files_common(self.case, self.summary))
+        target = Path(out) / "solutions" / (name or self.summary["name"])
+        return write_folder_atomically(files, target, force=force)
+
+
+def curve(
+    case: Case,
+    *,
+    commodities: list[str] | None = None,
+    together: bool = False,
+    grid: str | list[float] = "1:0:0.05",
+    tol: float = 1e-4,
+    progress: bool = False,
+) -> CurveResult:
+    """Sweep China's cap for each commodity (or all together) and locate the breakpoints."""
+    t0 = time.perf_counter()
+    caps = parse_grid(grid, "command line", "grid")
+    for c in caps:
+        if not 0.0 <= c <= 1.0:
+            raise InputError(f"cap {c:g} is outside [0, 1]", "command line", column="grid")
+    caps = sorted(set(caps), reverse=True)
+    if not 0 < tol < 0.1:
+        raise InputError(f"tol {tol:g} must be in (0, 0.1)", "command line", column="tol")
+    ids = list(case.commodities["commodity"])
+    china = set(case.supply.loc[case.supply["country"] == CHINA, "commodity"])
+    if commodities:
+        for k in commodities:
+            if k not in ids:
+                raise InputError(f"unknown commodity '{k}'", "command line", column="commodity")
+        targets = list(commodities)
+    else:
+        targets = [k for k in ids if k in china]
+    if not targets:
+        raise InputError("no commodity that China supplies to sweep", "command line")
+    groups = [(ALL, targets)] if together else [(k, [k]) for k in targets]
+    ev = Evaluator(case, uncapped=True)
+    kidx = {k: i for i, k in enumerate(ids)}
+    rows, breaks = [], []
+    with progress_bar(progress) as bar:
+        task = bar.add_task("curve", total=len(groups))
+        for label, members in groups:
+            sel = ALL if together and not commodities else "commodity=" + "|".join(members)
+            param = parse_parameter(f"max_china_share[{sel}]")
+            ks = [kidx[k] for k in members]
+            cache: dict[float, tuple[Record, tuple]] = {}
+
+            def at(cap: float, ks=ks, param=param, cache=cache) -> tuple[Record, tuple]:
+                cap = round(cap, 9)
+                if cap not in cache:
+                    rec = ev.evaluate([(param, cap)])
+                    cache[cap] = (rec, _signature(rec, ev, ks))
+                return cache[cap]
+
+            found = []
+            for top, bottom in itertools.pairwise(caps):
+                hi, s_hi = top, at(top)[1]
+                s_bottom = at(bottom)[1]
+                # an interval may hold several changes: find the first below `hi`,
+                # then continue from just below it, until the bottom's mix is reached
+                while s_hi != s_bottom:
+                    lo, s_lo = bottom, s_bottom
+                    while hi - lo > tol:
+                        mid = (hi + lo) / 2
+                        s_mid = at(mid)[1]
+                        if s_mid == s_hi:
+                            hi = mid
+                        else:
+                            lo, s_lo = mid, s_mid
+                    found.append((round(lo, 6), round(hi, 6), s_hi, s_lo))
+                    hi, s_hi = lo, s_lo
+            for lo, hi, s_hi, s_lo in found:
+                breaks.append(
+                    {
+                        "commodity": label,
+                        "cap_from": hi,
+                        "cap_to": lo,
+                        "change": _describe(s_hi, s_lo, ev, members),
+                    }
+                )
+            break_caps = {b for lo, hi, _, _ in found for b in (lo, hi)}
+            for cap in sorted(set(caps) | break_caps, reverse=True):
+                rec = at(cap)[0]
+                cost = sum(rec["cost"][j] for j in ks)
+                u_cost = sum(rec["uncapped_cost"][j] for j in ks)
+                supplied = sum(rec["supplied"][j] for j in ks)
+                rows.append(
+                    {
+                        "commodity": label,
+                        "cap": cap,
+                        "breakpoint": cap in break_caps,
+                        "supplied": clean(supplied, supplied),
+                        "shortfall": clean(sum(rec["shortfall"][j] for j in ks), supplied + 1),
+                        "china_share": round(sum(rec["china"][j] for j in ks) / supplied, 9)
+                        if len(ks) == 1 and supplied > 0
+                        else float("nan"),
+                        "cost": clean(cost, cost),
+                        "cost_premium": clean(cost - u_cost, max(cost, u_cost)),
+                        "objective_increase": clean(
+                            rec["objective"] - at(1.0)[0]["objective"], rec["objective"]
+                        ),
+                    }
+                )
+            bar.advance(task)
+    summary = {
+        "kind": "curve",
+        "name": f"{case.name}-curve" + ("-together" if together else ""),
+        "case": case.name,
+        "commodities": targets,
+        "together": together,
+        "grid": caps,
+        "tol": tol,
+        "versions": package_versions(),
+        "timings_seconds": {"total": round(time.perf_counter() - t0, 4)},
+    }
+    return CurveResult(
+        case,
+        pd.DataFrame(rows),
+        pd.DataFrame(breaks, columns=["commodity", "cap_from", "cap_to", "change"]),
+        summary,
+    )

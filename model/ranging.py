@@ -1,0 +1,99 @@
+"""LP sensitivity of one solve: HiGHS cost and bound ranging.
+
+For each supplier, the range of its unit cost over which the optimal basis
+(and so the mix) stays the same; for each capacity, demand and China cap, the
+range of that limit over which its shadow price holds. Ranges describe the
+current optimal basis: at a degenerate optimum a range can be a single point
+even though the mix would not change, so read them as guaranteed, not maximal.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from model.case import CHINA
+
+if TYPE_CHECKING:
+    from model.solve import Solution, Solver
+
+
+def _num(v: float) -> float:
+    """HiGHS uses +-1e30 style infinities; keep them as inf, round the rest."""
+    if not math.isfinite(v) or abs(v) >= 1e29:
+        return math.copysign(math.inf, v)
+    return round(v, 6) + 0.0
+
+
+def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(cost ranges per supply row, limit ranges per capacity/demand/cap), from HiGHS.
+
+    Call right after the solve whose basis it describes.
+    """
+    h = solver.highs._solver_model
+    _status, rg = h.getRanging()
+    m, d = solver.model, solver.model.data
+    vmap = solver.highs._pyomo_var_to_solver_var_map
+    cmap = solver.highs._pyomo_con_to_solver_con_map
+    costs, limits = [], []
+    for r in d.rows:
+        j = vmap[id(m.x[r])]
+        costs.append(
+            {
+                "commodity": r[0],
+                "country": r[1],
+                "quantity": round(sol.x[r], 6) + 0.0,
+                "unit_cost": d.cost[r],
+                "cost_lower": _num(rg.col_cost_dn.value_[j]),
+                "cost_upper": _num(rg.col_cost_up.value_[j]),
+            }
+        )
+        cap, q = d.capacity[r], sol.x[r]
+        if cap > 0 and q >= cap - 1e-7 * max(1.0, cap):
+            limits.append(
+                {
+                    "limit": "capacity",
+                    "commodity": r[0],
+                    "country": r[1],
+                    "value": cap,
+                    "shadow_price": _num(-sol.reduced_cost[r]),
+                    "lower": _num(rg.col_bound_dn.value_[j]),
+                    "upper": _num(rg.col_bound_up.value_[j]),
+                }
+            )
+    for k in d.commodities:
+        i = cmap[m.balance[k]]
+        limits.append(
+            {
+                "limit": "demand",
+                "commodity": k,
+                "country": "",
+                "value": d.demand[k],
+                "shadow_price": _num(sol.balance_dual[k]),
+                "lower": _num(rg.row_bound_dn.value_[i]),
+                "upper": _num(rg.row_bound_up.value_[i]),
+            }
+        )
+    for k in m.CAPPED:
+        cap = d.china_cap[k]
+        total = sum(sol.x[k, n] for n in d.suppliers[k])
+        if cap >= 1.0 or total <= 0:
+            continue
+        i = cmap[m.china_share[k]]
+        # the row is x_CHN - cap * S <= r (r = 0); moving r by dr is, to first order,
+        # moving the cap by dr / S at the current supply S
+        lo, hi = rg.row_bound_dn.value_[i], rg.row_bound_up.value_[i]
+        limits.append(
+            {
+                "limit": "china_cap",
+                "commodity": k,
+                "country": CHINA,
+                "value": cap,
+                "shadow_price": _num(-0.01 * sol.china_dual[k] * total),  # per point
+                "lower": _num(max(0.0, cap + lo / total)) if math.isfinite(lo) else 0.0,
+                "upper": _num(min(1.0, cap + hi / total)) if math.isfinite(hi) else 1.0,
+            }
+        )
+    return pd.DataFrame(costs), pd.DataFrame(limits)

@@ -1,0 +1,172 @@
+"""Outage stress test: remove each supplier in turn and see what breaks.
+
+Each outage sets the capacity of one country (or a group, or a set of k
+countries, or one country for one commodity) to zero and re-solves on the
+kept model. Outages are ranked by how much they raise the objective (supply
+cost plus shortfall valued at the shortfall penalty), so an outage that leaves
+demand unmet ranks above one that only makes supply dearer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.case import GROUP_PREFIX, Case
+from model.errors import InputError
+from model.evaluate import Point
+from model.output import canonical_inputs, csv_bytes, run_files_common, write_folder_atomically
+from model.params import parse_parameter
+from model.results import clean, inputs_hash, package_versions
+from model.runner import run_points
+
+MAX_OUTAGES = 20_000
+
+
+def outages(
+    case: Case, *, groups: bool = True, k: int = 1, by_commodity: bool = False
+) -> list[tuple[str, str, Point]]:
+    """(label, kind, point) for every outage to test."""
+    sup = case.supply[case.supply["capacity"] > 0]
+    countries = sorted(set(sup["country"]))
+    out: list[tuple[str, str, Point]] = []
+
+    def remove(label: str, kind: str, selector: str) -> None:
+        out.append((label, kind, [(parse_parameter(f"capacity[{selector}]"), 0.0)]))
+
+    for size in range(1, k + 1):
+        for combo in itertools.combinations(countries, size):
+            remove(
+                "+".join(combo),
+                "country" if size == 1 else f"{size} countries",
+                "country=" + "|".join(combo),
+            )
+    if groups:
+        for tag, members in sorted(case.groups().items()):
+            if members & set(countries):
+                remove(f"{GROUP_PREFIX}{tag}", "group", f"country={GROUP_PREFIX}{tag}")
+    if by_commodity:
+        for kk, n in sup[["commodity", "country"]].itertuples(index=False):
+            remove(f"{n}:{kk}", "supplier", f"commodity={kk},country={n}")
+    if len(out) > MAX_OUTAGES:
+        raise InputError(
+            f"{len(out):,} outages is more than {MAX_OUTAGES:,}; lower k",
+            "command line",
+            column="k",
+        )
+    return out
+
+
+@dataclass
+class StressResult:
+    case: Case
+    by_commodity: pd.DataFrame
+    ranking: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out: str | Path = ".", *, name: str | None = None, force: bool = False) -> Path:
+        files = {
+            "stress.csv": csv_bytes(self.by_commodity),
+            "criticality.csv": csv_bytes(self.ranking),
+        }
+        files.update(run_files_common(self.case, self.summary))
+        target = Path(out) / "solutions" / (name or self.summary["name"])
+        return write_folder_atomically(files, target, force=force)
+
+
+def stress(
+    case: Case,
+    *,
+    groups: bool = True,
+    k: int = 1,
+    by_commodity: bool = False,
+    workers: int = 1,
+    client: Any = None,
+    progress: bool = False,
+) -> StressResult:
+    """Remove each supplying country (and group, and k-sets) in turn; rank by impact."""
+    if k < 1:
+        raise InputError(f"k must be at least 1 (got {k})", "command line", column="k")
+    t0 = time.perf_counter()
+    tests = outages(case, groups=groups, k=k, by_commodity=by_commodity)
+    points: list[Point] = [[], *(p for _, _, p in tests)]  # point 0 is the case as given
+    records = run_points(
+        case,
+        points,
+        token=inputs_hash(canonical_inputs(case)),
+        workers=workers,
+        client=client,
+        uncapped=False,
+        progress=progress,
+        label="stress",
+    )
+    ids = list(case.commodities["commodity"])
+    base = records[0]
+    pen = np.array(base["penalty"])
+    rows, ranking = [], []
+    for i, (label, kind, _) in enumerate(tests, start=1):
+        rec = records[i]
+        dcost = np.array(rec["cost"]) - np.array(base["cost"])
+        dshort = np.array(rec["shortfall"]) - np.array(base["shortfall"])
+        for j, kk in enumerate(ids):
+            if abs(dcost[j]) > 1e-6 * max(1.0, base["cost"][j]) or abs(dshort[j]) > 1e-9:
+                s = rec["supplied"][j]
+                rows.append(
+                    {
+                        "outage": label,
+                        "kind": kind,
+                        "commodity": kk,
+                        "cost": clean(rec["cost"][j], rec["cost"][j]),
+                        "cost_increase": clean(dcost[j], rec["cost"][j]),
+                        "shortfall": clean(rec["shortfall"][j], rec["demand"][j]),
+                        "extra_shortfall": clean(dshort[j], rec["demand"][j]),
+                        "china_share": round(rec["china"][j] / s, 9) if s > 0 else float("nan"),
+                    }
+                )
+        worst = int(np.argmax(dshort * pen)) if (dshort > 1e-9).any() else None
+        ranking.append(
+            {
+                "outage": label,
+                "kind": kind,
+                "objective_increase": clean(rec["objective"] - base["objective"], rec["objective"]),
+                "supply_cost_increase": clean(float(dcost.sum()), float(np.sum(rec["cost"]))),
+                "shortfall_value": clean(float((dshort * pen).sum()), float(np.sum(rec["cost"]))),
+                "commodities_short": int((dshort > 1e-7).sum()),
+                "worst_commodity": ids[worst] if worst is not None else "",
+            }
+        )
+    rank = pd.DataFrame(ranking).sort_values(
+        ["objective_increase", "outage"], ascending=[False, True], kind="stable"
+    )
+    rank.insert(0, "rank", range(1, len(rank) + 1))
+    summary = {
+        "kind": "stress",
+        "name": f"{case.name}-stress",
+        "case": case.name,
+        "outages": len(tests),
+        "k": k,
+        "groups": groups,
+        "by_commodity": by_commodity,
+        "base_objective": base["objective"],
+        "versions": package_versions(),
+        "timings_seconds": {"total": round(time.perf_counter() - t0, 4)},
+    }
+    cols = [
+        "outage",
+        "kind",
+        "commodity",
+        "cost",
+        "cost_increase",
+        "shortfall",
+        "extra_shortfall",
+        "china_share",
+    ]
+    return StressResult(
+        case, pd.DataFrame(rows, columns=cols), rank.reset_index(drop=True), summary
+    )
