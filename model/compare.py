@@ -55,7 +55,7 @@ def compare(cases: list[Case]) -> CompareResult:
     ref = frames[0]
     rows = []
     for f in frames:
-        g = f.join(ref[cols], rsuffix="_ref", how="outer")
+        g = f.join(ref[cols].add_suffix("_ref"), how="outer")
         for c in ("cost", "shortfall", "china_share"):
             g[f"{c}_vs_{names[0]}"] = (g[c] - g[f"{c}_ref"]).map(lambda v: clean(v, 1.0))
         g["case"] = f["case"].iloc[0]

@@ -142,6 +142,15 @@ def curve(
                             lo, s_lo = mid, s_mid
                     found.append((round(lo, 6), round(hi, 6), s_hi, s_lo))
                     hi, s_hi = lo, s_lo
+            # a change exactly on a grid point shows as two touching intervals
+            # (e.g. 'AUS fills up' then 'JPN enters'): report it once
+            merged: list[tuple[float, float, tuple, tuple]] = []
+            for lo, hi, s_hi, s_lo in found:
+                if merged and merged[-1][0] - hi <= 2 * tol:
+                    prev = merged.pop()
+                    lo, hi, s_hi = lo, prev[1], prev[2]
+                merged.append((lo, hi, s_hi, s_lo))
+            found = merged
             for lo, hi, s_hi, s_lo in found:
                 breaks.append(
                     {

@@ -1,0 +1,150 @@
+"""LP ranging, the price-of-de-risking curve, the outage stress test and compare,
+each on a tiny case whose answer is worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from model import InputError, load_case, solve
+from model.compare import compare
+from model.curve import curve
+from model.stress import stress
+
+APPROX = dict(rel=1e-9, abs=1e-6)
+
+SIMPLE = dict(commodities=[("ree", 100)], supply=[("ree", "CHN", 60, 1), ("ree", "AUS", 100, 2)])
+
+
+def test_cost_and_limit_ranging_non_degenerate(case_dir):
+    # CHN 60 (full) @1, AUS 40 (basic) @2; penalty 10 x 2 = 20.
+    r = solve(load_case(case_dir(**SIMPLE)))
+    cost = r.cost_ranges.set_index("country")
+    assert cost.loc["AUS", ["cost_lower", "cost_upper"]].tolist() == pytest.approx([1, 20])
+    assert cost.loc["CHN", "cost_lower"] == -math.inf
+    assert cost.loc["CHN", "cost_upper"] == pytest.approx(2)
+    lim = r.limit_ranges.set_index(["limit", "commodity"])
+    chn = lim.loc[("capacity", "ree")]
+    assert chn["country"] == "CHN" and chn["shadow_price"] == pytest.approx(1)
+    assert [chn["lower"], chn["upper"]] == pytest.approx([0, 100])
+    dem = lim.loc[("demand", "ree")]
+    assert dem["shadow_price"] == pytest.approx(2)
+    assert [dem["lower"], dem["upper"]] == pytest.approx([60, 160])
+
+
+def test_china_cap_ranging(case_dir):
+    # cap 50%: CHN 50, AUS 50; each point of cap moves 1 t from AUS (2) to CHN (1): 1 per point,
+    # valid over the whole range 0..100% at this demand.
+    case = case_dir(
+        commodities=[("ree", 100)],
+        supply=[("ree", "CHN", 100, 1), ("ree", "AUS", 100, 2)],
+        policy={"max_china_share": 0.5},
+    )
+    r = solve(load_case(case))
+    cap = r.limit_ranges.set_index("limit").loc["china_cap"]
+    assert cap["shadow_price"] == pytest.approx(1.0)
+    assert [cap["lower"], cap["upper"]] == pytest.approx([0.0, 1.0])
+    k = r.commodities.iloc[0]
+    assert k["marginal_cost_per_pp"] == pytest.approx(1.0)
+    assert k["cost_of_next_pp"] == pytest.approx(1.0)
+
+
+CURVE_CASE = dict(
+    commodities=[("ree", 100)],
+    supply=[("ree", "CHN", 100, 1), ("ree", "AUS", 30, 2), ("ree", "JPN", 20, 3)],
+)
+
+
+def test_curve_breakpoints_by_hand(case_dir):
+    # CHN (capacity 100 = demand) is full at 100%; below it AUS enters; AUS is full at 70%,
+    # then JPN; JPN is full at 50% and below that demand cannot be met; at 0% China leaves.
+    c = curve(load_case(case_dir(**CURVE_CASE)), grid="1:0:0.1", tol=1e-5)
+    b = c.breakpoints
+    assert list(b["change"]) == [
+        "CHN no longer full; AUS enters",
+        "AUS fills up; JPN enters",
+        "JPN fills up; shortfall starts",
+        "CHN leaves",
+    ]
+    for exact, (lo, hi) in zip(
+        [1.0, 0.7, 0.5, 0.0], zip(b["cap_to"], b["cap_from"], strict=True), strict=True
+    ):
+        assert lo - 1e-9 <= exact <= hi + 1e-9 and hi - lo <= 2e-5 + 1e-9
+    at = c.curve.set_index("cap")
+    # cap 60%: CHN 60, AUS 30, JPN 10 -> 150 vs 100 uncapped
+    assert at.loc[0.6, "cost_premium"] == pytest.approx(50, **APPROX)
+    assert at.loc[0.3, "shortfall"] == pytest.approx(100 - 50 / 0.7, abs=1e-6)
+    assert (at["objective_increase"].diff().dropna() >= -1e-9).all()
+
+
+def test_curve_together_and_bad_input(case_dir):
+    case = load_case(
+        case_dir(
+            commodities=[("a", 10), ("b", 10)],
+            supply=[
+                ("a", "CHN", 10, 1),
+                ("a", "AUS", 10, 2),
+                ("b", "CHN", 10, 1),
+                ("b", "JPN", 10, 3),
+            ],
+        )
+    )
+    c = curve(case, together=True, grid="1:0:0.5")
+    assert set(c.curve["commodity"]) == {"all"}
+    row = c.curve.set_index("cap").loc[0.5]
+    assert row["cost"] == pytest.approx(5 + 10 + 5 + 15)
+    with pytest.raises(InputError, match="unknown commodity"):
+        curve(case, commodities=["zz"])
+    with pytest.raises(InputError, match="outside"):
+        curve(case, grid="2:0:0.5")
+
+
+def test_stress_ranks_outages_by_hand(case_dir):
+    # a: CHN 10 @1 (used), AUS 10 @2; b: only AUS 5 @1; penalties a 20, b 10.
+    # CHN out: a from AUS, +10. AUS out: b short 5 -> +5*10 - 5 = +45.
+    case = load_case(
+        case_dir(
+            commodities=[("a", 10), ("b", 5)],
+            supply=[("a", "CHN", 10, 1), ("a", "AUS", 10, 2), ("b", "AUS", 5, 1)],
+        )
+    )
+    s = stress(case)
+    rank = s.ranking.set_index("outage")
+    assert rank.loc["AUS", "objective_increase"] == pytest.approx(45)
+    assert rank.loc["AUS", "commodities_short"] == 1
+    assert rank.loc["AUS", "worst_commodity"] == "b"
+    assert rank.loc["CHN", "objective_increase"] == pytest.approx(10)
+    assert rank.loc["CHN", "supply_cost_increase"] == pytest.approx(10)
+    assert rank.loc["group:partner", "objective_increase"] == pytest.approx(45)
+    assert list(s.ranking["outage"][:2]) == ["AUS", "group:partner"]
+    assert list(s.ranking["rank"]) == list(range(1, len(s.ranking) + 1))
+    by = s.by_commodity.set_index(["outage", "commodity"])
+    assert by.loc[("AUS", "b"), "extra_shortfall"] == pytest.approx(5)
+    pairs = stress(case, k=2, groups=False, by_commodity=True)
+    assert "AUS+CHN" in set(pairs.ranking["outage"])
+    assert "CHN:a" in set(pairs.ranking["outage"])
+    both = pairs.ranking.set_index("outage").loc["AUS+CHN"]
+    assert both["commodities_short"] == 2
+
+
+def test_stress_with_workers_equals_serial(case_dir):
+    case = load_case(case_dir(**CURVE_CASE))
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(stress(case).ranking, stress(case, workers=2).ranking)
+
+
+def test_compare_differences(case_dir, tmp_path):
+    folder = case_dir(**CURVE_CASE)
+    scen = tmp_path / "cap.toml"
+    scen.write_text(f'name = "cap60"\nbase = "{folder}"\n[policy]\nmax_china_share = 0.6\n')
+    c = compare([load_case(folder), load_case(scen)])
+    row = c.by_commodity.set_index("case").loc["cap60"]
+    assert row["cost"] == pytest.approx(150) and row["cost_vs_tiny"] == pytest.approx(50)
+    assert row["china_share_vs_tiny"] == pytest.approx(-0.4)
+    assert list(c.totals["total_cost_vs_first"]) == pytest.approx([0, 50])
+    with pytest.raises(InputError, match="at least two"):
+        compare([load_case(folder)])
+    with pytest.raises(InputError, match="different names"):
+        compare([load_case(folder), load_case(folder)])
