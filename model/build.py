@@ -3,12 +3,16 @@
 Notation (all per year):
   k, p, q   commodities (products at any stage)     n   supplying countries
   x[k,n]    quantity of k bought from n              s[k] shortfall of k (unmet demand)
-  S[k]      = sum_n x[k,n], the supplied quantity of k
+  S[k]      supplied quantity of k, a variable defined by S[k] = sum_n x[k,n]
   a[q,p]    units of input p consumed per unit of product q (recipes)
 
-`build_model` reads as the list of families. Values that sensitivity runs
-change are mutable Params (capacity, cost, demand, penalty, caps, rule
-bounds); the structure (which rows exist, recipes) is fixed at build time.
+S[k] is a variable of its own so that every share row holds it once: a cap
+row has two terms instead of one per supplier, which keeps the matrix sparse
+and lets a sweep change a cap by changing a single coefficient.
+
+`build_model` reads as the list of families. Rows are built as
+`LinearExpression`s from plain lists (no operator overloading per term), since
+Pyomo's per-element work dominates build time on large cases.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from model.case import CHINA, Case
 
@@ -72,31 +77,57 @@ class ModelData:
         return data
 
 
-def supplied(m: pyo.ConcreteModel, k: str) -> pyo.Expression:
-    """S[k] = sum_n x[k,n]."""
-    return pyo.quicksum(m.x[k, n] for n in m.data.suppliers[k])
-
-
 def define_variables(m: pyo.ConcreteModel) -> None:
-    """Capacity: 0 <= x[k,n] <= capacity[k,n]; shortfall: 0 <= s[k] <= demand[k].
+    """Capacity: 0 <= x[k,n] <= capacity[k,n]; shortfall: 0 <= s[k] <= demand[k]; S[k] >= 0.
 
     Capacity is a variable bound (its dual is the reduced cost of x). Shortfall
     is bounded by direct demand: what downstream production consumes must be
     supplied, never assumed, so a missing input shows up as downstream shortfall.
     """
-    m.x = pyo.Var(m.R, bounds=lambda m, k, n: (0.0, m.capacity[k, n]))
-    m.shortfall = pyo.Var(m.K, bounds=lambda m, k: (0.0, m.demand[k]))
+    d = m.data
+    m.x = pyo.Var(m.R, bounds=(0.0, None))
+    for r, v in zip(d.rows, m.x.values(), strict=True):
+        v.setub(d.capacity[r])
+    m.shortfall = pyo.Var(m.K, bounds=(0.0, None))
+    for k in d.commodities:
+        m.shortfall[k].setub(d.demand[k])
+    m.S = pyo.Var(m.K, bounds=(0.0, None))
+
+
+def _vars(m: pyo.ConcreteModel) -> dict[tuple[str, str], pyo.Var]:
+    """x as a plain dict (indexing the Pyomo component per term is slow)."""
+    if not hasattr(m, "_xv"):
+        m._xv = dict(zip(m.data.rows, m.x.values(), strict=True))
+    return m._xv
+
+
+def term(coef: object, var: pyo.Var) -> MonomialTermExpression:
+    return MonomialTermExpression((coef, var))
+
+
+def define_supplied(m: pyo.ConcreteModel) -> None:
+    """Supplied quantity: sum_n x[k,n] - S[k] = 0."""
+    xv, S, sup = _vars(m), m.S, m.data.suppliers
+    m.supplied = pyo.Constraint(
+        m.K,
+        rule=lambda m, k: (
+            0.0,
+            LinearExpression([*(xv[k, n] for n in sup[k]), term(-1.0, S[k])]),
+            0.0,
+        ),
+    )
 
 
 def define_balance(m: pyo.ConcreteModel) -> None:
-    """Balance: S[p] + s[p] = demand[p] + sum_q a[q,p] * S[q] for every commodity p.
+    """Balance: S[p] + s[p] - sum_q a[q,p] * S[q] = demand[p] for every commodity p.
 
     Without recipes this is the demand row S[k] + s[k] = demand[k].
     """
+    S, s, d = m.S, m.shortfall, m.data
 
-    def rule(m: pyo.ConcreteModel, p: str) -> pyo.Expression:
-        downstream = pyo.quicksum((a * supplied(m, q) for q, a in m.data.uses[p]), start=0.0)
-        return supplied(m, p) + m.shortfall[p] - downstream == m.demand[p]
+    def rule(m: pyo.ConcreteModel, p: str) -> tuple:
+        body = LinearExpression([S[p], s[p], *(term(-a, S[q]) for q, a in d.uses[p])])
+        return (d.demand[p], body, d.demand[p])
 
     m.balance = pyo.Constraint(m.K, rule=rule)
 
@@ -107,17 +138,14 @@ def define_china_share(m: pyo.ConcreteModel) -> None:
     A share of the supplied mix, so an unmeetable cap lowers supply (raises
     shortfall) instead of making the LP infeasible.
     """
-    m.CAPPED = pyo.Set(initialize=[k for k in m.K if (k, CHINA) in m.capacity], ordered=True)
-
-    def rule(m: pyo.ConcreteModel, k: str) -> pyo.Expression:
-        return m.x[k, CHINA] - m.china_cap[k] * supplied(m, k) <= 0.0
-
-    m.china_share = pyo.Constraint(m.CAPPED, rule=rule)
-
-
-def _rule_terms(m: pyo.ConcreteModel, r: int, k: str) -> list[str]:
-    subject = m.data.rules[r][1]
-    return [n for n in m.data.suppliers[k] if subject is None or n in subject]
+    m.CAPPED = pyo.Set(
+        initialize=[k for k in m.data.commodities if (k, CHINA) in m.data.capacity], ordered=True
+    )
+    xv, S, cap = _vars(m), m.S, m.china_cap
+    m.china_share = pyo.Constraint(
+        m.CAPPED,
+        rule=lambda m, k: (None, LinearExpression([xv[k, CHINA], term(-cap[k], S[k])]), 0.0),
+    )
 
 
 def define_share_rules(m: pyo.ConcreteModel) -> None:
@@ -130,7 +158,7 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
     A min share whose countries cannot supply k forces S[k] = 0: the rule is
     reported as what limits supply, which is the literal answer.
     """
-    d = m.data
+    d, xv, S = m.data, _vars(m), m.S
     max_idx = [
         (r, k)
         for r in d.rule_max
@@ -145,49 +173,59 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
         for n in d.suppliers[k]
     ]
     min_idx = [(r, k) for r in d.rule_min for k in d.rules[r][2] if d.suppliers[k]]
-    m.RULE_MAX = pyo.Set(initialize=max_idx, dimen=2, ordered=True)
-    m.RULE_EACH = pyo.Set(initialize=each_idx, dimen=3, ordered=True)
-    m.RULE_MIN = pyo.Set(initialize=min_idx, dimen=2, ordered=True)
+    rmax, rmin = m.rule_max, m.rule_min
+    # one shared -bound * S[k] term per (rule, commodity): rows reuse it
+    pairs = dict.fromkeys([*max_idx, *((r, k) for r, k, _ in each_idx)])
+    s_max = {(r, k): term(-rmax[r], S[k]) for r, k in pairs}
+    s_min = {(r, k): term(-rmin[r], S[k]) for r, k in min_idx}
 
-    def group(m: pyo.ConcreteModel, r: int, k: str) -> pyo.Expression:
-        return pyo.quicksum((m.x[k, n] for n in _rule_terms(m, r, k)), start=0.0)
+    def group(r: int, k: str, s_term: MonomialTermExpression) -> LinearExpression:
+        subject = d.rules[r][1]
+        return LinearExpression([*(xv[k, n] for n in d.suppliers[k] if n in subject), s_term])
 
     m.share_max = pyo.Constraint(
-        m.RULE_MAX, rule=lambda m, r, k: group(m, r, k) - m.rule_max[r] * supplied(m, k) <= 0.0
+        max_idx, rule=lambda m, r, k: (None, group(r, k, s_max[r, k]), 0.0)
     )
     m.share_each = pyo.Constraint(
-        m.RULE_EACH, rule=lambda m, r, k, n: m.x[k, n] - m.rule_max[r] * supplied(m, k) <= 0.0
+        each_idx,
+        rule=lambda m, r, k, n: (None, LinearExpression([xv[k, n], s_max[r, k]]), 0.0),
     )
     m.share_min = pyo.Constraint(
-        m.RULE_MIN, rule=lambda m, r, k: group(m, r, k) - m.rule_min[r] * supplied(m, k) >= 0.0
+        min_idx, rule=lambda m, r, k: (0.0, group(r, k, s_min[r, k]), None)
     )
 
 
 def define_objective(m: pyo.ConcreteModel) -> None:
     """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]."""
-    m.supply_cost = pyo.Expression(expr=pyo.quicksum((m.cost[r] * m.x[r] for r in m.R), start=0.0))
-    m.penalty_cost = pyo.Expression(
-        expr=pyo.quicksum((m.penalty[k] * m.shortfall[k] for k in m.K), start=0.0)
+    d, xv = m.data, _vars(m)
+    m.objective = pyo.Objective(
+        expr=LinearExpression(
+            [term(d.cost[r], xv[r]) for r in d.rows]
+            + [term(d.penalty[k], m.shortfall[k]) for k in d.commodities]
+        ),
+        sense=pyo.minimize,
     )
-    m.objective = pyo.Objective(expr=m.supply_cost + m.penalty_cost, sense=pyo.minimize)
 
 
 def build_model(case: Case) -> pyo.ConcreteModel:
-    """Build the sourcing LP for a validated case."""
+    """Build the sourcing LP for a validated case.
+
+    Capacity, cost, demand and penalty enter as numbers; the share bounds (China
+    caps and rule bounds), which sit inside constraint coefficients, are mutable
+    Params. Sweeps change all of them in the compiled HiGHS model directly
+    (`model.solver.Solver.apply`), which also keeps ``m.data`` and the Params current.
+    """
     d = ModelData.from_case(case)
     m = pyo.ConcreteModel(name=case.name)
     m.data = d
     m.K = pyo.Set(initialize=d.commodities, ordered=True)
     m.R = pyo.Set(initialize=d.rows, dimen=2, ordered=True)
-    m.capacity = pyo.Param(m.R, initialize=d.capacity, mutable=True)
-    m.cost = pyo.Param(m.R, initialize=d.cost, mutable=True)
-    m.demand = pyo.Param(m.K, initialize=d.demand, mutable=True)
-    m.penalty = pyo.Param(m.K, initialize=d.penalty, mutable=True)
     m.china_cap = pyo.Param(m.K, initialize=d.china_cap, mutable=True)
     m.rule_max = pyo.Param(list(d.rule_max), initialize=d.rule_max, mutable=True)
     m.rule_min = pyo.Param(list(d.rule_min), initialize=d.rule_min, mutable=True)
 
     define_variables(m)
+    define_supplied(m)
     define_balance(m)
     define_china_share(m)
     define_share_rules(m)

@@ -16,8 +16,7 @@ import numpy as np
 from model.build import ModelData
 from model.case import CHINA, Case
 from model.params import Parameter, apply_values
-from model.resolve import PointSolution, Resolver
-from model.solve import Solver
+from model.solver import PointSolution, Solver, relaxed
 
 Point = list[tuple[Parameter, float]]
 Record = dict[str, Any]
@@ -30,7 +29,6 @@ class Evaluator:
         self.case = case
         self.uncapped = uncapped
         self.solver = Solver(case)
-        self.resolver = Resolver(self.solver)
         d = self.solver.model.data
         kidx = {k: i for i, k in enumerate(d.commodities)}
         self.nk = len(d.commodities)
@@ -63,16 +61,16 @@ class Evaluator:
         if self.uncapped:
             key = tuple((p.text, v) for p, v in point if not p.is_policy)
             if key not in self._uncapped_cache:
-                self.resolver.apply(self.resolver.relaxed(d))
-                base = self._aggregate(self.resolver.solve(), d)
+                self.solver.apply(relaxed(d))
+                base = self._aggregate(self.solver.solve_point(), d)
                 self._uncapped_cache[key] = {
                     "uncapped_cost": base["cost"],
                     "uncapped_supplied": base["supplied"],
                     "uncapped_shortfall": base["shortfall"],
                 }
             record.update(self._uncapped_cache[key])
-        self.resolver.apply(d)
-        sol = self.resolver.solve()
+        self.solver.apply(d)
+        sol = self.solver.solve_point()
         record["objective"] = sol.objective
         record.update(self._aggregate(sol, d))
         record["cap"] = [d.china_cap[k] for k in d.commodities]

@@ -32,11 +32,9 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Call right after the solve whose basis it describes.
     """
-    h = solver.highs._solver_model
-    _status, rg = h.getRanging()
+    _status, rg = solver.h.getRanging()
     m, d = solver.model, solver.model.data
-    vmap = solver.highs._pyomo_var_to_solver_var_map
-    cmap = solver.highs._pyomo_con_to_solver_con_map
+    vmap, cmap = solver.col, solver.row
     costs, limits = [], []
     for r in d.rows:
         j = vmap[id(m.x[r])]

@@ -114,11 +114,11 @@ def _binding(solver: Solver, sol: Solution, k: str) -> list[str]:
         slack = cap * total - sol.x[k, CHINA]
         if slack <= 1e-7 * max(1.0, total):
             out.append(f"China cap {cap:.0%}")
-    for (fam, r, kk, *rest), body in sol.rule_slack.items():
-        if kk == k and body <= 1e-7 * max(1.0, total) and (total > 0 or fam == "share_min"):
+    for fam, r, country, body in sol.rule_slack.get(k, []):
+        if body <= 1e-7 * max(1.0, total) and (total > 0 or fam == "share_min"):
             label = d.rules[r][0]
             if fam == "share_each":
-                label += f" ({rest[0]})"
+                label += f" ({country})"
             if f"rule {label}" not in out:
                 out.append(f"rule {label}")
     return out
@@ -229,7 +229,7 @@ def make_result(
         )
         if probe:
             dcost, dshort = (
-                solver.cap_change(k, main.objective) if capped and cap > 0 else (math.nan, math.nan)
+                solver.cap_change(k, main) if capped and cap > 0 else (math.nan, math.nan)
             )
             row["cost_of_next_pp"] = clean(dcost, main.objective) if dcost == dcost else dcost
             row["shortfall_of_next_pp"] = clean(dshort, d.demand[k]) if dshort == dshort else dshort
@@ -305,7 +305,10 @@ def make_result(
         "commodities_with_shortfall": len(short),
         "max_china_share": case.policy.max_china_share,
         "share_rules": [r.label for r in case.policy.rules],
-        "solver": {"name": "HiGHS", "interface": "pyomo.contrib.solver highs (persistent)"},
+        "solver": {
+            "name": "HiGHS",
+            "interface": "Pyomo standard-form compiler -> highspy (kept instance)",
+        },
         "versions": package_versions(),
         "inputs_sha256": inputs_hash(canonical_inputs(case)),
     }

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from model.errors import InputError
@@ -263,34 +264,103 @@ def read_table(table: Table, path: Path) -> pd.DataFrame:
             raise InputError("required column is missing", path, column=col.name)
 
     specs = {c.name: c for c in table.columns}
-    rows: list[dict[str, object]] = []
-    index: list[int] = []
-    for number, record in enumerate(records[1:], start=1):
-        if not any(cell.strip() for cell in record):
-            continue  # blank line
-        if len(record) != len(header):
-            raise InputError(
-                f"has {len(record)} fields but the header has {len(header)}", path, number
-            )
-        values: dict[str, object] = {}
-        for name, cell in zip(header, record, strict=True):
-            cell = cell.strip()
-            values[name] = _parse_cell(cell, specs[name], path, number) if name in specs else cell
-        for col in table.columns:
-            if col.name not in values:
-                values[col.name] = col.default
-        rows.append(values)
-        index.append(number)
-
-    ordered = [c.name for c in table.columns] + [h for h in header if h not in specs]
-    frame = pd.DataFrame(rows, columns=ordered, index=pd.Index(index, name="row"))
+    width = len(header)
+    body = records[1:]
+    if all(len(r) == width for r in body):
+        index = list(range(1, len(body) + 1))
+    else:  # blank lines or ragged rows: find them one by one
+        index, kept = [], []
+        for number, record in enumerate(body, start=1):
+            if len(record) != width:
+                if not any(cell.strip() for cell in record):
+                    continue  # blank line
+                raise InputError(
+                    f"has {len(record)} fields but the header has {width}", path, number
+                )
+            index.append(number)
+            kept.append(record)
+        body = kept
+    # column by column: vectorized checks find the first bad cell, whose exact
+    # message then comes from the same cell parser a row-by-row reader would use
+    raw = list(zip(*body, strict=True)) if body else [() for _ in header]
+    data: dict[str, object] = {}
+    for name, cells in zip(header, raw, strict=True):
+        stripped = list(map(str.strip, cells))
+        col = specs.get(name)
+        data[name] = stripped if col is None else _parse_column(stripped, col, path, index)
     for col in table.columns:
-        if col.kind == "number":
-            frame[col.name] = frame[col.name].astype(float)
-        else:
-            frame[col.name] = frame[col.name].astype(object)
+        if col.name not in data:
+            data[col.name] = [col.default] * len(index)
+    ordered = [c.name for c in table.columns] + [h for h in header if h not in specs]
+    frame = pd.DataFrame({k: data[k] for k in ordered}, index=pd.Index(index, name="row"))
+    for col in table.columns:
+        frame[col.name] = frame[col.name].astype(float if col.kind == "number" else object)
     check_unique(frame, table, path)
     return frame
+
+
+def _check_range(
+    values: np.ndarray,
+    col: Column,
+    path: Path,
+    rows: list[int],
+    given: np.ndarray | None = None,
+    cells: list[str] | None = None,
+) -> np.ndarray:
+    """Range checks on a parsed numeric column; the first failure raises via the cell parser."""
+    given = np.ones(len(values), dtype=bool) if given is None else given
+    bad = np.zeros(len(values), dtype=bool)
+    if col.positive:
+        bad |= given & (values <= 0)
+    if col.minimum is not None:
+        bad |= given & (values < col.minimum)
+    if col.maximum is not None:
+        bad |= given & (values > col.maximum)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        _parse_cell(cells[i] if cells else repr(float(values[i])), col, path, rows[i])
+        raise AssertionError("unreachable: range check disagrees with the cell parser")
+    return values
+
+
+def _parse_column(cells: list[str], col: Column, path: Path, rows: list[int]) -> list | np.ndarray:
+    """Parse one column; on the first invalid cell raise the cell parser's error."""
+
+    def fail_at(i: int) -> None:
+        _parse_cell(cells[i], col, path, rows[i])  # raises with the precise message
+        raise AssertionError("unreachable: vectorized check disagrees with the cell parser")
+
+    if col.kind == "number":
+        if not rows:
+            return np.array([], dtype=float)
+        try:  # fast path: every cell is a number
+            values = np.array(cells, dtype=float)
+        except ValueError:
+            pass
+        else:
+            if np.isfinite(values).all():
+                return _check_range(values, col, path, rows, cells=cells)
+        series = pd.Series(cells, dtype=object)
+        blank = series == ""
+        values = pd.to_numeric(series.where(~blank, None), errors="coerce").to_numpy(float).copy()
+        bad = (~blank.to_numpy()) & ~np.isfinite(values)
+        for i in np.flatnonzero(bad):  # not understood by to_numeric: ask float() itself
+            values[i] = _parse_cell(cells[i], col, path, rows[i])
+        if blank.any():
+            if col.default is None:
+                fail_at(int(np.flatnonzero(blank.to_numpy())[0]))
+            values[blank.to_numpy()] = col.default
+        return _check_range(values, col, path, rows, given=~blank.to_numpy(), cells=cells)
+    if col.kind == "tags":
+        return [_parse_cell(c, col, path, r) for c, r in zip(cells, rows, strict=True)]
+    pattern = {"code": COUNTRY_CODE, "id": IDENTIFIER}.get(col.kind)
+    for i, c in enumerate(cells):
+        if c == "" or (pattern is not None and not pattern.match(c)):
+            if c == "" and col.default is not None:
+                cells[i] = col.default
+                continue
+            fail_at(i)
+    return cells
 
 
 def check_unique(frame: pd.DataFrame, table: Table, path: Path | str) -> None:

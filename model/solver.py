@@ -1,0 +1,370 @@
+"""The HiGHS instance behind a model: compiled once, changed in place, re-solved warm.
+
+`Solver` builds the Pyomo model (the single formulation, `model.build`),
+compiles it once to sparse arrays with Pyomo's standard-form compiler and
+passes them to one highspy instance that it keeps. Everything after that (the
+solve, the solve without share rules, the probes, sweep points) changes
+numbers in that instance directly: bounds, costs, right-hand sides and the one
+coefficient of S[k] that holds each share. Pyomo's per-solve change detection
+never runs, which is what makes re-solves cheap.
+
+Sign conventions are HiGHS's, for a minimization: a row's dual is the change
+in objective per unit increase of its bound, so binding '<=' rows have
+non-positive duals, and a column's reduced cost at its upper bound is
+non-positive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import numpy as np
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from model.build import ModelData, build_model
+from model.case import Case
+from model.errors import SolveError
+
+INF = highspy.kHighsInf
+
+
+@dataclass
+class Solution:
+    """One solve: primal values, duals and reduced costs keyed by model index."""
+
+    objective: float
+    x: dict[tuple[str, str], float]
+    shortfall: dict[str, float]
+    balance_dual: dict[str, float]
+    china_dual: dict[str, float]
+    reduced_cost: dict[tuple[str, str], float]
+    # commodity -> [(family, rule, country or None, |row activity|)] for share-rule rows
+    rule_slack: dict[str, list[tuple[str, int, str | None, float]]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class PointSolution:
+    """A fast re-solve: arrays aligned with ModelData.rows and .commodities."""
+
+    objective: float
+    x: np.ndarray
+    shortfall: np.ndarray
+
+
+@contextlib.contextmanager
+def quiet_stdout():
+    """Silence C-level writes to stdout (fd 1) for the duration."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # e.g. a notebook's stream
+        fd = 1
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def relaxed(d: ModelData) -> ModelData:
+    """The same values with every China cap at 1 and every rule slack (no share rules)."""
+    return ModelData(
+        **{
+            **d.__dict__,
+            "china_cap": dict.fromkeys(d.china_cap, 1.0),
+            "rule_max": dict.fromkeys(d.rule_max, 1.0),
+            "rule_min": dict.fromkeys(d.rule_min, 0.0),
+        }
+    )
+
+
+class Solver:
+    """One model, one live HiGHS instance."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        t0 = time.perf_counter()
+        self.model = build_model(case)
+        t1 = time.perf_counter()
+        self._compile()
+        self.build_seconds = time.perf_counter() - t0
+        self.compile_seconds = time.perf_counter() - t1
+        self.base_basis: Any = None
+
+    # --- compile ------------------------------------------------------------------------------
+    def _compile(self) -> None:
+        m = self.model
+        # Compile with every share bound at 0.5 so that each share row keeps its S[k]
+        # entry (a bound of 0 would drop it, or drop the whole row as trivial, and a
+        # later sweep could not change it); the real bounds are pushed right after.
+        shares = [m.china_cap, m.rule_max, m.rule_min]
+        saved = [{i: p[i].value for i in p} for p in shares]
+        for p in shares:
+            for i in p:
+                p[i] = 0.5
+        try:
+            repn = LinearStandardFormCompiler().write(m, mixed_form=True)
+        finally:
+            for p, values in zip(shares, saved, strict=True):
+                for i, v in values.items():
+                    p[i] = v
+        self.col = {id(v): j for j, v in enumerate(repn.columns)}
+        self.row = {}
+        n_row = len(repn.rows)
+        row_lower = np.full(n_row, -INF)
+        row_upper = np.full(n_row, INF)
+        rhs = np.asarray(repn.rhs, dtype=float)
+        for i, (con, mult) in enumerate(repn.rows):
+            self.row[con] = i
+            if mult >= 0:
+                row_upper[i] = rhs[i]
+            if mult <= 0:
+                row_lower[i] = rhs[i]
+        cols = repn.columns
+        col_lower = np.empty(len(cols))
+        col_upper = np.empty(len(cols))
+        for j, v in enumerate(cols):
+            lb, ub = v.bounds
+            col_lower[j] = -INF if lb is None else lb
+            col_upper[j] = INF if ub is None else ub
+        cost = np.asarray(repn.c.toarray()).ravel().astype(float)
+        self.offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+        a = repn.A.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_ = len(cols)
+        lp.num_row_ = n_row
+        lp.col_cost_ = cost
+        lp.col_lower_ = col_lower
+        lp.col_upper_ = col_upper
+        lp.row_lower_ = row_lower
+        lp.row_upper_ = row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(float)
+        lp.a_matrix_.num_col_ = len(cols)
+        lp.a_matrix_.num_row_ = n_row
+        with quiet_stdout():  # the constructor prints a banner before options apply
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)  # deterministic, and the machine is shared
+        h.setOptionValue("random_seed", 0)
+        if h.passModel(lp) != highspy.HighsStatus.kOk:
+            raise SolveError("HiGHS rejected the compiled model")
+        self.h = h
+
+        d = m.data
+        self.xcol = np.array([self.col[id(m.x[r])] for r in d.rows], dtype=np.int32)
+        self.scol = np.array([self.col[id(m.shortfall[k])] for k in d.commodities], dtype=np.int32)
+        self.Scol = {k: self.col[id(m.S[k])] for k in d.commodities}
+        self.bal_row = np.array([self.row[m.balance[k]] for k in d.commodities], dtype=np.int32)
+        self.china_row = {k: self.row[m.china_share[k]] for k in m.CAPPED}
+        # share rule rows: family -> [(index, row)]; bound rows per rule for changes
+        self.rule_rows: dict[tuple[str, int], list[tuple[int, str]]] = {}
+        self.rule_index: list[tuple[tuple, int]] = []
+        for fam, kind in (("share_max", "max"), ("share_each", "max"), ("share_min", "min")):
+            con = getattr(m, fam)
+            for idx in con:
+                i = self.row[con[idx]]
+                r, k = idx[0], idx[1]
+                self.rule_rows.setdefault((kind, r), []).append((i, k))
+                self.rule_index.append(((fam, *idx), i))
+        for k, i in self.china_row.items():
+            h.changeCoeff(i, self.Scol[k], -d.china_cap[k])
+        for (kind, r), rows in self.rule_rows.items():
+            bound = (d.rule_max if kind == "max" else d.rule_min)[r]
+            for i, k in rows:
+                h.changeCoeff(i, self.Scol[k], -bound)
+        self.current = self._values(d)
+
+    @staticmethod
+    def _values(d: ModelData) -> dict[str, Any]:
+        return {
+            "capacity": np.array([d.capacity[r] for r in d.rows], dtype=float),
+            "cost": np.array([d.cost[r] for r in d.rows], dtype=float),
+            "demand": np.array([d.demand[k] for k in d.commodities], dtype=float),
+            "penalty": np.array([d.penalty[k] for k in d.commodities], dtype=float),
+            "china_cap": dict(d.china_cap),
+            "rule_max": dict(d.rule_max),
+            "rule_min": dict(d.rule_min),
+        }
+
+    # --- change values ------------------------------------------------------------------------
+    def apply(self, d: ModelData) -> None:
+        """Push the values of `d` that differ from what HiGHS holds now.
+
+        The structure (rows, commodities, which rules have which bounds) must
+        be the one the model was built with.
+        """
+        old = self.model.data
+        if d.rows != old.rows or d.commodities != old.commodities:
+            raise SolveError("a re-solve cannot change which supply rows or commodities exist")
+        new, cur, h, m = self._values(d), self.current, self.h, self.model
+        changed = np.flatnonzero(new["capacity"] != cur["capacity"])
+        if changed.size:
+            h.changeColsBounds(
+                changed.size, self.xcol[changed], np.zeros(changed.size), new["capacity"][changed]
+            )
+        changed = np.flatnonzero(new["cost"] != cur["cost"])
+        if changed.size:
+            h.changeColsCost(changed.size, self.xcol[changed], new["cost"][changed])
+        changed = np.flatnonzero(new["demand"] != cur["demand"])
+        if changed.size:
+            dem = new["demand"][changed]
+            h.changeRowsBounds(changed.size, self.bal_row[changed], dem, dem)
+            h.changeColsBounds(changed.size, self.scol[changed], np.zeros(changed.size), dem)
+        changed = np.flatnonzero(new["penalty"] != cur["penalty"])
+        if changed.size:
+            h.changeColsCost(changed.size, self.scol[changed], new["penalty"][changed])
+        for k, i in self.china_row.items():
+            cap = new["china_cap"][k]
+            if cap != cur["china_cap"][k]:
+                h.changeCoeff(i, self.Scol[k], -cap)
+                m.china_cap[k] = cap
+        for kind in ("max", "min"):
+            key = f"rule_{kind}"
+            if set(new[key]) != set(cur[key]):
+                raise SolveError(f"a re-solve cannot add or remove a rule's {kind}_share")
+            for r, bound in new[key].items():
+                if bound != cur[key][r]:
+                    for i, k in self.rule_rows.get((kind, r), []):
+                        h.changeCoeff(i, self.Scol[k], -bound)
+                    getattr(m, key)[r] = bound
+        self.current = new
+        m.data = d
+
+    # --- solve --------------------------------------------------------------------------------
+    def _run(self) -> None:
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolveError(
+                f"HiGHS did not reach an optimum: {self.h.modelStatusToString(status)}"
+            )
+
+    def run(self, *, shares: bool = True) -> Solution:
+        """Solve; with ``shares=False`` the China caps and share rules are relaxed."""
+        d = self.model.data
+        t0 = time.perf_counter()
+        if shares:
+            self._run()
+        else:
+            self.apply(relaxed(d))
+            try:
+                self._run()
+            finally:
+                self.apply(d)
+        seconds = time.perf_counter() - t0
+        sol = self.h.getSolution()
+        col = np.asarray(sol.col_value)
+        col_dual = np.asarray(sol.col_dual)
+        row_dual = np.asarray(sol.row_dual)
+        row_value = np.asarray(sol.row_value)
+        x = col[self.xcol]
+        out = Solution(
+            objective=float(self.h.getInfo().objective_function_value) + self.offset,
+            x=dict(zip(d.rows, x.tolist(), strict=True)),
+            shortfall=dict(zip(d.commodities, col[self.scol].tolist(), strict=True)),
+            balance_dual=dict(zip(d.commodities, row_dual[self.bal_row].tolist(), strict=True)),
+            china_dual=(
+                {k: float(row_dual[i]) for k, i in self.china_row.items()} if shares else {}
+            ),
+            reduced_cost=dict(zip(d.rows, col_dual[self.xcol].tolist(), strict=True)),
+            seconds=seconds,
+        )
+        if shares:
+            for (fam, r, k, *rest), i in self.rule_index:
+                out.rule_slack.setdefault(k, []).append(
+                    (fam, r, rest[0] if rest else None, abs(float(row_value[i])))
+                )
+        return out
+
+    def solve_point(self) -> PointSolution:
+        """Solve from the stored base basis with no other history (for sweep points).
+
+        Clearing the solver drops the factorization, edge weights and
+        perturbations of earlier solves, so the answer depends only on the
+        point's values: identical whatever ran before on this worker.
+        """
+        h = self.h
+        if self.base_basis is None:
+            self._run()
+            self.base_basis = h.getBasis()
+        h.clearSolver()
+        h.setBasis(self.base_basis)
+        self._run()
+        col = np.asarray(h.getSolution().col_value)
+        return PointSolution(
+            objective=float(h.getInfo().objective_function_value) + self.offset,
+            x=col[self.xcol],
+            shortfall=col[self.scol],
+        )
+
+    # --- exact one-step probes ----------------------------------------------------------------
+    def _probe(self, change, restore) -> tuple[float, np.ndarray] | None:
+        change(self.h)
+        try:
+            self.h.run()
+            ok = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            out = (
+                (
+                    float(self.h.getInfo().objective_function_value) + self.offset,
+                    np.asarray(self.h.getSolution().col_value),
+                )
+                if ok
+                else None
+            )
+        finally:
+            restore(self.h)
+        return out
+
+    def capacity_value(
+        self, row: tuple[str, str], main: Solution, step: float = 1.0
+    ) -> tuple[float, float, bool]:
+        """Effect of `step` more units of capacity on one supply row, by re-solve (exact).
+
+        Returns (objective saved per unit, supply cost saved per unit, whether any
+        shortfall shrinks). When shortfall shrinks, the objective saving is mostly
+        the shortfall penalty, a policy weight rather than a market price.
+        """
+        d = self.model.data
+        j = self.col[id(self.model.x[row])]
+        ub = d.capacity[row]
+        res = self._probe(
+            lambda h: h.changeColBounds(j, 0.0, ub + step),
+            lambda h: h.changeColBounds(j, 0.0, ub),
+        )
+        if res is None:
+            return math.nan, math.nan, False
+        objective, col = res
+        cost = self.current["cost"]
+        main_x = np.fromiter(main.x.values(), dtype=float, count=len(main.x))
+        saving = float(cost @ main_x - cost @ col[self.xcol])
+        short0 = np.fromiter(main.shortfall.values(), dtype=float, count=len(main.shortfall))
+        tol = 1e-7 * np.maximum(1.0, self.current["demand"])
+        relieved = bool((col[self.scol] < short0 - tol).any())
+        return (main.objective - objective) / step, saving / step, relieved
+
+    def cap_change(self, k: str, main: Solution, step: float = 0.01) -> tuple[float, float]:
+        """(objective change, shortfall change) if k's China cap were `step` tighter (exact)."""
+        i, sc = self.china_row[k], self.Scol[k]
+        cap = self.current["china_cap"][k]
+        res = self._probe(
+            lambda h: h.changeCoeff(i, sc, -max(0.0, cap - step)),
+            lambda h: h.changeCoeff(i, sc, -cap),
+        )
+        if res is None:
+            return math.nan, math.nan
+        j = self.model.data.commodities.index(k)
+        return res[0] - main.objective, float(res[1][self.scol[j]]) - main.shortfall[k]
