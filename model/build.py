@@ -45,7 +45,29 @@ class ModelData:
     rule_min: dict[int, float] = field(default_factory=dict)
 
     @classmethod
-    def from_case(cls, case: Case) -> ModelData:
+    def from_case(cls, case: Case, like: tuple[Case, ModelData] | None = None) -> ModelData:
+        """Values for the model from a case.
+
+        With ``like=(base_case, base_data)``, tables that are the very objects
+        of the base case are not read again: their values are shared with
+        ``base_data`` (sweeps change a few values of one case many times).
+        """
+        if like is not None:
+            base_case, base = like
+            same_supply = case.supply is base_case.supply
+            same_commodities = case.commodities is base_case.commodities
+            if same_supply and same_commodities and case.recipes is base_case.recipes:
+                data = cls(
+                    **{
+                        **base.__dict__,
+                        "china_cap": case.china_caps().to_dict(),
+                        "rules": [],
+                        "rule_max": {},
+                        "rule_min": {},
+                    }
+                )
+                data._add_rules(case)
+                return data
         ks = list(case.commodities["commodity"])
         rows = list(zip(case.supply["commodity"], case.supply["country"], strict=True))
         suppliers: dict[str, list[str]] = {k: [] for k in ks}
@@ -68,13 +90,16 @@ class ModelData:
             uses=uses,
             inputs=inputs,
         )
-        for r, rule in enumerate(case.policy.rules):
-            data.rules.append((rule.label, case.rule_countries(rule), case.rule_commodities(rule)))
-            if rule.max_share is not None:
-                data.rule_max[r] = rule.max_share
-            if rule.min_share is not None:
-                data.rule_min[r] = rule.min_share
+        data._add_rules(case)
         return data
+
+    def _add_rules(self, case: Case) -> None:
+        for r, rule in enumerate(case.policy.rules):
+            self.rules.append((rule.label, case.rule_countries(rule), case.rule_commodities(rule)))
+            if rule.max_share is not None:
+                self.rule_max[r] = rule.max_share
+            if rule.min_share is not None:
+                self.rule_min[r] = rule.min_share
 
 
 def define_variables(m: pyo.ConcreteModel) -> None:

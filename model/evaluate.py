@@ -29,6 +29,7 @@ class Evaluator:
         self.case = case
         self.uncapped = uncapped
         self.solver = Solver(case)
+        self.base_data = self.solver.model.data
         d = self.solver.model.data
         kidx = {k: i for i, k in enumerate(d.commodities)}
         self.nk = len(d.commodities)
@@ -41,8 +42,13 @@ class Evaluator:
                 self.uses[kidx[p], kidx[q]] += a
         self._uncapped_cache: dict[tuple, dict[str, list[float]]] = {}
 
+    def _cost(self, d: ModelData) -> np.ndarray:
+        if getattr(self, "_cost_src", None) is not d.cost:
+            self._cost_src, self._cost_arr = d.cost, np.array([d.cost[r] for r in d.rows])
+        return self._cost_arr
+
     def _aggregate(self, sol: PointSolution, d: ModelData) -> dict[str, list[float]]:
-        cost = np.array([d.cost[r] for r in d.rows], dtype=float)
+        cost = self._cost(d)
         supplied = np.bincount(self.row_k, weights=sol.x, minlength=self.nk)
         return {
             "supplied": supplied.tolist(),
@@ -56,7 +62,7 @@ class Evaluator:
 
     def evaluate(self, point: Point, index: int = 0) -> Record:
         case = apply_values(self.case, point) if point else self.case
-        d = ModelData.from_case(case)
+        d = ModelData.from_case(case, like=(self.case, self.base_data))
         record: Record = {"point": index, "values": [v for _, v in point]}
         if self.uncapped:
             key = tuple((p.text, v) for p, v in point if not p.is_policy)
@@ -77,5 +83,6 @@ class Evaluator:
         record["demand"] = [d.demand[k] for k in d.commodities]
         record["penalty"] = [d.penalty[k] for k in d.commodities]
         nz = np.flatnonzero(sol.x > 0)
-        record["mix"] = [[int(j), float(sol.x[j]), float(d.cost[d.rows[j]])] for j in nz]
+        cost = self._cost(d)
+        record["mix"] = [[int(j), float(sol.x[j]), float(cost[j])] for j in nz]
         return record

@@ -18,6 +18,7 @@ grid) or comma-separated lists.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass, field
@@ -178,8 +179,19 @@ def find_rule(case: Case, param: Parameter) -> int:
 
 
 def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
-    """A copy of `case` with each parameter set to its value."""
-    out = case.copy()
+    """A copy of `case` with each parameter set to its value.
+
+    Only what the parameters touch is copied (the policy always; a table only
+    if a parameter changes it): untouched tables stay the same objects, which
+    lets `ModelData.from_case` reuse the base model's values for them.
+    """
+    out = copy.copy(case)
+    out.policy = case.policy.model_copy(deep=True)
+    tables = {p.table for p, _ in point if p.name != "rule" and (p.selector or p.all_rows)}
+    if "supply" in tables:
+        out.supply = case.supply.copy()
+    if "commodities" in tables:
+        out.commodities = case.commodities.copy()
     for param, value in point:
         param.check_value(value)
         if param.name == "max_china_share" and not param.selector and not param.all_rows:

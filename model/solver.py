@@ -188,13 +188,24 @@ class Solver:
                 h.changeCoeff(i, self.Scol[k], -bound)
         self.current = self._values(d)
 
-    @staticmethod
-    def _values(d: ModelData) -> dict[str, Any]:
+    def _values(self, d: ModelData) -> dict[str, Any]:
+        cur = getattr(self, "current", None)
+
+        def arr(name: str, keys: list) -> np.ndarray:
+            source = getattr(d, name)
+            if cur is not None and cur[f"_{name}"] is source:  # same dict: same values
+                return cur[name]
+            return np.array([source[i] for i in keys], dtype=float)
+
         return {
-            "capacity": np.array([d.capacity[r] for r in d.rows], dtype=float),
-            "cost": np.array([d.cost[r] for r in d.rows], dtype=float),
-            "demand": np.array([d.demand[k] for k in d.commodities], dtype=float),
-            "penalty": np.array([d.penalty[k] for k in d.commodities], dtype=float),
+            "_capacity": d.capacity,
+            "_cost": d.cost,
+            "_demand": d.demand,
+            "_penalty": d.penalty,
+            "capacity": arr("capacity", d.rows),
+            "cost": arr("cost", d.rows),
+            "demand": arr("demand", d.commodities),
+            "penalty": arr("penalty", d.commodities),
             "china_cap": dict(d.china_cap),
             "rule_max": dict(d.rule_max),
             "rule_min": dict(d.rule_min),
@@ -212,7 +223,7 @@ class Solver:
             raise SolveError("a re-solve cannot change which supply rows or commodities exist")
         new, cur, h, m = self._values(d), self.current, self.h, self.model
         changed = np.flatnonzero(new["capacity"] != cur["capacity"])
-        if changed.size:
+        if changed.size:  # (arrays are shared, not compared, when the dicts are the same)
             h.changeColsBounds(
                 changed.size, self.xcol[changed], np.zeros(changed.size), new["capacity"][changed]
             )
