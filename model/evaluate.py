@@ -2,7 +2,7 @@
 
 An `Evaluator` builds the Pyomo model once, keeps its HiGHS instance, and for
 each point applies the parameter values to a copy of the case, pushes the
-changed numbers into HiGHS (`model.resolve`) and re-solves warm. It returns a
+changed numbers into HiGHS (`model.solver`) and re-solves warm. It returns a
 compact record of plain lists, so records travel between processes, go into a
 JSON-lines checkpoint and come back bit-identical.
 """
