@@ -15,6 +15,7 @@ import platform
 from importlib import metadata
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from model.case import CHINA
@@ -50,46 +51,48 @@ def inputs_hash(files: dict[str, bytes]) -> str:
 
 
 def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
-    case, m = solver.case, solver.model
-    d = m.data
+    """Every positive purchase (vectorized: large cases have ~10^5 rows)."""
+    case, d = solver.case, solver.model.data
     names = dict(zip(case.countries["country"], case.countries["name"], strict=True))
-    s = case.supply.reset_index(drop=True)
-    totals = {k: sum(sol.x[k, n] for n in d.suppliers[k]) for k in d.commodities}
-    rows = []
-    for i, (k, n) in enumerate(d.rows):
-        q = clean(sol.x[k, n], d.capacity[k, n])
-        if q <= 0:
-            continue
-        base, freight = float(s.at[i, "unit_cost"]), float(s.at[i, "freight"])
-        tariff = base * float(s.at[i, "tariff"]) + float(s.at[i, "tariff_per_unit"])
-        total = clean(totals[k], totals[k])
-        rows.append(
-            {
-                "commodity": k,
-                "country": n,
-                "country_name": names[n],
-                "quantity": q,
-                "share": round(q / total, 9) if total > 0 else math.nan,
-                "unit_cost": d.cost[k, n],
-                "cost": clean(q * d.cost[k, n], q * d.cost[k, n]),
-                "freight_cost": clean(q * freight, q * freight),
-                "tariff_cost": clean(q * tariff, q * tariff),
-                "capacity": d.capacity[k, n],
-            }
-        )
-    cols = [
-        "commodity",
-        "country",
-        "country_name",
-        "quantity",
-        "share",
-        "unit_cost",
-        "cost",
-        "freight_cost",
-        "tariff_cost",
-        "capacity",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    s = case.supply
+    x = np.fromiter(sol.x.values(), dtype=float, count=len(d.rows))
+    capacity = np.fromiter((d.capacity[r] for r in d.rows), dtype=float, count=len(d.rows))
+    cost = np.fromiter((d.cost[r] for r in d.rows), dtype=float, count=len(d.rows))
+    kidx = {k: i for i, k in enumerate(d.commodities)}
+    row_k = np.array([kidx[k] for k, _ in d.rows], dtype=np.int64)
+    totals = np.bincount(row_k, weights=x, minlength=len(d.commodities))
+    q = vclean(x, capacity)
+    keep = q > 0
+    q, total = q[keep], vclean(totals, totals)[row_k[keep]]
+    base = s["unit_cost"].to_numpy(float)[keep]
+    freight = s["freight"].to_numpy(float)[keep]
+    tariff = base * s["tariff"].to_numpy(float)[keep] + s["tariff_per_unit"].to_numpy(float)[keep]
+    unit = cost[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, np.round(q / np.where(total > 0, total, 1.0), 9), math.nan)
+    countries = s["country"].to_numpy(object)[keep]
+    return pd.DataFrame(
+        {
+            "commodity": s["commodity"].to_numpy(object)[keep],
+            "country": countries,
+            "country_name": [names[n] for n in countries],
+            "quantity": q,
+            "share": share,
+            "unit_cost": unit,
+            "cost": vclean(q * unit, q * unit),
+            "freight_cost": vclean(q * freight, q * freight),
+            "tariff_cost": vclean(q * tariff, q * tariff),
+            "capacity": capacity[keep],
+        }
+    )
+
+
+def vclean(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
+    """Vectorized `clean`: |v| below 1e-7 of the scale becomes 0, then 6 decimals."""
+    values = np.asarray(values, dtype=float)
+    out = np.round(values, DECIMALS)
+    out[np.abs(values) <= 1e-7 * np.maximum(1.0, np.abs(scale))] = 0.0
+    return out + 0.0
 
 
 def _commodity_cost(d, sol: Solution, k: str) -> float:

@@ -165,7 +165,7 @@ class Solver:
         self.h = h
 
         d = m.data
-        self.xcol = np.array([self.col[id(m.x[r])] for r in d.rows], dtype=np.int32)
+        self.xcol = np.array([self.col[id(v)] for v in m.x.values()], dtype=np.int32)
         self.scol = np.array([self.col[id(m.shortfall[k])] for k in d.commodities], dtype=np.int32)
         self.Scol = {k: self.col[id(m.S[k])] for k in d.commodities}
         self.bal_row = np.array([self.row[m.balance[k]] for k in d.commodities], dtype=np.int32)
