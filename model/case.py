@@ -278,7 +278,7 @@ def read_case_folder(folder: Path) -> Case:
 
 
 def load_case(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Case:
-    """Load and validate a case folder or a scenario file.
+    """Load and validate a case folder, a case workbook (.xlsx) or a scenario file.
 
     >>> case = load_case("inputs/base")  # doctest: +SKIP
     """
@@ -287,6 +287,10 @@ def load_case(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Case:
     path = Path(path)
     if path.is_dir():
         return validate(read_case_folder(path))
+    if path.suffix.lower() == ".xlsx":  # a case workbook, one sheet per table
+        from model.excel import load_case_xlsx
+
+        return load_case_xlsx(path)
     if path.suffix.lower() == ".toml":
         if not path.exists():
             raise InputError("scenario or case file does not exist", path)
@@ -301,4 +305,4 @@ def load_case(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Case:
         if resolved in _seen:
             raise InputError("scenario bases form a loop", path, column="base")
         return validate(apply_scenario(path, data, _seen=(*_seen, resolved)))
-    raise InputError("not a case folder or a .toml scenario file", path)
+    raise InputError("not a case folder, a .xlsx case workbook or a .toml scenario file", path)

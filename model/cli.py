@@ -31,16 +31,23 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 130)
 
 CaseArg = Annotated[
     Path,
-    typer.Argument(help="A case folder (with case.toml) or a scenario .toml file."),
+    typer.Argument(
+        help="A case folder (with case.toml), a case workbook (.xlsx) or a scenario .toml file."
+    ),
+]
+PlotsOpt = Annotated[bool, typer.Option(help="Write plots/*.png and *.svg into the run folder.")]
+XlsxOpt = Annotated[
+    bool, typer.Option("--xlsx", help="Also write results.xlsx, one sheet per table.")
 ]
 
 
 def fail(exc: SourcingError) -> None:
     """Print one clear line and exit with the code that matches the error kind."""
     if isinstance(exc, SolveError):
-        err.print(f"[bold red]solver error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]solver error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(3)
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    # escaped: "case.xlsx[supply]" or "rules[#1]" are text, not console markup
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -155,6 +162,13 @@ def solve(
         typer.Option(min=0.0, max=1.0, help="Override the case's default China cap (0-1)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+    plots: Annotated[
+        bool,
+        typer.Option(
+            help="Also write plots/*.png and *.svg (adds ~2 s; `sourcing report` draws them too)."
+        ),
+    ] = False,
+    xlsx: XlsxOpt = False,
 ) -> None:
     """Solve a case or scenario and write its run folder."""
     from model.case import load_case
@@ -171,7 +185,7 @@ def solve(
                 f"{target} already exists; pass --force to replace it or --name to write a new run"
             )
         result = run_solve(loaded, max_china_share=max_china_share)
-        folder = result.write(out_dir, name=name, force=force)
+        folder = result.write(out_dir, name=name, force=force, plots=plots, xlsx=xlsx)
     except SourcingError as exc:
         fail(exc)
         return
@@ -264,6 +278,8 @@ def sweep(
     name: NameOpt = None,
     force: ForceOpt = False,
     progress: ProgressOpt = True,
+    plots: PlotsOpt = True,
+    xlsx: XlsxOpt = False,
 ) -> None:
     """Solve a case over a grid of parameter values on one built model."""
     import shutil
@@ -320,7 +336,7 @@ def sweep(
             if client is not None:
                 client.close()
         result.source_files = sources
-        folder = result.write(out_dir, name=target.name, force=force)
+        folder = result.write(out_dir, name=target.name, force=force, plots=plots, xlsx=xlsx)
         shutil.rmtree(partial, ignore_errors=True)
     except SourcingError as exc:
         fail(exc)
@@ -348,6 +364,8 @@ def curve(
     name: NameOpt = None,
     force: ForceOpt = False,
     progress: ProgressOpt = True,
+    plots: PlotsOpt = True,
+    xlsx: XlsxOpt = False,
 ) -> None:
     """The price of de-risking: cost and shortfall as China's cap goes from 100% to 0%."""
     from model.case import load_case
@@ -365,7 +383,7 @@ def curve(
             tol=tol,
             progress=progress,
         )
-        folder = result.write(out_dir, name=target.name, force=force)
+        folder = result.write(out_dir, name=target.name, force=force, plots=plots, xlsx=xlsx)
     except SourcingError as exc:
         fail(exc)
         return
@@ -393,6 +411,8 @@ def stress(
     name: NameOpt = None,
     force: ForceOpt = False,
     progress: ProgressOpt = True,
+    plots: PlotsOpt = True,
+    xlsx: XlsxOpt = False,
 ) -> None:
     """Remove each supplying country in turn and rank countries by how critical they are."""
     from model.case import load_case
@@ -415,7 +435,7 @@ def stress(
         finally:
             if client is not None:
                 client.close()
-        folder = result.write(out_dir, name=target.name, force=force)
+        folder = result.write(out_dir, name=target.name, force=force, plots=plots, xlsx=xlsx)
     except SourcingError as exc:
         fail(exc)
         return
@@ -441,6 +461,8 @@ def compare(
     out_dir: OutOpt = Path("."),
     name: NameOpt = None,
     force: ForceOpt = False,
+    plots: PlotsOpt = True,
+    xlsx: XlsxOpt = False,
 ) -> None:
     """Solve several cases or scenarios and tabulate their differences by commodity."""
     from model.case import load_case
@@ -451,7 +473,7 @@ def compare(
         default = "compare-" + "-vs-".join(c.name for c in loaded)
         target = _target(out_dir, name, default[:120], force)
         result = run_compare(loaded)
-        folder = result.write(out_dir, name=target.name, force=force)
+        folder = result.write(out_dir, name=target.name, force=force, plots=plots, xlsx=xlsx)
     except SourcingError as exc:
         fail(exc)
         return
@@ -472,6 +494,23 @@ def compare(
     table.add_row("[bold]total[/]", *[f"[bold]{_money(r.total_cost)}[/]" for r in result.results])
     out.print(table)
     out.print(f"wrote {folder}", highlight=False)
+
+
+@app.command()
+def report(
+    run: Annotated[Path, typer.Argument(help="A run folder (solutions/<name>/) of any kind.")],
+    force: Annotated[bool, typer.Option(help="Replace an existing report.")] = False,
+) -> None:
+    """Write report.html (self-contained) and report.md into a run folder."""
+    from model.report import write_report
+
+    try:
+        paths = write_report(run, force=force)
+    except SourcingError as exc:
+        fail(exc)
+        return
+    for path in paths:
+        out.print(f"wrote {path}", highlight=False)
 
 
 def main() -> None:

@@ -26,16 +26,38 @@ class CompareResult:
     totals: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def write(self, out: str | Path = ".", *, name: str | None = None, force: bool = False) -> Path:
-        files = {
-            "comparison.csv": csv_bytes(self.by_commodity),
-            "comparison_totals.csv": csv_bytes(self.totals),
-        }
+    def write(
+        self,
+        out: str | Path = ".",
+        *,
+        name: str | None = None,
+        force: bool = False,
+        plots: bool = True,
+        xlsx: bool = False,
+    ) -> Path:
+        from model.output import extra_files
+
+        tables = {"comparison": self.by_commodity, "comparison_totals": self.totals}
+        files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
         # the reference case's inputs, plus every scenario file compared
         sources = [Path(s) for r in self.results for s in r.case.sources if s.endswith(".toml")]
         files.update(run_files_common(self.results[0].case, self.summary, sources))
+        case = self.results[0].case
+        files.update(extra_files("compare", tables, self.summary, case, plots=plots, xlsx=xlsx))
         target = Path(out) / "solutions" / (name or self.summary["name"])
         return write_folder_atomically(files, target, force=force)
+
+    @property
+    def plot(self):
+        """Figures of this result: ``.comparison()``, ``.mix(case)``."""
+        from model.plots import ComparePlots
+
+        return ComparePlots(self)
+
+    def _repr_html_(self) -> str:
+        from model.report import result_html
+
+        return result_html(self)
 
 
 def compare(cases: list[Case]) -> CompareResult:

@@ -70,11 +70,36 @@ class CurveResult:
     breakpoints: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def write(self, out: str | Path = ".", *, name: str | None = None, force: bool = False) -> Path:
-        files = {"curve.csv": csv_bytes(self.curve), "breakpoints.csv": csv_bytes(self.breakpoints)}
+    def write(
+        self,
+        out: str | Path = ".",
+        *,
+        name: str | None = None,
+        force: bool = False,
+        plots: bool = True,
+        xlsx: bool = False,
+    ) -> Path:
+        from model.output import extra_files
+
+        tables = {"curve": self.curve, "breakpoints": self.breakpoints}
+        files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
         files.update(run_files_common(self.case, self.summary))
+        stable = {k: v for k, v in self.summary.items() if k != "timings_seconds"}
+        files.update(extra_files("curve", tables, stable, self.case, plots=plots, xlsx=xlsx))
         target = Path(out) / "solutions" / (name or self.summary["name"])
         return write_folder_atomically(files, target, force=force)
+
+    @property
+    def plot(self):
+        """Figures of this result: ``.curve(commodities=None)``."""
+        from model.plots import CurvePlots
+
+        return CurvePlots(self)
+
+    def _repr_html_(self) -> str:
+        from model.report import result_html
+
+        return result_html(self)
 
 
 def curve(

@@ -1,8 +1,9 @@
 """Run folders: written atomically, never overwritten silently.
 
 A run folder ``<out>/solutions/<name>/`` holds mix.csv, commodities.csv,
-capacity_values.csv, summary.json and ``inputs/`` (the resolved case, itself a
-loadable case that reproduces the run). Files are first written to a hidden
+capacity_values.csv, summary.json, ``plots/`` (PNG and SVG), optionally
+results.xlsx, and ``inputs/`` (the resolved case, itself a loadable case that
+reproduces the run). Files are first written to a hidden
 temporary folder beside the target and renamed into place in one step, so a
 run folder is either complete or absent.
 """
@@ -84,19 +85,46 @@ def run_files_common(
     return files
 
 
-def run_files(result: Result) -> dict[str, bytes]:
+def extra_files(
+    kind: str,
+    tables: dict[str, pd.DataFrame],
+    summary: dict[str, Any],
+    case: Case,
+    *,
+    plots: bool = True,
+    xlsx: bool = False,
+) -> dict[str, bytes]:
+    """``plots/<name>.png|svg`` (see `model.plots.run_figures`) and ``results.xlsx``.
+
+    ``tables`` maps each table's file stem (mix, commodities, ...) to its frame.
+    """
+    files: dict[str, bytes] = {}
+    if plots:
+        from model.plots import plot_files, run_figures
+
+        files.update(plot_files(run_figures(kind, tables, summary, case.countries)))
+    if xlsx:
+        from model.excel import results_workbook
+
+        files["results.xlsx"] = results_workbook(tables, _json_safe(summary))
+    return files
+
+
+def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict[str, bytes]:
     """Every file of a run folder, as bytes, keyed by relative path."""
-    files = {
-        "mix.csv": csv_bytes(result.mix),
-        "commodities.csv": csv_bytes(result.commodities),
-        "stages.csv": csv_bytes(result.stages),
-        "capacity_values.csv": csv_bytes(result.capacity_values),
-        "ranging_costs.csv": csv_bytes(result.cost_ranges),
-        "ranging_limits.csv": csv_bytes(result.limit_ranges),
+    tables = {
+        "mix": result.mix,
+        "commodities": result.commodities,
+        "stages": result.stages,
+        "capacity_values": result.capacity_values,
+        "ranging_costs": result.cost_ranges,
+        "ranging_limits": result.limit_ranges,
     }
-    files.update(
-        run_files_common(result.case, {**result.summary, "timings_seconds": result.timings})
-    )
+    files = {f"{name}.csv": csv_bytes(frame) for name, frame in tables.items()}
+    summary = {**result.summary, "timings_seconds": result.timings}
+    files.update(run_files_common(result.case, summary))
+    summary.pop("timings_seconds")  # the workbook, like the plots, must not change run to run
+    files.update(extra_files("solve", tables, summary, result.case, plots=plots, xlsx=xlsx))
     return files
 
 
@@ -131,8 +159,18 @@ def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: boo
 
 
 def write_run(
-    result: Result, out: str | Path = ".", *, name: str | None = None, force: bool = False
+    result: Result,
+    out: str | Path = ".",
+    *,
+    name: str | None = None,
+    force: bool = False,
+    plots: bool = False,
+    xlsx: bool = False,
 ) -> Path:
-    """Write ``<out>/solutions/<name or case name>/`` and return its path."""
+    """Write ``<out>/solutions/<name or case name>/`` and return its path.
+
+    ``plots`` adds ``plots/*.png`` and ``*.svg``; ``xlsx`` adds ``results.xlsx``
+    (one sheet per table).
+    """
     target = Path(out) / "solutions" / (name or result.case.name)
-    return write_folder_atomically(run_files(result), target, force=force)
+    return write_folder_atomically(run_files(result, plots=plots, xlsx=xlsx), target, force=force)

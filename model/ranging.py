@@ -33,6 +33,10 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     Call right after the solve whose basis it describes.
     """
     _status, rg = solver.h.getRanging()
+    # each attribute access copies the whole vector from C++: take them once
+    cost_dn, cost_up = list(rg.col_cost_dn.value_), list(rg.col_cost_up.value_)
+    bound_dn, bound_up = list(rg.col_bound_dn.value_), list(rg.col_bound_up.value_)
+    row_dn, row_up = list(rg.row_bound_dn.value_), list(rg.row_bound_up.value_)
     m, d = solver.model, solver.model.data
     vmap, cmap = solver.col, solver.row
     costs, limits = [], []
@@ -44,8 +48,8 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "country": r[1],
                 "quantity": round(sol.x[r], 6) + 0.0,
                 "unit_cost": d.cost[r],
-                "cost_lower": _num(rg.col_cost_dn.value_[j]),
-                "cost_upper": _num(rg.col_cost_up.value_[j]),
+                "cost_lower": _num(cost_dn[j]),
+                "cost_upper": _num(cost_up[j]),
             }
         )
         cap, q = d.capacity[r], sol.x[r]
@@ -57,8 +61,8 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "country": r[1],
                     "value": cap,
                     "shadow_price": _num(-sol.reduced_cost[r]),
-                    "lower": _num(rg.col_bound_dn.value_[j]),
-                    "upper": _num(rg.col_bound_up.value_[j]),
+                    "lower": _num(bound_dn[j]),
+                    "upper": _num(bound_up[j]),
                 }
             )
     for k in d.commodities:
@@ -70,8 +74,8 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "country": "",
                 "value": d.demand[k],
                 "shadow_price": _num(sol.balance_dual[k]),
-                "lower": _num(rg.row_bound_dn.value_[i]),
-                "upper": _num(rg.row_bound_up.value_[i]),
+                "lower": _num(row_dn[i]),
+                "upper": _num(row_up[i]),
             }
         )
     for k in m.CAPPED:
@@ -82,7 +86,7 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
         i = cmap[m.china_share[k]]
         # the row is x_CHN - cap * S <= r (r = 0); moving r by dr is, to first order,
         # moving the cap by dr / S at the current supply S
-        lo, hi = rg.row_bound_dn.value_[i], rg.row_bound_up.value_[i]
+        lo, hi = row_dn[i], row_up[i]
         limits.append(
             {
                 "limit": "china_cap",

@@ -47,7 +47,7 @@ class Result:
         *,
         name: str | None = None,
         force: bool = False,
-        plots: bool = True,
+        plots: bool = False,
         xlsx: bool = False,
     ):
         """Write the run folder ``<out>/solutions/<name>/``; see `model.output.write_run`."""

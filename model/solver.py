@@ -59,6 +59,26 @@ class PointSolution:
     shortfall: np.ndarray
 
 
+def _light_scipy_for_pyomo() -> None:
+    """Skip the ~1 s of scipy.stats/integrate/spatial imports Pyomo does on first use.
+
+    Pyomo's standard-form compiler needs only scipy.sparse, but Pyomo's deferred
+    scipy import runs a callback that imports scipy.stats and friends the first
+    time scipy resolves; that dominated `sourcing solve` on small cases. We import
+    scipy.sparse ourselves and drop the callback before it fires. If Pyomo's
+    internals differ, nothing happens and the import simply costs more.
+    """
+    try:
+        from pyomo.common import dependencies
+
+        flag = dependencies.__dict__.get("scipy_available")
+        if getattr(flag, "_module", True) is None and hasattr(flag, "_callback"):
+            flag._callback = None  # before anything imports scipy: Pyomo hooks that import
+        import scipy.sparse  # noqa: F401
+    except Exception:  # pragma: no cover - best effort only
+        pass
+
+
 @contextlib.contextmanager
 def quiet_stdout():
     """Silence C-level writes to stdout (fd 1) for the duration."""
@@ -104,6 +124,7 @@ class Solver:
 
     # --- compile ------------------------------------------------------------------------------
     def _compile(self) -> None:
+        _light_scipy_for_pyomo()
         m = self.model
         # Compile with every share bound at 0.5 so that each share row keeps its S[k]
         # entry (a bound of 0 would drop it, or drop the whole row as trivial, and a

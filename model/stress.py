@@ -70,14 +70,36 @@ class StressResult:
     ranking: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def write(self, out: str | Path = ".", *, name: str | None = None, force: bool = False) -> Path:
-        files = {
-            "stress.csv": csv_bytes(self.by_commodity),
-            "criticality.csv": csv_bytes(self.ranking),
-        }
+    def write(
+        self,
+        out: str | Path = ".",
+        *,
+        name: str | None = None,
+        force: bool = False,
+        plots: bool = True,
+        xlsx: bool = False,
+    ) -> Path:
+        from model.output import extra_files
+
+        tables = {"stress": self.by_commodity, "criticality": self.ranking}
+        files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
         files.update(run_files_common(self.case, self.summary))
+        stable = {k: v for k, v in self.summary.items() if k != "timings_seconds"}
+        files.update(extra_files("stress", tables, stable, self.case, plots=plots, xlsx=xlsx))
         target = Path(out) / "solutions" / (name or self.summary["name"])
         return write_folder_atomically(files, target, force=force)
+
+    @property
+    def plot(self):
+        """Figures of this result: ``.criticality(top=15)``."""
+        from model.plots import StressPlots
+
+        return StressPlots(self)
+
+    def _repr_html_(self) -> str:
+        from model.report import result_html
+
+        return result_html(self)
 
 
 def stress(

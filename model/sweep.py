@@ -18,12 +18,12 @@ A sweep can also be a TOML file under ``inputs/sweeps/``::
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,7 +33,7 @@ from model.evaluate import Point, Record
 from model.output import canonical_inputs, write_folder_atomically
 from model.params import Grid, parse_grid, parse_parameter
 from model.policy import NAME_PATTERN, parse, read_toml
-from model.results import clean, inputs_hash, package_versions
+from model.results import inputs_hash, package_versions
 from model.runner import Checkpoint, run_points
 
 
@@ -91,97 +91,138 @@ class SweepResult:
     def __post_init__(self) -> None:
         self.points, self.table, self.mix = tables(self.case, self.names, self.records)
 
-    def write(self, out: str | Path = ".", *, name: str | None = None, force: bool = False) -> Path:
-        from model.output import csv_bytes, run_files_common
+    def write(
+        self,
+        out: str | Path = ".",
+        *,
+        name: str | None = None,
+        force: bool = False,
+        plots: bool = True,
+        xlsx: bool = False,
+    ) -> Path:
+        from model.output import csv_bytes, extra_files, run_files_common
 
-        files = {
-            "sweep.csv": csv_bytes(self.table),
-            "sweep_points.csv": csv_bytes(self.points),
-            "sweep_mix.csv": csv_bytes(self.mix),
-        }
+        tables = {"sweep": self.table, "sweep_points": self.points, "sweep_mix": self.mix}
+        files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
         files.update(run_files_common(self.case, self.summary, self.source_files))
+        stable = {k: v for k, v in self.summary.items() if k != "timings_seconds"}
+        files.update(extra_files("sweep", tables, stable, self.case, plots=plots, xlsx=xlsx))
         target = Path(out) / "solutions" / (name or self.summary.get("name") or "sweep")
         return write_folder_atomically(files, target, force=force)
+
+    @property
+    def plot(self):
+        """Figures of this result: ``.sweep()``."""
+        from model.plots import SweepPlots
+
+        return SweepPlots(self)
+
+    def _repr_html_(self) -> str:
+        from model.report import result_html
+
+        return result_html(self)
+
+
+def _clean(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
+    """Vectorized `model.results.clean`: solver noise to 0, then 6 decimals."""
+    out = np.round(values, 6)
+    out[np.abs(values) <= 1e-7 * np.maximum(1.0, np.abs(scale))] = 0.0
+    return out + 0.0
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, decimals: int) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, np.round(num / np.where(den > 0, den, 1.0), decimals), np.nan)
 
 
 def tables(
     case: Case, names: list[str], records: dict[int, Record]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Point table, point x commodity table and long mix from records."""
+    """Point table, point x commodity table and long mix from records (vectorized)."""
     ks = list(case.commodities["commodity"])
-    stage = dict(zip(ks, case.commodities["stage"], strict=True))
-    rows = list(zip(case.supply["commodity"], case.supply["country"], strict=True))
-    point_rows, com_rows, mix_rows = [], [], []
-    for i in sorted(records):
-        rec = records[i]
-        params = dict(zip(names, rec["values"], strict=True))
-        has_u = "uncapped_cost" in rec
-        short = 0
-        for j, k in enumerate(ks):
-            s = clean(rec["supplied"][j], rec["supplied"][j])
-            cost = rec["cost"][j]
-            row = {
-                "point": i,
-                **params,
-                "commodity": k,
-                "stage": stage[k],
-                "demand": rec["demand"][j],
-                "downstream_use": clean(rec["downstream"][j], rec["downstream"][j]),
-                "supplied": s,
-                "shortfall": clean(rec["shortfall"][j], rec["demand"][j]),
-                "china_share": round(clean(rec["china"][j], s) / s, 9) if s > 0 else math.nan,
-                "max_china_share": rec["cap"][j],
-                "cost": clean(cost, cost),
-                "average_unit_cost": round(cost / rec["supplied"][j], 6) if s > 0 else math.nan,
-            }
-            if has_u:
-                u_cost, u_s = rec["uncapped_cost"][j], rec["uncapped_supplied"][j]
-                row["uncapped_cost"] = clean(u_cost, u_cost)
-                row["cost_premium"] = clean(cost - u_cost, max(cost, u_cost))
-                row["unit_cost_premium"] = (
-                    round(cost / rec["supplied"][j] - u_cost / u_s, 6)
-                    if s > 0 and clean(u_s, u_s) > 0
-                    else math.nan
-                )
-                row["uncapped_shortfall"] = clean(rec["uncapped_shortfall"][j], rec["demand"][j])
-            short += row["shortfall"] > 0
-            com_rows.append(row)
-        total = clean(sum(rec["cost"]), 1.0)
-        prow = {
-            "point": i,
-            **params,
-            "objective": clean(rec["objective"], rec["objective"]),
+    nk = len(ks)
+    order = sorted(records)
+    recs = [records[i] for i in order]
+    npts = len(recs)
+
+    def stack(key: str) -> np.ndarray:
+        return np.array([r[key] for r in recs], dtype=float).reshape(npts, nk)
+
+    values = np.array([r["values"] for r in recs], dtype=float).reshape(npts, len(names))
+    supplied, cost, demand = stack("supplied"), stack("cost"), stack("demand")
+    s = _clean(supplied, supplied)
+    shortfall = _clean(stack("shortfall"), demand)
+    com = {
+        "point": np.repeat(order, nk),
+        **{n: np.repeat(values[:, j], nk) for j, n in enumerate(names)},
+        "commodity": np.tile(ks, npts),
+        "stage": np.tile(case.commodities["stage"].to_numpy(), npts),
+        "demand": demand.ravel(),
+        "downstream_use": _clean(stack("downstream"), stack("downstream")).ravel(),
+        "supplied": s.ravel(),
+        "shortfall": shortfall.ravel(),
+        "china_share": _ratio(_clean(stack("china"), supplied), s, 9).ravel(),
+        "max_china_share": stack("cap").ravel(),
+        "cost": _clean(cost, cost).ravel(),
+        "average_unit_cost": _ratio(cost, np.where(s > 0, supplied, 0.0), 6).ravel(),
+    }
+    has_u = npts > 0 and "uncapped_cost" in recs[0]
+    if has_u:
+        u_cost, u_s = stack("uncapped_cost"), stack("uncapped_supplied")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unit = cost / supplied - u_cost / u_s
+        ok = (s > 0) & (_clean(u_s, u_s) > 0)
+        com.update(
+            uncapped_cost=_clean(u_cost, u_cost).ravel(),
+            cost_premium=_clean(cost - u_cost, np.maximum(cost, u_cost)).ravel(),
+            unit_cost_premium=np.where(ok, np.round(unit, 6), np.nan).ravel(),
+            uncapped_shortfall=_clean(stack("uncapped_shortfall"), demand).ravel(),
+        )
+    table = pd.DataFrame(com)
+    objective = np.array([r["objective"] for r in recs], dtype=float)
+    total = _clean(cost.sum(axis=1), 1.0)
+    points = pd.DataFrame(
+        {
+            "point": order,
+            **{n: values[:, j] for j, n in enumerate(names)},
+            "objective": _clean(objective, objective),
             "total_cost": total,
         }
-        if has_u:
-            prow["total_cost_premium"] = clean(total - sum(rec["uncapped_cost"]), total)
-        prow["commodities_with_shortfall"] = int(short)
-        point_rows.append(prow)
-        supplied = rec["supplied"]
-        for j, qty, unit_cost in rec["mix"]:
-            k, n = rows[j]
-            q = clean(qty, qty)
-            if q <= 0:
-                continue
-            kj = ks.index(k)
-            mix_rows.append(
+    )
+    if has_u:
+        points["total_cost_premium"] = _clean(total - u_cost.sum(axis=1), total)
+    points["commodities_with_shortfall"] = (shortfall > 0).sum(axis=1).astype(int)
+
+    rows = list(zip(case.supply["commodity"], case.supply["country"], strict=True))
+    kidx = {k: i for i, k in enumerate(ks)}
+    row_k = np.array([kidx[k] for k, _ in rows], dtype=np.int64)
+    countries = np.array([n for _, n in rows], dtype=object)
+    mix_cols = ["point", *names, "commodity", "country", "quantity", "share", "unit_cost", "cost"]
+    parts = []
+    for p, (i, rec) in enumerate(zip(order, recs, strict=True)):
+        if not rec["mix"]:
+            continue
+        m = np.array(rec["mix"], dtype=float)
+        j = m[:, 0].astype(np.int64)
+        q = _clean(m[:, 1], m[:, 1])
+        keep = q > 0
+        j, q, unit_cost = j[keep], q[keep], m[keep, 2]
+        parts.append(
+            pd.DataFrame(
                 {
                     "point": i,
-                    **params,
-                    "commodity": k,
-                    "country": n,
+                    **{n: values[p, c] for c, n in enumerate(names)},
+                    "commodity": np.array(ks, dtype=object)[row_k[j]],
+                    "country": countries[j],
                     "quantity": q,
-                    "share": round(q / supplied[kj], 9),
+                    "share": np.round(q / supplied[p, row_k[j]], 9),
                     "unit_cost": unit_cost,
-                    "cost": clean(q * unit_cost, q * unit_cost),
+                    "cost": _clean(q * unit_cost, q * unit_cost),
                 }
             )
-    mix_cols = ["point", *names, "commodity", "country", "quantity", "share", "unit_cost", "cost"]
-    return (
-        pd.DataFrame(point_rows),
-        pd.DataFrame(com_rows),
-        pd.DataFrame(mix_rows, columns=mix_cols),
-    )
+        )
+    mix = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=mix_cols)
+    return points, table, mix[mix_cols]
 
 
 def sweep(

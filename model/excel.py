@@ -1,0 +1,401 @@
+"""Excel workbooks: results with one sheet per table, and cases read from a workbook.
+
+A **case workbook** holds the same tables as a case folder, one sheet each,
+with the CSV file's header in row 1 (``countries``, ``commodities``,
+``supply``, and optionally ``recipes``), plus:
+
+- ``case``: two columns ``key`` and ``value``; keys are ``name``,
+  ``description``, ``policy.max_china_share``,
+  ``policy.shortfall_penalty_factor`` and
+  ``policy.max_china_share_by_stage.<stage>`` (one row per stage);
+- ``rules`` (optional): one share rule per row, columns ``name``, ``country``,
+  ``commodities`` (ids separated by ``;``), ``stage``, ``max_share``, ``min_share``.
+
+Table sheets go through the same reader and checks as CSV files, and errors
+name the workbook and sheet, ``case.xlsx[supply]``, with the row counted as in
+a CSV file (row 1 is the sheet's second row, under the header) and the column.
+``write_case_xlsx`` writes any case in this layout, so a folder can be turned
+into a workbook, edited in Excel and solved with ``load_case("case.xlsx")``.
+
+Workbooks are written with fixed timestamps, so the same tables give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.errors import InputError
+from model.tables import TABLES
+
+CASE_SHEET, RULES_SHEET = "case", "rules"
+RULE_COLUMNS = ("name", "country", "commodities", "stage", "max_share", "min_share")
+POLICY_KEYS = ("policy.max_china_share", "policy.shortfall_penalty_factor")
+STAGE_KEY = "policy.max_china_share_by_stage."
+FIXED_TIME = "2000-01-01T00:00:00Z"
+
+
+# --- writing ------------------------------------------------------------------------------------
+def _cell(value: Any) -> Any:
+    """A value openpyxl can store: blanks for NaN/None, text for infinities."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()  # numpy scalar -> Python
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+    if isinstance(value, list | tuple | dict):
+        return str(value)
+    return value
+
+
+def _add_sheet(wb: Any, title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(title=title[:31])
+    ws.append(list(header))
+    for row in rows:
+        ws.append([_cell(v) for v in row])
+    widths = [len(str(h)) for h in header]
+    for row in ws.iter_rows(min_row=2):
+        for i, cell in enumerate(row):
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text that looks like a formula stays text
+            if i < len(widths) and cell.value is not None:
+                widths[i] = max(widths[i], min(60, len(str(cell.value))))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    from openpyxl.utils import get_column_letter
+
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
+    ws.freeze_panes = "A2"
+
+
+EXCEL_ROWS = 1_048_576  # rows in one worksheet, the header included
+
+
+def _frame_sheet(wb: Any, title: str, frame: pd.DataFrame) -> None:
+    if len(frame) >= EXCEL_ROWS:
+        raise InputError(
+            f"table '{title}' has {len(frame):,} rows, more than an Excel sheet holds "
+            f"({EXCEL_ROWS - 1:,}); use the CSV files instead of --xlsx"
+        )
+    _add_sheet(wb, title, [str(c) for c in frame.columns], frame.itertuples(index=False))
+
+
+def _fixed_bytes(wb: Any) -> bytes:
+    """Save a workbook with fixed timestamps (document properties and zip entries)."""
+    import datetime
+
+    fixed = datetime.datetime(2000, 1, 1)
+    wb.properties.creator = "sourcing-model"
+    wb.properties.created = fixed
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + FIXED_TIME.encode() + rb"\g<2>",
+                    data,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out.extend(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list):
+        return [(prefix, "; ".join(str(v) for v in value))]
+    return [(prefix, value)]
+
+
+def results_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> bytes:
+    """A workbook with a ``summary`` sheet (key, value) and one sheet per table."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    _add_sheet(wb, "summary", ["key", "value"], _flatten(summary))
+    for name, frame in tables.items():
+        _frame_sheet(wb, name, frame)
+    return _fixed_bytes(wb)
+
+
+def case_workbook(case: Any) -> bytes:
+    """The bytes of a case workbook (layout in the module docstring)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    p = case.policy
+    rows: list[tuple[str, Any]] = [
+        ("name", case.name),
+        ("description", case.description),
+        ("policy.max_china_share", p.max_china_share),
+        ("policy.shortfall_penalty_factor", p.shortfall_penalty_factor),
+    ]
+    rows += [(STAGE_KEY + s, v) for s, v in p.max_china_share_by_stage.items()]
+    _add_sheet(wb, CASE_SHEET, ["key", "value"], rows)
+    rules = [
+        (
+            r.name,
+            r.country,
+            ";".join(r.commodities) if r.commodities is not None else None,
+            r.stage,
+            r.max_share,
+            r.min_share,
+        )
+        for r in p.rules
+    ]
+    _add_sheet(wb, RULES_SHEET, list(RULE_COLUMNS), rules)
+    for name in TABLES:
+        _frame_sheet(wb, name, getattr(case, name))
+    return _fixed_bytes(wb)
+
+
+def write_case_xlsx(case: Any, path: str | Path) -> Path:
+    """Write a case as a workbook that `load_case` reads back to the same case."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError("a case workbook must end in .xlsx", path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(case_workbook(case))
+    tmp.replace(path)
+    return path
+
+
+# --- reading ------------------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    """A cell as the text a CSV file would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _sheet_rows(ws: Any, where: str) -> list[list[str]]:
+    """The sheet as rows of text, cut to the header's width (values beyond it are an error)."""
+    rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    if not rows:
+        return []
+    header = rows[0]
+    width = max((i + 1 for i, v in enumerate(header) if v.strip()), default=0)
+    for number, row in enumerate(rows[1:], start=1):
+        for i in range(width, len(row)):
+            if row[i].strip():
+                from openpyxl.utils import get_column_letter
+
+                raise InputError(
+                    f"value '{row[i]}' in sheet column {get_column_letter(i + 1)}, "
+                    "which has no header",
+                    where,
+                    number,
+                )
+    return [row[:width] + [""] * (width - len(row)) for row in rows]
+
+
+def _find_sheet(wb: Any, name: str, path: Path, required: bool) -> Any:
+    for ws in wb.worksheets:
+        if ws.title.strip().lower() == name:
+            return ws
+    if required:
+        raise InputError(
+            f"sheet '{name}' is missing (sheets: {', '.join(ws.title for ws in wb.worksheets)})",
+            path,
+        )
+    return None
+
+
+def _read_table_sheet(spec: Any, ws: Any, where: str, tmp: Path) -> pd.DataFrame:
+    """Run the CSV reader on the sheet's cells, so every check and message is the same."""
+    from model.tables import read_table
+
+    rows = _sheet_rows(ws, where)
+    file = tmp / spec.file
+    with file.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    try:
+        return read_table(spec, file)
+    except InputError as exc:
+        raise InputError(exc.message, where, exc.row, exc.column) from None
+
+
+def _read_case_sheet(ws: Any, where: str) -> tuple[dict[str, Any], dict[str, int]]:
+    rows = _sheet_rows(ws, where)
+    header = [h.strip().lower() for h in rows[0]] if rows else []
+    if header[:2] != ["key", "value"]:
+        raise InputError("the case sheet needs the header 'key', 'value' in row 1", where)
+    data: dict[str, Any] = {"policy": {}}
+    where_key: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=1):
+        key, value = row[0].strip(), row[1].strip()
+        if not key and not value:
+            continue
+        if key in where_key:
+            raise InputError(f"key '{key}' is given twice", where, number, "key")
+        where_key[key] = number
+        if key in ("name", "description"):
+            data[key] = value
+        elif key in POLICY_KEYS or (key.startswith(STAGE_KEY) and len(key) > len(STAGE_KEY)):
+            if value == "":
+                raise InputError("value is blank but required", where, number, "value")
+            try:
+                number_value = float(value)
+            except ValueError:
+                raise InputError(f"'{value}' is not a number", where, number, "value") from None
+            if key.startswith(STAGE_KEY):
+                data["policy"].setdefault("max_china_share_by_stage", {})[
+                    key.removeprefix(STAGE_KEY)
+                ] = number_value
+            else:
+                data["policy"][key.removeprefix("policy.")] = number_value
+        else:
+            raise InputError(
+                f"unknown key '{key}' (keys: name, description, {', '.join(POLICY_KEYS)}, "
+                f"{STAGE_KEY}<stage>)",
+                where,
+                number,
+                "key",
+            )
+    return data, where_key
+
+
+def _read_rules_sheet(ws: Any, where: str) -> list[Any]:
+    from model.policy import ShareRule, parse
+
+    rows = _sheet_rows(ws, where)
+    if not rows:
+        return []
+    header = [h.strip() for h in rows[0]]
+    for col in header:
+        if col not in RULE_COLUMNS:
+            raise InputError(
+                f"unknown column (columns: {', '.join(RULE_COLUMNS)})", where, column=col
+            )
+    rules = []
+    for number, row in enumerate(rows[1:], start=1):
+        cells = {h: v.strip() for h, v in zip(header, row, strict=True) if v.strip()}
+        if not cells:
+            continue
+        data: dict[str, Any] = {}
+        for key, value in cells.items():
+            if key in ("max_share", "min_share"):
+                try:
+                    data[key] = float(value)
+                except ValueError:
+                    raise InputError(f"'{value}' is not a number", where, number, key) from None
+            elif key == "commodities":
+                data[key] = [k.strip() for k in value.split(";") if k.strip()]
+            else:
+                data[key] = value
+        try:
+            rule = parse(ShareRule, data, Path(where))
+        except InputError as exc:
+            raise InputError(exc.message, where, number, exc.column) from None
+        rule._origin = where
+        rule._key = f"rules row {number}"
+        rules.append(rule)
+    return rules
+
+
+def read_case_xlsx(path: str | Path) -> Any:
+    """Read a case workbook into a `Case` (not yet cross-checked; see `load_case_xlsx`)."""
+    from openpyxl import load_workbook
+
+    from model.case import Case
+    from model.policy import CaseFile, parse
+    from model.tables import empty_table
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("workbook does not exist", path)
+    try:
+        wb = load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
+        raise InputError(f"not a readable .xlsx workbook: {exc}", path) from None
+    files = {"case": f"{path}[{CASE_SHEET}]"}
+    meta, key_rows = _read_case_sheet(_find_sheet(wb, CASE_SHEET, path, True), files["case"])
+    rules_ws = _find_sheet(wb, RULES_SHEET, path, False)
+    rules = _read_rules_sheet(rules_ws, f"{path}[{RULES_SHEET}]") if rules_ws else []
+    try:
+        parsed = parse(CaseFile, meta, Path(files["case"]))
+    except InputError as exc:
+        row = key_rows.get(exc.column or "") or key_rows.get(f"policy.{exc.column}")
+        raise InputError(exc.message, files["case"], row, "value" if row else exc.column) from None
+    parsed.policy.rules = rules
+    tables: dict[str, pd.DataFrame] = {}
+    with tempfile.TemporaryDirectory(prefix="sourcing-xlsx-") as tmp:
+        for name, spec in TABLES.items():
+            where = f"{path}[{name}]"
+            files[name] = where
+            ws = _find_sheet(wb, name, path, spec.required)
+            if ws is None:
+                tables[name] = empty_table(spec)
+                continue
+            tables[name] = _read_table_sheet(spec, ws, where, Path(tmp))
+    beside = path.parent if (path.parent / "SOURCES.md").is_file() else None
+    return Case(
+        name=parsed.name,
+        description=parsed.description,
+        policy=parsed.policy,
+        files=files,
+        sources=[str(path)],
+        folder=beside,
+        **tables,
+    )
+
+
+def load_case_xlsx(path: str | Path) -> Any:
+    """Read and cross-check a case workbook; errors name the workbook, sheet, row and column."""
+    from model.case import validate
+
+    case = read_case_xlsx(path)
+    try:
+        return validate(case)
+    except InputError as exc:
+        m = re.match(r"^rules row (\d+)\.(.+)$", exc.column or "")
+        if m:
+            raise InputError(exc.message, exc.file, int(m.group(1)), m.group(2)) from None
+        raise
+
+
+__all__ = [
+    "case_workbook",
+    "load_case_xlsx",
+    "read_case_xlsx",
+    "results_workbook",
+    "write_case_xlsx",
+]
