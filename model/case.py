@@ -240,8 +240,16 @@ def check_policy(case: Case) -> None:
             )
 
 
+def check_not_empty(case: Case) -> None:
+    """A case needs at least one commodity and one country."""
+    for name in ("commodities", "countries"):
+        if getattr(case, name).empty:
+            raise InputError(f"{name}.csv has no rows", case.files.get(name))
+
+
 def validate(case: Case) -> Case:
     """Run every cross-table check; returns the case for chaining."""
+    check_not_empty(case)
     check_references(case)
     check_recipes_acyclic(case)
     check_policy(case)

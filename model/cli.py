@@ -177,7 +177,7 @@ def solve(
     try:
         if name is not None and not re.match(NAME_PATTERN, name):
             raise InputError(f"run name '{name}' may use letters, digits, '_', '.', '-' only")
-        target = out_dir / "solutions" / (name or "")
+        check_out_dir(out_dir)
         loaded = load_case(case)
         target = out_dir / "solutions" / (name or loaded.name)
         if target.exists() and not force:
@@ -225,10 +225,18 @@ SchedulerOpt = Annotated[
 ProgressOpt = Annotated[bool, typer.Option(help="Show a progress bar.")]
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Fail before any solving if the run folder could not be written there."""
+    for folder in (out_dir, out_dir / "solutions"):
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder} exists and is not a folder", column="--out")
+
+
 def _target(out_dir: Path, name: str | None, default: str, force: bool) -> Path:
     final = name or default
     if not re.match(NAME_PATTERN, final):
         raise InputError(f"run name '{final}' may use letters, digits, '_', '.', '-' only")
+    check_out_dir(out_dir)
     target = out_dir / "solutions" / final
     if target.exists() and not force:
         raise RunExistsError(
@@ -248,8 +256,17 @@ def _client(scheduler: str | None):
         ) from None
     try:
         return Client(scheduler, timeout=10)
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:
         raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def is_sweep_file(path: Path) -> bool:
+    """A .toml file with a [[parameters]] array is a sweep file (not a scenario)."""
+    if path.suffix != ".toml" or not path.is_file():
+        return False
+    from model.policy import read_toml
+
+    return "parameters" in read_toml(path)
 
 
 @app.command()
@@ -290,13 +307,17 @@ def sweep(
 
     try:
         sources: list[Path] = []
-        if case.suffix == ".toml" and case.is_file() and "parameters" in case.read_text():
+        if is_sweep_file(case):
+            if set_ or sweep_file is not None:
+                raise InputError(f"{case} is a sweep file; --set and --file cannot be added to it")
             loaded, grid, spec = load_sweep(case)
             sources.append(case)
             default = spec.name or f"{loaded.name}-sweep"
         else:
             loaded = load_case(case)
             if sweep_file is not None:
+                if set_:
+                    raise InputError("give either --file or --set, not both")
                 _, grid, spec = load_sweep(sweep_file, case)
                 sources.append(sweep_file)
                 default = spec.name or f"{loaded.name}-sweep"
@@ -306,6 +327,8 @@ def sweep(
                     text, eq, values = item.rpartition("=")
                     if not eq or not text:
                         raise InputError(f"--set '{item}' is not PARAMETER=GRID")
+                    if text in params:
+                        raise InputError(f"--set gives '{text}' twice")
                     params[text] = values
                 grid = make_grid(params, "zip" if zip_ else "product")
                 default = f"{loaded.name}-sweep"
@@ -326,12 +349,18 @@ def sweep(
                 name=target.name,
             )
         except KeyboardInterrupt:
-            err.print(
-                f"interrupted; finished points are kept in {partial}; "
-                "run the same command with --resume to continue",
-                highlight=False,
-            )
+            if partial.exists():
+                err.print(
+                    f"interrupted; finished points are kept in {partial}; "
+                    "run the same command with --resume to continue",
+                    highlight=False,
+                )
+            else:
+                err.print("interrupted before any point finished", highlight=False)
             raise typer.Exit(130) from None
+        except SolveError:
+            shutil.rmtree(partial, ignore_errors=True)  # a failing sweep cannot be resumed
+            raise
         finally:
             if client is not None:
                 client.close()
@@ -519,6 +548,9 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except OSError as exc:  # unreadable input, unwritable output folder, full disk
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import pandas as pd
 from model.case import Case
 from model.errors import InputError
 from model.output import csv_bytes, run_files_common, write_folder_atomically
-from model.results import clean, package_versions
+from model.results import clean, money, package_versions
 from model.solve import Result, solve
 
 
@@ -92,7 +92,7 @@ def compare(cases: list[Case]) -> CompareResult:
                 "total_cost": r.total_cost,
                 "objective": r.objective,
                 "commodities_with_shortfall": r.summary["commodities_with_shortfall"],
-                "total_cost_vs_first": clean(r.total_cost - results[0].total_cost, r.total_cost),
+                "total_cost_vs_first": money(r.total_cost - results[0].total_cost, r.total_cost),
             }
             for r in results
         ]

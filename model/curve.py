@@ -22,7 +22,7 @@ from model.errors import InputError
 from model.evaluate import Evaluator, Record
 from model.output import csv_bytes, run_files_common, write_folder_atomically
 from model.params import parse_grid, parse_parameter
-from model.results import clean, package_versions
+from model.results import clean, money, package_versions
 from model.runner import progress_bar
 
 ALL = "all"
@@ -202,8 +202,8 @@ def curve(
                         if len(ks) == 1 and supplied > 0
                         else float("nan"),
                         "cost": clean(cost, cost),
-                        "cost_premium": clean(cost - u_cost, max(cost, u_cost)),
-                        "objective_increase": clean(
+                        "cost_premium": money(cost - u_cost, max(cost, u_cost)),
+                        "objective_increase": money(
                             rec["objective"] - at(1.0)[0]["objective"], rec["objective"]
                         ),
                     }

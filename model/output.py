@@ -138,6 +138,9 @@ def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: boo
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run folder is not
     try:
         for rel, data in files.items():
             path = tmp / rel

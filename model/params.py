@@ -28,6 +28,8 @@ from model.errors import InputError
 from model.policy import COMMODITY_COLUMNS, SUPPLY_COLUMNS, Change
 from model.scenario import apply_change
 
+MAX_GRID = 100_000  # values in one grid
+MAX_POINTS = 1_000_000  # points in one sweep
 SCALED = {"capacity", "unit_cost", "demand", "freight", "tariff_per_unit"}
 SET = {"max_china_share", "tariff"}
 SELECTORS = ("commodity", "country", "stage")
@@ -147,6 +149,8 @@ def parse_grid(spec: str | list | tuple | float | int, where: str, column: str) 
         if step <= 0 or not all(map(math.isfinite, (start, stop, step))):
             raise InputError(f"grid '{spec}' needs a positive step", where, column=column)
         n = math.floor(abs(stop - start) / step + 1e-9)
+        if n >= MAX_GRID:
+            raise InputError(f"the grid has more than {MAX_GRID:,} values", where, column=column)
         sign = 1.0 if stop >= start else -1.0
         values = [round(start + sign * i * step, 12) for i in range(n + 1)]
     elif isinstance(spec, str):
@@ -160,6 +164,8 @@ def parse_grid(spec: str | list | tuple | float | int, where: str, column: str) 
         raise InputError(f"grid {spec!r} is not understood", where, column=column)
     if not values:
         raise InputError("the grid is empty", where, column=column)
+    if len(values) > MAX_GRID:
+        raise InputError(f"the grid has more than {MAX_GRID:,} values", where, column=column)
     return values
 
 
@@ -245,6 +251,11 @@ class Grid:
         if self.combine not in ("product", "zip"):
             raise InputError("combine must be 'product' or 'zip'", self.where, column="combine")
         lists = [values for _, values in self.parameters]
+        total = math.prod(len(v) for _, v in self.parameters)
+        if self.combine == "product" and total > MAX_POINTS:
+            raise InputError(
+                f"the sweep has {total:,} points, more than {MAX_POINTS:,}", self.where
+            )
         if self.combine == "zip":
             if len({len(v) for v in lists}) != 1:
                 raise InputError(

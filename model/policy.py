@@ -30,7 +30,7 @@ class ShareRule(BaseModel):
     Without ``commodities`` or ``stage`` the rule covers every commodity.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     name: str | None = None
     country: str
@@ -74,11 +74,11 @@ class ShareRule(BaseModel):
 class Policy(BaseModel):
     """Policy of a case: China caps, shortfall pricing and share rules."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     max_china_share: float = Field(default=1.0, ge=0.0, le=1.0)
     max_china_share_by_stage: dict[str, float] = Field(default_factory=dict)
-    shortfall_penalty_factor: float = Field(default=10.0, ge=1.0)
+    shortfall_penalty_factor: float = Field(default=10.0, ge=1.0, le=1e6)
     rules: list[ShareRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -90,7 +90,7 @@ class Policy(BaseModel):
 
 
 class CaseFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
@@ -100,11 +100,11 @@ class CaseFile(BaseModel):
 class PolicyOverride(BaseModel):
     """Policy keys a scenario may override; rules are appended unless replace_rules."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     max_china_share: float | None = Field(default=None, ge=0.0, le=1.0)
     max_china_share_by_stage: dict[str, float] | None = None
-    shortfall_penalty_factor: float | None = Field(default=None, ge=1.0)
+    shortfall_penalty_factor: float | None = Field(default=None, ge=1.0, le=1e6)
     rules: list[ShareRule] = Field(default_factory=list)
     replace_rules: bool = False
 
@@ -116,7 +116,7 @@ COMMODITY_COLUMNS = ("demand", "max_china_share", "shortfall_penalty")
 class Change(BaseModel):
     """Scale, set or add to a numeric column for the rows a selector picks."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     table: Literal["supply", "commodities"]
     column: str
@@ -144,7 +144,7 @@ class Change(BaseModel):
 
 
 class ScenarioFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
@@ -174,6 +174,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"malformed TOML: {exc}", path) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text: {exc}", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
 
 
 def parse(cls: type[T], data: dict[str, Any], path: Path) -> T:

@@ -83,19 +83,25 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
         total = sum(sol.x[k, n] for n in d.suppliers[k])
         if cap >= 1.0 or total <= 0:
             continue
-        i = cmap[m.china_share[k]]
-        # the row is x_CHN - cap * S <= r (r = 0); moving r by dr is, to first order,
-        # moving the cap by dr / S at the current supply S
-        lo, hi = row_dn[i], row_up[i]
-        limits.append(
-            {
-                "limit": "china_cap",
-                "commodity": k,
-                "country": CHINA,
-                "value": cap,
-                "shadow_price": _num(-0.01 * sol.china_dual[k] * total),  # per point
-                "lower": _num(max(0.0, cap + lo / total)) if math.isfinite(lo) else 0.0,
-                "upper": _num(min(1.0, cap + hi / total)) if math.isfinite(hi) else 1.0,
-            }
-        )
-    return pd.DataFrame(costs), pd.DataFrame(limits)
+        share = sol.x[k, CHINA] / total
+        row = {"limit": "china_cap", "commodity": k, "country": CHINA, "value": cap}
+        if cap * total - sol.x[k, CHINA] > 1e-7 * max(1.0, total):
+            # not binding: nothing changes for any cap down to China's current share
+            row.update(shadow_price=0.0, lower=_num(share), upper=1.0, basis="exact")
+        else:
+            # the row is x_CHN - cap * S <= r (r = 0); moving r by dr is, to first order,
+            # moving the cap by dr / S at the current supply S (S itself may move)
+            lo, hi = row_dn[cmap[m.china_share[k]]], row_up[cmap[m.china_share[k]]]
+            row.update(
+                shadow_price=_num(-0.01 * sol.china_dual[k] * total),  # per point
+                lower=_num(max(0.0, cap + lo / total)) if math.isfinite(lo) else 0.0,
+                upper=_num(min(1.0, cap + hi / total)) if math.isfinite(hi) else 1.0,
+                basis="first-order",
+            )
+        limits.append(row)
+    limit_frame = pd.DataFrame(limits)
+    if len(limit_frame):
+        if "basis" not in limit_frame:
+            limit_frame["basis"] = None
+        limit_frame["basis"] = limit_frame["basis"].fillna("HiGHS ranging")
+    return pd.DataFrame(costs), limit_frame

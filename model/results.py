@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 DECIMALS = 6  # quantities and costs are rounded to this many decimals (solver noise ~1e-9)
 
 
+def money(value: float, scale: float = 1.0) -> float:
+    """Clean a change in money (a premium, a marginal value, a price).
+
+    These are differences of large totals, so solver noise is relative to the
+    total (~1e-12 of it); anything above 1e-11 of the scale is kept, however
+    small it is against the objective.
+    """
+    if abs(value) <= 1e-11 * max(1.0, abs(scale)):
+        return 0.0
+    return round(value, DECIMALS) + 0.0
+
+
 def clean(value: float, scale: float = 1.0) -> float:
     """Round solver noise away: |v| below 1e-7 of the scale becomes 0."""
     if abs(value) <= 1e-7 * max(1.0, abs(scale)):
@@ -175,7 +187,7 @@ def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
             base = ((g["average_unit_cost"] - g["unit_cost_premium"]) * g["supplied"]).sum(
                 skipna=True
             )
-            row["cost_premium"] = clean(float(g["cost_premium"].sum()), cost)
+            row["cost_premium"] = money(float(g["cost_premium"].sum()), cost)
             row["unit_cost_premium_pct"] = round(100 * prem / base, 6) if base > 0 else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
@@ -218,7 +230,7 @@ def make_result(
         if uncapped is not None:
             u_cost = _commodity_cost(d, uncapped, k)
             row["uncapped_cost"] = clean(u_cost, u_cost)
-            row["cost_premium"] = clean(cost - u_cost, max(cost, u_cost))
+            row["cost_premium"] = money(cost - u_cost, max(cost, u_cost))
             u_total = sum(uncapped.x[k, n] for n in d.suppliers[k])
             row["unit_cost_premium"] = (
                 round(cost / total - u_cost / u_total, 6)
@@ -228,16 +240,16 @@ def make_result(
             row["uncapped_shortfall"] = clean(uncapped.shortfall[k], d.demand[k])
         # d(objective)/d(cap) = dual * S; one point tighter is -0.01 of that.
         row["marginal_cost_per_pp"] = (
-            clean(-0.01 * main.china_dual[k] * total, d.penalty[k]) if capped else math.nan
+            money(-0.01 * main.china_dual[k] * total, main.objective) if capped else math.nan
         )
         if probe:
             dcost, dshort = (
                 solver.cap_change(k, main) if capped and cap > 0 else (math.nan, math.nan)
             )
-            row["cost_of_next_pp"] = clean(dcost, main.objective) if dcost == dcost else dcost
+            row["cost_of_next_pp"] = money(dcost, main.objective) if dcost == dcost else dcost
             row["shortfall_of_next_pp"] = clean(dshort, d.demand[k]) if dshort == dshort else dshort
         # dual of the balance row: objective cost of one more unit of direct demand
-        row["shadow_price"] = clean(main.balance_dual[k], d.penalty[k])
+        row["shadow_price"] = money(main.balance_dual[k], d.penalty[k])
         row["binding"] = _limits(solver, main, k)
         rows.append(row)
     commodities = pd.DataFrame(rows)
@@ -248,7 +260,7 @@ def make_result(
     values = []
     for k, n in d.rows:
         capv, q = d.capacity[k, n], main.x[k, n]
-        dual = clean(max(0.0, -main.reduced_cost[k, n]), d.penalty[k])
+        dual = money(max(0.0, -main.reduced_cost[k, n]), d.penalty[k])
         at_cap = capv > 0 and q >= capv - 1e-7 * max(1.0, capv)
         if at_cap or (capv == 0 and dual > 0):
             value, saving, relieved = (
@@ -263,8 +275,8 @@ def make_result(
                     "capacity": capv,
                     "quantity": clean(q, capv),
                     "unit_cost": d.cost[k, n],
-                    "marginal_value": clean(value, d.penalty[k]) if value == value else value,
-                    "supply_cost_saving": clean(saving, d.penalty[k])
+                    "marginal_value": money(value, d.penalty[k]) if value == value else value,
+                    "supply_cost_saving": money(saving, d.penalty[k])
                     if saving == saving
                     else saving,
                     "relieves_shortfall": relieved,
@@ -316,7 +328,7 @@ def make_result(
         "inputs_sha256": inputs_hash(canonical_inputs(case)),
     }
     if uncapped is not None:
-        summary["total_cost_premium"] = clean(float(commodities["cost_premium"].sum()), 1.0)
+        summary["total_cost_premium"] = money(float(commodities["cost_premium"].sum()), 1.0)
     summary["solver"]["version"] = summary["versions"]["highspy"]
     return Result(
         case=case,

@@ -23,7 +23,7 @@ from model.errors import InputError
 from model.evaluate import Point
 from model.output import canonical_inputs, csv_bytes, run_files_common, write_folder_atomically
 from model.params import parse_parameter
-from model.results import clean, inputs_hash, package_versions
+from model.results import clean, inputs_hash, money, package_versions
 from model.runner import run_points
 
 MAX_OUTAGES = 20_000
@@ -145,7 +145,7 @@ def stress(
                         "kind": kind,
                         "commodity": kk,
                         "cost": clean(rec["cost"][j], rec["cost"][j]),
-                        "cost_increase": clean(dcost[j], rec["cost"][j]),
+                        "cost_increase": money(dcost[j], rec["cost"][j]),
                         "shortfall": clean(rec["shortfall"][j], rec["demand"][j]),
                         "extra_shortfall": clean(dshort[j], rec["demand"][j]),
                         "china_share": round(rec["china"][j] / s, 9) if s > 0 else float("nan"),
@@ -156,9 +156,9 @@ def stress(
             {
                 "outage": label,
                 "kind": kind,
-                "objective_increase": clean(rec["objective"] - base["objective"], rec["objective"]),
-                "supply_cost_increase": clean(float(dcost.sum()), float(np.sum(rec["cost"]))),
-                "shortfall_value": clean(float((dshort * pen).sum()), float(np.sum(rec["cost"]))),
+                "objective_increase": money(rec["objective"] - base["objective"], rec["objective"]),
+                "supply_cost_increase": money(float(dcost.sum()), float(np.sum(rec["cost"]))),
+                "shortfall_value": money(float((dshort * pen).sum()), float(np.sum(rec["cost"]))),
                 "commodities_short": int((dshort > 1e-7).sum()),
                 "worst_commodity": ids[worst] if worst is not None else "",
             }

@@ -38,13 +38,13 @@ from model.runner import Checkpoint, run_points
 
 
 class SweepParameter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     name: str
     values: str | list[float] | float
 
 
 class SweepFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     name: str | None = Field(default=None, pattern=NAME_PATTERN)
     description: str = ""
     case: str | None = None
@@ -65,6 +65,13 @@ def make_grid(
 
 def read_sweep_file(path: Path) -> tuple[SweepFile, Grid]:
     spec = parse(SweepFile, read_toml(path), path)
+    seen: set[str] = set()
+    for i, p in enumerate(spec.parameters):
+        if p.name in seen:
+            raise InputError(
+                f"parameter '{p.name}' is given twice", path, column=f"parameters[#{i + 1}].name"
+            )
+        seen.add(p.name)
     grid = make_grid({p.name: p.values for p in spec.parameters}, spec.combine, str(path))
     return spec, grid
 
@@ -123,10 +130,10 @@ class SweepResult:
         return result_html(self)
 
 
-def _clean(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
-    """Vectorized `model.results.clean`: solver noise to 0, then 6 decimals."""
+def _clean(values: np.ndarray, scale: np.ndarray | float, rel: float = 1e-7) -> np.ndarray:
+    """Vectorized `model.results.clean` (rel=1e-11: `money`): noise to 0, then 6 decimals."""
     out = np.round(values, 6)
-    out[np.abs(values) <= 1e-7 * np.maximum(1.0, np.abs(scale))] = 0.0
+    out[np.abs(values) <= rel * np.maximum(1.0, np.abs(scale))] = 0.0
     return out + 0.0
 
 
@@ -174,7 +181,7 @@ def tables(
         ok = (s > 0) & (_clean(u_s, u_s) > 0)
         com.update(
             uncapped_cost=_clean(u_cost, u_cost).ravel(),
-            cost_premium=_clean(cost - u_cost, np.maximum(cost, u_cost)).ravel(),
+            cost_premium=_clean(cost - u_cost, np.maximum(cost, u_cost), 1e-11).ravel(),
             unit_cost_premium=np.where(ok, np.round(unit, 6), np.nan).ravel(),
             uncapped_shortfall=_clean(stack("uncapped_shortfall"), demand).ravel(),
         )
@@ -190,7 +197,7 @@ def tables(
         }
     )
     if has_u:
-        points["total_cost_premium"] = _clean(total - u_cost.sum(axis=1), total)
+        points["total_cost_premium"] = _clean(total - u_cost.sum(axis=1), total, 1e-11)
     points["commodities_with_shortfall"] = (shortfall > 0).sum(axis=1).astype(int)
 
     rows = list(zip(case.supply["commodity"], case.supply["country"], strict=True))

@@ -22,6 +22,10 @@ import pandas as pd
 
 from model.errors import InputError
 
+# Largest accepted quantity, cost or penalty: far above any real figure and far
+# below HiGHS's infinity (1e20), so a typo such as 1e30 is an error, not "unlimited".
+MAX_VALUE = 1e15
+
 COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
@@ -37,7 +41,7 @@ class Column:
     required: bool = True  # the column must be present in the file
     default: float | str | None = None  # value of a blank cell; None = blank not allowed
     minimum: float | None = None
-    maximum: float | None = None
+    maximum: float | None = MAX_VALUE
     positive: bool = False  # strictly greater than zero
     unit: str = ""
 
@@ -249,6 +253,8 @@ def read_table(table: Table, path: Path) -> pd.DataFrame:
             records = list(csv.reader(fh, strict=True))
     except (csv.Error, UnicodeDecodeError) as exc:
         raise InputError(f"malformed CSV: {exc}", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
     if not records or not any(cell.strip() for cell in records[0]):
         raise InputError("file is empty (no header row)", path)
     header = [h.strip() for h in records[0]]

@@ -315,3 +315,56 @@ def test_python_override_out_of_range(good: Path):
 
     with pytest.raises(InputError):
         solve(load_case(good), max_china_share=1.2)
+
+
+REVIEW_CASES = {
+    "string where a number belongs": (
+        edit("case.toml", "max_china_share = 0.5", 'max_china_share = "0.5"'),
+        "case.toml",
+        None,
+        "policy.max_china_share",
+        "valid number",
+    ),
+    "huge value": (
+        edit("commodities.csv", ",t,100,", ",t,1e30,"),
+        "commodities.csv",
+        1,
+        "demand",
+        "outside",
+    ),
+    "no commodities": (
+        write("commodities.csv", "commodity,name,unit,demand\n"),
+        "commodities.csv",
+        None,
+        None,
+        "no rows",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(REVIEW_CASES))
+def test_more_bad_input(good: Path, kind: str):
+    mutate, file, row, column, words = REVIEW_CASES[kind]
+    mutate(good)
+    with pytest.raises(InputError) as info:
+        load_case(good)
+    assert Path(info.value.file).name == file and info.value.row == row
+    assert info.value.column == column and words in str(info.value)
+
+
+@pytest.mark.parametrize("body", ["set = nan", "scale = inf", "add = nan", "set = 1e30"])
+def test_non_finite_or_huge_scenario_values(good: Path, body: str):
+    (good / "s.toml").write_text(
+        f'name = "s"\nbase = "."\n[[changes]]\ntable = "supply"\ncolumn = "capacity"\n{body}\n'
+    )
+    with pytest.raises(InputError) as info:
+        load_case(good / "s.toml")
+    assert info.value.column.startswith("changes[#1]")
+
+
+def test_out_that_is_a_file_fails_before_solving(good: Path, tmp_path: Path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    proc = run_cli("solve", str(good), "--out", str(afile), cwd=tmp_path)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -148,3 +148,29 @@ def test_compare_differences(case_dir, tmp_path):
         compare([load_case(folder)])
     with pytest.raises(InputError, match="different names"):
         compare([load_case(folder), load_case(folder)])
+
+
+def test_small_money_changes_survive_against_a_huge_objective(case_dir):
+    # a 1 t shortfall elsewhere (penalty 1e9) makes the objective huge; the cap's
+    # exact cost of 1 per point must still be reported, not rounded to 0
+    case = case_dir(
+        commodities=[("ree", 100), ("ga", 1)],
+        supply=[("ree", "CHN", 100, 1), ("ree", "AUS", 100, 2)],
+        policy={"max_china_share": 0.5},
+    )
+    text = (case / "commodities.csv").read_text().replace("shortfall", "x")
+    (case / "commodities.csv").write_text(
+        "commodity,name,unit,demand,shortfall_penalty\nree,Ree,t,100,\nga,Ga,t,1,1e9\n"
+    )
+    assert text
+    r = solve(load_case(case))
+    assert r.objective > 1e9
+    assert r.commodities.set_index("commodity").loc["ree", "cost_of_next_pp"] == pytest.approx(1.0)
+
+
+def test_non_binding_cap_range_is_exact(case_dir):
+    # cap 90% but China supplies 60 of 100 (its capacity): the cap does not bind
+    r = solve(load_case(case_dir(**SIMPLE, policy={"max_china_share": 0.9})))
+    cap = r.limit_ranges.set_index("limit").loc["china_cap"]
+    assert cap["shadow_price"] == 0
+    assert [cap["lower"], cap["upper"]] == pytest.approx([0.6, 1.0])
