@@ -68,13 +68,20 @@ def _json_safe(value: Any) -> Any:
 
 
 def run_files_common(
-    case: Case, summary: dict[str, Any], extra_sources: list[Path] | None = None
+    case: Case,
+    summary: dict[str, Any],
+    extra_sources: list[Path] | None = None,
+    input_files: dict[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """summary.json plus the resolved inputs, the base's SOURCES.md and scenario files."""
+    """summary.json plus the resolved inputs, the base's SOURCES.md and scenario files.
+
+    ``input_files`` are the resolved inputs as serialized when the result was
+    made (and hashed): passing them avoids serializing large inputs twice.
+    """
     files = {
         "summary.json": (json.dumps(_json_safe(summary), indent=2) + "\n").encode("utf-8"),
     }
-    for name, data in canonical_inputs(case).items():
+    for name, data in (input_files or canonical_inputs(case)).items():
         files[f"inputs/{name}"] = data
     if case.folder is not None and (case.folder / "SOURCES.md").is_file():
         files["inputs/SOURCES.md"] = (case.folder / "SOURCES.md").read_bytes()
@@ -122,7 +129,7 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
     }
     files = {f"{name}.csv": csv_bytes(frame) for name, frame in tables.items()}
     summary = {**result.summary, "timings_seconds": result.timings}
-    files.update(run_files_common(result.case, summary))
+    files.update(run_files_common(result.case, summary, input_files=result.input_files))
     summary.pop("timings_seconds")  # the workbook, like the plots, must not change run to run
     files.update(extra_files("solve", tables, summary, result.case, plots=plots, xlsx=xlsx))
     return files

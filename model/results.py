@@ -325,7 +325,7 @@ def make_result(
             "interface": "Pyomo standard-form compiler -> highspy (kept instance)",
         },
         "versions": package_versions(),
-        "inputs_sha256": inputs_hash(canonical_inputs(case)),
+        "inputs_sha256": inputs_hash(input_files := canonical_inputs(case)),
     }
     if uncapped is not None:
         summary["total_cost_premium"] = money(float(commodities["cost_premium"].sum()), 1.0)
@@ -341,6 +341,7 @@ def make_result(
         capacity_values=capacity_values,
         summary=summary,
         timings={},
+        input_files=input_files,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -63,16 +64,21 @@ def progress_bar(enabled: bool) -> Progress:
 _EVALUATORS: dict[str, Evaluator] = {}
 
 
-def _evaluator(token: str, case: Case, uncapped: bool) -> Evaluator:
-    """One evaluator per worker process and case: the model is built once per worker."""
+def _evaluator(token: str, case: Case | None, uncapped: bool) -> Evaluator:
+    """One evaluator per worker process and case: the model is built once per worker
+    (or once in the parent, when workers are forked from it)."""
     key = f"{token}:{uncapped}"
     if key not in _EVALUATORS:
+        if case is None:
+            raise RuntimeError(
+                "worker has no model: it was not forked from a parent that built one"
+            )
         _EVALUATORS.clear()
         _EVALUATORS[key] = Evaluator(case, uncapped=uncapped)
     return _EVALUATORS[key]
 
 
-def run_chunk(token: str, case: Case, chunk: Chunk, uncapped: bool = True) -> list[Record]:
+def run_chunk(token: str, case: Case | None, chunk: Chunk, uncapped: bool = True) -> list[Record]:
     ev = _evaluator(token, case, uncapped)
     return [ev.evaluate(point, i) for i, point in chunk]
 
@@ -177,9 +183,16 @@ def run_points(
             for fut in dask_completed(futures):
                 landed(fut.result(), bar, task)
         elif workers > 1:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # Where processes can fork, build the model once here and let the workers
+            # inherit it (HiGHS runs single-threaded, so the copy is self-contained);
+            # elsewhere each worker builds its own.
+            fork = "fork" in multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork") if fork else None
+            if fork:
+                _evaluator(token, case, uncapped)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = [
-                    pool.submit(run_chunk, token, case, chunk, uncapped)
+                    pool.submit(run_chunk, token, None if fork else case, chunk, uncapped)
                     for chunk in chunks(todo, 4 * workers)
                 ]
                 try:
@@ -189,6 +202,9 @@ def run_points(
                     for fut in futures:
                         fut.cancel()
                     raise
+                finally:
+                    if fork:
+                        _EVALUATORS.clear()  # the parent's copy is not needed any more
         else:
             ev = Evaluator(case, uncapped=uncapped)
             for i, point in todo:

@@ -35,6 +35,7 @@ class Result:
     summary: dict[str, Any]
     timings: dict[str, float]
     cost_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
+    input_files: dict[str, bytes] | None = field(default=None, repr=False)
     limit_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
