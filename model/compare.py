@@ -14,7 +14,7 @@ import pandas as pd
 
 from model.case import Case
 from model.errors import InputError
-from model.output import csv_bytes, run_files_common, write_folder_atomically
+from model.output import write_tables_run
 from model.results import clean, money, package_versions
 from model.solve import Result, solve
 
@@ -35,17 +35,22 @@ class CompareResult:
         plots: bool = True,
         xlsx: bool = False,
     ) -> Path:
-        from model.output import extra_files
-
         tables = {"comparison": self.by_commodity, "comparison_totals": self.totals}
-        files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
         # the reference case's inputs, plus every scenario file compared
         sources = [Path(s) for r in self.results for s in r.case.sources if s.endswith(".toml")]
-        files.update(run_files_common(self.results[0].case, self.summary, sources))
-        case = self.results[0].case
-        files.update(extra_files("compare", tables, self.summary, case, plots=plots, xlsx=xlsx))
         target = Path(out) / "solutions" / (name or self.summary["name"])
-        return write_folder_atomically(files, target, force=force)
+        case = self.results[0].case
+        return write_tables_run(
+            "compare",
+            tables,
+            case,
+            self.summary,
+            target,
+            force=force,
+            plots=plots,
+            xlsx=xlsx,
+            sources=sources,
+        )
 
     @property
     def plot(self):

@@ -20,7 +20,7 @@ import pandas as pd
 from model.case import CHINA, Case
 from model.errors import InputError
 from model.evaluate import Evaluator, Record
-from model.output import csv_bytes, run_files_common, write_folder_atomically
+from model.output import write_tables_run
 from model.params import parse_grid, parse_parameter
 from model.results import clean, money, package_versions
 from model.runner import progress_bar
@@ -79,15 +79,11 @@ class CurveResult:
         plots: bool = True,
         xlsx: bool = False,
     ) -> Path:
-        from model.output import extra_files
-
         tables = {"curve": self.curve, "breakpoints": self.breakpoints}
-        files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
-        files.update(run_files_common(self.case, self.summary))
-        stable = {k: v for k, v in self.summary.items() if k != "timings_seconds"}
-        files.update(extra_files("curve", tables, stable, self.case, plots=plots, xlsx=xlsx))
         target = Path(out) / "solutions" / (name or self.summary["name"])
-        return write_folder_atomically(files, target, force=force)
+        return write_tables_run(
+            "curve", tables, self.case, self.summary, target, force=force, plots=plots, xlsx=xlsx
+        )
 
     @property
     def plot(self):

@@ -135,6 +135,27 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
     return files
 
 
+def write_tables_run(
+    kind: str,
+    tables: dict[str, pd.DataFrame],
+    case: Case,
+    summary: dict[str, Any],
+    target: Path,
+    *,
+    force: bool,
+    plots: bool,
+    xlsx: bool,
+    sources: list[Path] | None = None,
+) -> Path:
+    """A run folder of a sweep, curve, stress or compare run: a CSV per table,
+    summary.json and inputs, plots and workbook; written atomically to `target`."""
+    files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
+    files.update(run_files_common(case, summary, sources))
+    stable = {k: v for k, v in summary.items() if k != "timings_seconds"}
+    files.update(extra_files(kind, tables, stable, case, plots=plots, xlsx=xlsx))
+    return write_folder_atomically(files, target, force=force)
+
+
 def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: bool) -> Path:
     """Write files into ``target`` so it is complete or absent; refuse to overwrite."""
     target = Path(target)

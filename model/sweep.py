@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from model.case import Case, load_case
 from model.errors import InputError
 from model.evaluate import Point, Record
-from model.output import canonical_inputs, write_folder_atomically
+from model.output import canonical_inputs
 from model.params import Grid, parse_grid, parse_parameter
 from model.policy import NAME_PATTERN, parse, read_toml
 from model.results import inputs_hash, package_versions
@@ -107,15 +107,21 @@ class SweepResult:
         plots: bool = True,
         xlsx: bool = False,
     ) -> Path:
-        from model.output import csv_bytes, extra_files, run_files_common
+        from model.output import write_tables_run
 
         tables = {"sweep": self.table, "sweep_points": self.points, "sweep_mix": self.mix}
-        files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
-        files.update(run_files_common(self.case, self.summary, self.source_files))
-        stable = {k: v for k, v in self.summary.items() if k != "timings_seconds"}
-        files.update(extra_files("sweep", tables, stable, self.case, plots=plots, xlsx=xlsx))
         target = Path(out) / "solutions" / (name or self.summary.get("name") or "sweep")
-        return write_folder_atomically(files, target, force=force)
+        return write_tables_run(
+            "sweep",
+            tables,
+            self.case,
+            self.summary,
+            target,
+            force=force,
+            plots=plots,
+            xlsx=xlsx,
+            sources=self.source_files,
+        )
 
     @property
     def plot(self):
