@@ -175,15 +175,8 @@ def solve(
     from model.solve import solve as run_solve
 
     try:
-        if name is not None and not re.match(NAME_PATTERN, name):
-            raise InputError(f"run name '{name}' may use letters, digits, '_', '.', '-' only")
-        check_out_dir(out_dir)
         loaded = load_case(case)
-        target = out_dir / "solutions" / (name or loaded.name)
-        if target.exists() and not force:
-            raise RunExistsError(
-                f"{target} already exists; pass --force to replace it or --name to write a new run"
-            )
+        _target(out_dir, name, loaded.name, force)  # name, --out and no-overwrite, before solving
         result = run_solve(loaded, max_china_share=max_china_share)
         folder = result.write(out_dir, name=name, force=force, plots=plots, xlsx=xlsx)
     except SourcingError as exc:
