@@ -68,8 +68,10 @@ class ModelData:
                 )
                 data._add_rules(case)
                 return data
-        ks = list(case.commodities["commodity"])
-        rows = list(zip(case.supply["commodity"], case.supply["country"], strict=True))
+        # .tolist() first: iterating pandas columns element by element is slow at 10^5 rows
+        ks = case.commodities["commodity"].tolist()
+        s = case.supply
+        rows = list(zip(s["commodity"].tolist(), s["country"].tolist(), strict=True))
         suppliers: dict[str, list[str]] = {k: [] for k in ks}
         for k, n in rows:
             suppliers[k].append(n)
@@ -82,9 +84,9 @@ class ModelData:
             commodities=ks,
             rows=rows,
             suppliers=suppliers,
-            capacity=dict(zip(rows, case.supply["capacity"].astype(float), strict=True)),
-            cost=dict(zip(rows, case.delivered_cost().astype(float), strict=True)),
-            demand=dict(zip(ks, case.commodities["demand"].astype(float), strict=True)),
+            capacity=dict(zip(rows, case.supply["capacity"].to_numpy(float).tolist(), strict=True)),
+            cost=dict(zip(rows, case.delivered_cost().to_numpy(float).tolist(), strict=True)),
+            demand=dict(zip(ks, case.commodities["demand"].to_numpy(float).tolist(), strict=True)),
             penalty=case.shortfall_penalties().to_dict(),
             china_cap=case.china_caps().to_dict(),
             uses=uses,
@@ -111,8 +113,8 @@ def define_variables(m: pyo.ConcreteModel) -> None:
     """
     d = m.data
     m.x = pyo.Var(m.R, bounds=(0.0, None))
-    for r, v in zip(d.rows, m.x.values(), strict=True):
-        v.setub(d.capacity[r])
+    for v, ub in zip(m.x.values(), map(d.capacity.__getitem__, d.rows), strict=True):
+        v.setub(ub)
     m.shortfall = pyo.Var(m.K, bounds=(0.0, None))
     for k in d.commodities:
         m.shortfall[k].setub(d.demand[k])
@@ -222,11 +224,15 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
 
 def define_objective(m: pyo.ConcreteModel) -> None:
     """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]."""
-    d, xv = m.data, _vars(m)
+    d = m.data
     m.objective = pyo.Objective(
         expr=LinearExpression(
-            [term(d.cost[r], xv[r]) for r in d.rows]
-            + [term(d.penalty[k], m.shortfall[k]) for k in d.commodities]
+            constant=0.0,
+            linear_coefs=[
+                *map(d.cost.__getitem__, d.rows),
+                *map(d.penalty.__getitem__, d.commodities),
+            ],
+            linear_vars=[*m.x.values(), *m.shortfall.values()],
         ),
         sense=pyo.minimize,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyomo.common.gc_manager import PauseGC
 
 from model.errors import InputError
 from model.policy import CaseFile, Policy, ShareRule, parse, read_toml
@@ -294,7 +295,10 @@ def load_case(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Case:
 
     path = Path(path)
     if path.is_dir():
-        return validate(read_case_folder(path))
+        # Cyclic GC passes over a heap of 10^5-10^6 fresh objects dominate large reads
+        # and builds; nothing here creates reference cycles that need collecting.
+        with PauseGC():
+            return validate(read_case_folder(path))
     if path.suffix.lower() == ".xlsx":  # a case workbook, one sheet per table
         from model.excel import load_case_xlsx
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import tomli_w
+from pyomo.common.gc_manager import PauseGC
 
 from model.errors import RunExistsError
 from model.tables import TABLES
@@ -204,4 +205,6 @@ def write_run(
     (one sheet per table).
     """
     target = Path(out) / "solutions" / (name or result.case.name)
-    return write_folder_atomically(run_files(result, plots=plots, xlsx=xlsx), target, force=force)
+    with PauseGC():
+        files = run_files(result, plots=plots, xlsx=xlsx)
+    return write_folder_atomically(files, target, force=force)

@@ -67,11 +67,8 @@ def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
     case, d = solver.case, solver.model.data
     names = dict(zip(case.countries["country"], case.countries["name"], strict=True))
     s = case.supply
-    x = np.fromiter(sol.x.values(), dtype=float, count=len(d.rows))
-    capacity = np.fromiter((d.capacity[r] for r in d.rows), dtype=float, count=len(d.rows))
-    cost = np.fromiter((d.cost[r] for r in d.rows), dtype=float, count=len(d.rows))
-    kidx = {k: i for i, k in enumerate(d.commodities)}
-    row_k = np.array([kidx[k] for k, _ in d.rows], dtype=np.int64)
+    x = sol.x_array
+    capacity, cost, row_k = solver.current["capacity"], solver.current["cost"], solver.row_k
     totals = np.bincount(row_k, weights=x, minlength=len(d.commodities))
     q = vclean(x, capacity)
     keep = q > 0
@@ -107,23 +104,48 @@ def vclean(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
     return out + 0.0
 
 
-def _commodity_cost(d, sol: Solution, k: str) -> float:
-    return sum(d.cost[k, n] * sol.x[k, n] for n in d.suppliers[k])
+def vmoney(values: np.ndarray, scale: np.ndarray | float) -> list[float]:
+    """`money` over arrays (Python's round, so values match `money` exactly)."""
+    values = np.asarray(values, dtype=float)
+    small = (np.abs(values) <= 1e-11 * np.maximum(1.0, np.abs(scale))).tolist()
+    pairs = zip(values.tolist(), small, strict=True)
+    return [0.0 if z else round(v, DECIMALS) + 0.0 for v, z in pairs]
 
 
-def _binding(solver: Solver, sol: Solution, k: str) -> list[str]:
+def at_capacity(x: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Rows bought up to a positive capacity (within solver tolerance)."""
+    return (capacity > 0) & (x >= capacity - 1e-7 * np.maximum(1.0, capacity))
+
+
+class _Facts:
+    """Per-commodity sums of one solution, computed once for the whole report."""
+
+    def __init__(self, solver: Solver, sol: Solution) -> None:
+        d, row_k, nk = solver.model.data, solver.row_k, len(solver.model.data.commodities)
+        x, cost = sol.x_array, solver.current["cost"]
+        self.supplied = dict(
+            zip(d.commodities, np.bincount(row_k, weights=x, minlength=nk).tolist(), strict=True)
+        )
+        self.cost = dict(
+            zip(
+                d.commodities,
+                np.bincount(row_k, weights=cost * x, minlength=nk).tolist(),
+                strict=True,
+            )
+        )
+        self.full: dict[str, list[str]] = {}
+        for i in np.flatnonzero(at_capacity(x, solver.current["capacity"])).tolist():
+            k, n = d.rows[i]
+            self.full.setdefault(k, []).append(n)
+
+
+def _binding(solver: Solver, sol: Solution, facts: _Facts, k: str) -> list[str]:
     """Constraints that hold commodity k's mix where it is, in plain words."""
     m, d = solver.model, solver.model.data
     out: list[str] = []
-    full = [
-        n
-        for n in d.suppliers[k]
-        if d.capacity[k, n] > 0
-        and sol.x[k, n] >= d.capacity[k, n] - 1e-7 * max(1.0, d.capacity[k, n])
-    ]
-    if full:
-        out.append("capacity " + ",".join(full))
-    total = sum(sol.x[k, n] for n in d.suppliers[k])
+    if k in facts.full:
+        out.append("capacity " + ",".join(facts.full[k]))
+    total = facts.supplied[k]
     cap = float(m.china_cap[k].value)
     if k in sol.china_dual and cap < 1.0:
         slack = cap * total - sol.x[k, CHINA]
@@ -139,19 +161,21 @@ def _binding(solver: Solver, sol: Solution, k: str) -> list[str]:
     return out
 
 
-def _limits(solver: Solver, sol: Solution, k: str, seen: frozenset[str] = frozenset()) -> str:
+def _limits(
+    solver: Solver, sol: Solution, facts: _Facts, k: str, seen: frozenset[str] = frozenset()
+) -> str:
     """What holds k where it is, and for a short product, what holds its inputs.
 
     A product can fall short because an input cannot be supplied (its own
     capacity, cap or rules bind upstream), so the inputs are traced recursively.
     """
     d = solver.model.data
-    parts = _binding(solver, sol, k)
+    parts = _binding(solver, sol, facts, k)
     if sol.shortfall[k] > 1e-7 * max(1.0, d.demand[k]):
         for p, _ in d.inputs[k]:
             if p in seen:
                 continue
-            upstream = _limits(solver, sol, p, seen | {k})
+            upstream = _limits(solver, sol, facts, p, seen | {k})
             if upstream:
                 parts.append(f"input {p} ({upstream})")
     return "; ".join(parts)
@@ -194,21 +218,28 @@ def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
 
 
 def make_result(
-    solver: Solver, main: Solution, uncapped: Solution | None, *, probe: bool = True
+    solver: Solver,
+    main: Solution,
+    uncapped: Solution | None,
+    *,
+    probe: bool = True,
+    input_files: dict[str, bytes] | None = None,
 ) -> Result:
+    """The result tables of one solve (``input_files``: the case already serialized)."""
     from model.output import canonical_inputs
     from model.solve import Result
 
     case, m = solver.case, solver.model
     d = m.data
     meta = case.commodities.set_index("commodity")
-    supplied = {k: sum(main.x[k, n] for n in d.suppliers[k]) for k in d.commodities}
+    facts = _Facts(solver, main)
+    u_facts = _Facts(solver, uncapped) if uncapped is not None else None
     rows = []
     for k in d.commodities:
-        total = supplied[k]
+        total = facts.supplied[k]
         s_clean = clean(total, total)
-        downstream = sum(a * supplied[q] for q, a in d.uses[k])
-        cost = _commodity_cost(d, main, k)
+        downstream = sum(a * facts.supplied[q] for q, a in d.uses[k])
+        cost = facts.cost[k]
         china = main.x.get((k, CHINA), 0.0)
         cap = float(m.china_cap[k].value)
         capped = k in main.china_dual
@@ -228,10 +259,9 @@ def make_result(
             "shortfall_penalty": d.penalty[k],
         }
         if uncapped is not None:
-            u_cost = _commodity_cost(d, uncapped, k)
+            u_cost, u_total = u_facts.cost[k], u_facts.supplied[k]
             row["uncapped_cost"] = clean(u_cost, u_cost)
             row["cost_premium"] = money(cost - u_cost, max(cost, u_cost))
-            u_total = sum(uncapped.x[k, n] for n in d.suppliers[k])
             row["unit_cost_premium"] = (
                 round(cost / total - u_cost / u_total, 6)
                 if s_clean > 0 and clean(u_total, u_total) > 0
@@ -250,65 +280,18 @@ def make_result(
             row["shortfall_of_next_pp"] = clean(dshort, d.demand[k]) if dshort == dshort else dshort
         # dual of the balance row: objective cost of one more unit of direct demand
         row["shadow_price"] = money(main.balance_dual[k], d.penalty[k])
-        row["binding"] = _limits(solver, main, k)
+        row["binding"] = _limits(solver, main, facts, k)
         rows.append(row)
     commodities = pd.DataFrame(rows)
 
     mix = _mix(solver, main)
-    names = dict(zip(case.countries["country"], case.countries["name"], strict=True))
-    groups = dict(zip(case.countries["country"], case.countries["groups"], strict=True))
-    values = []
-    for k, n in d.rows:
-        capv, q = d.capacity[k, n], main.x[k, n]
-        dual = money(max(0.0, -main.reduced_cost[k, n]), d.penalty[k])
-        at_cap = capv > 0 and q >= capv - 1e-7 * max(1.0, capv)
-        if at_cap or (capv == 0 and dual > 0):
-            value, saving, relieved = (
-                solver.capacity_value((k, n), main) if probe else (math.nan, math.nan, False)
-            )
-            values.append(
-                {
-                    "commodity": k,
-                    "country": n,
-                    "country_name": names[n],
-                    "groups": groups[n],
-                    "capacity": capv,
-                    "quantity": clean(q, capv),
-                    "unit_cost": d.cost[k, n],
-                    "marginal_value": money(value, d.penalty[k]) if value == value else value,
-                    "supply_cost_saving": money(saving, d.penalty[k])
-                    if saving == saving
-                    else saving,
-                    "relieves_shortfall": relieved,
-                    "dual_value": dual,
-                }
-            )
-    cap_cols = [
-        "commodity",
-        "country",
-        "country_name",
-        "groups",
-        "capacity",
-        "quantity",
-        "unit_cost",
-        "marginal_value",
-        "supply_cost_saving",
-        "relieves_shortfall",
-        "dual_value",
-    ]
-    capacity_values = pd.DataFrame(values, columns=cap_cols)
-    if len(capacity_values):
-        order = {k: i for i, k in enumerate(d.commodities)}
-        capacity_values = capacity_values.sort_values(
-            ["commodity", "marginal_value", "country"],
-            ascending=[True, False, True],
-            key=lambda s: s.map(order) if s.name == "commodity" else s,
-            kind="stable",
-        ).reset_index(drop=True)
+    capacity_values = _capacity_values(solver, main, probe=probe)
 
     total_cost = clean(float(commodities["cost"].sum()), 1.0)
     penalty_cost = float((commodities["shortfall"] * commodities["shortfall_penalty"]).sum())
     short = commodities.loc[commodities["shortfall"] > 0, ["commodity", "shortfall"]]
+    if input_files is None:
+        input_files = canonical_inputs(case)
     summary = {
         "case": case.name,
         "description": case.description,
@@ -325,7 +308,7 @@ def make_result(
             "interface": "Pyomo standard-form compiler -> highspy (kept instance)",
         },
         "versions": package_versions(),
-        "inputs_sha256": inputs_hash(input_files := canonical_inputs(case)),
+        "inputs_sha256": inputs_hash(input_files),
     }
     if uncapped is not None:
         summary["total_cost_premium"] = money(float(commodities["cost_premium"].sum()), 1.0)
@@ -343,6 +326,67 @@ def make_result(
         timings={},
         input_files=input_files,
     )
+
+
+CAPACITY_COLUMNS = [
+    "commodity",
+    "country",
+    "country_name",
+    "groups",
+    "capacity",
+    "quantity",
+    "unit_cost",
+    "marginal_value",
+    "supply_cost_saving",
+    "relieves_shortfall",
+    "dual_value",
+]
+
+
+def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataFrame:
+    """One row per capacity that holds the mix: bought up to it, or zero with a positive dual.
+
+    With ``probe`` each gets its exact value by re-solve (`Solver.capacity_value`).
+    """
+    case, d = solver.case, solver.model.data
+    capacity, x = solver.current["capacity"], main.x_array
+    penalty = solver.current["penalty"][solver.row_k]
+    dual = np.asarray(vmoney(np.maximum(0.0, -main.reduced_cost_array), penalty))
+    chosen = np.flatnonzero(at_capacity(x, capacity) | ((capacity == 0) & (dual > 0)))
+    n = len(chosen)
+    value, saving, relieved = np.full(n, math.nan), np.full(n, math.nan), np.zeros(n, bool)
+    if probe:
+        for j, i in enumerate(chosen.tolist()):
+            value[j], saving[j], relieved[j] = solver.capacity_value(d.rows[i], main)
+    names = dict(zip(case.countries["country"], case.countries["name"], strict=True))
+    groups = dict(zip(case.countries["country"], case.countries["groups"], strict=True))
+    ks = [d.rows[i][0] for i in chosen.tolist()]
+    ns = [d.rows[i][1] for i in chosen.tolist()]
+    frame = pd.DataFrame(
+        {
+            "commodity": pd.Series(ks, dtype=object),
+            "country": pd.Series(ns, dtype=object),
+            "country_name": pd.Series([names[c] for c in ns], dtype=object),
+            "groups": pd.Series([groups[c] for c in ns], dtype=object),
+            "capacity": capacity[chosen],
+            "quantity": vclean(x[chosen], capacity[chosen]),
+            "unit_cost": solver.current["cost"][chosen],
+            "marginal_value": vmoney(value, penalty[chosen]),
+            "supply_cost_saving": vmoney(saving, penalty[chosen]),
+            "relieves_shortfall": relieved,
+            "dual_value": dual[chosen],
+        },
+        columns=CAPACITY_COLUMNS,
+    )
+    if len(frame):
+        order = {k: i for i, k in enumerate(d.commodities)}
+        frame = frame.sort_values(
+            ["commodity", "marginal_value", "country"],
+            ascending=[True, False, True],
+            key=lambda s: s.map(order) if s.name == "commodity" else s,
+            kind="stable",
+        ).reset_index(drop=True)
+    return frame
 
 
 __all__ = ["make_result", "package_versions"]

@@ -8,10 +8,12 @@ probes the optimum and returns a `Result` whose tables are pandas DataFrames.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from pyomo.common.gc_manager import PauseGC
 
 from model.case import Case
 from model.errors import InputError
@@ -97,6 +99,7 @@ def solve(
     (exact marginal values); ``ranging`` adds HiGHS cost and bound ranging.
     Both default to on for cases up to 5,000 supply rows (``None`` = auto).
     """
+    from model.output import canonical_inputs
     from model.ranging import ranging as run_ranging
     from model.results import make_result
 
@@ -110,12 +113,18 @@ def solve(
     ranging = small if ranging is None else ranging
     t0 = time.perf_counter()
     solver = Solver(case)
-    uncapped = solver.run(shares=False) if compare else None
-    main = solver.run()
-    t1 = time.perf_counter()
-    # ranging describes this basis, so it comes before the probes move HiGHS
-    ranges = run_ranging(solver, main) if ranging else (pd.DataFrame(), pd.DataFrame())
-    result = make_result(solver, main, uncapped, probe=probes)
+    # HiGHS releases the GIL while it solves: serialize the inputs (for their hash and
+    # the run folder) on the other core meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        inputs = pool.submit(canonical_inputs, case)
+        uncapped = solver.run(shares=False) if compare else None
+        main = solver.run()
+        t1 = time.perf_counter()
+        # ranging describes this basis, so it comes before the probes move HiGHS
+        ranges = run_ranging(solver, main) if ranging else (pd.DataFrame(), pd.DataFrame())
+        input_files = inputs.result()
+    with PauseGC():
+        result = make_result(solver, main, uncapped, probe=probes, input_files=input_files)
     result.cost_ranges, result.limit_ranges = ranges
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}
     result.timings.update(

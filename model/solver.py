@@ -26,6 +26,7 @@ from typing import Any
 
 import highspy
 import numpy as np
+from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model.build import ModelData, build_model
@@ -48,6 +49,9 @@ class Solution:
     # commodity -> [(family, rule, country or None, |row activity|)] for share-rule rows
     rule_slack: dict[str, list[tuple[str, int, str | None, float]]] = field(default_factory=dict)
     seconds: float = 0.0
+    # x and its reduced costs as arrays aligned with ModelData.rows (for vectorized reports)
+    x_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    reduced_cost_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -115,9 +119,10 @@ class Solver:
     def __init__(self, case: Case) -> None:
         self.case = case
         t0 = time.perf_counter()
-        self.model = build_model(case)
-        t1 = time.perf_counter()
-        self._compile()
+        with PauseGC():  # see model.case.load_case: GC passes cost more than the build
+            self.model = build_model(case)
+            t1 = time.perf_counter()
+            self._compile()
         self.build_seconds = time.perf_counter() - t0
         self.compile_seconds = time.perf_counter() - t1
         self.base_basis: Any = None
@@ -186,6 +191,8 @@ class Solver:
         self.h = h
 
         d = m.data
+        kidx = {k: i for i, k in enumerate(d.commodities)}
+        self.row_k = np.array([kidx[k] for k, _ in d.rows], dtype=np.int64)  # row -> commodity
         self.xcol = np.array([self.col[id(v)] for v in m.x.values()], dtype=np.int32)
         self.scol = np.array([self.col[id(m.shortfall[k])] for k in d.commodities], dtype=np.int32)
         self.Scol = {k: self.col[id(m.S[k])] for k in d.commodities}
@@ -304,6 +311,7 @@ class Solver:
         row_dual = np.asarray(sol.row_dual)
         row_value = np.asarray(sol.row_value)
         x = col[self.xcol]
+        rc = col_dual[self.xcol]
         out = Solution(
             objective=float(self.h.getInfo().objective_function_value) + self.offset,
             x=dict(zip(d.rows, x.tolist(), strict=True)),
@@ -312,8 +320,10 @@ class Solver:
             china_dual=(
                 {k: float(row_dual[i]) for k, i in self.china_row.items()} if shares else {}
             ),
-            reduced_cost=dict(zip(d.rows, col_dual[self.xcol].tolist(), strict=True)),
+            reduced_cost=dict(zip(d.rows, rc.tolist(), strict=True)),
             seconds=seconds,
+            x_array=x,
+            reduced_cost_array=rc,
         )
         if shares:
             for (fam, r, k, *rest), i in self.rule_index:
@@ -381,7 +391,7 @@ class Solver:
             return math.nan, math.nan, False
         objective, col = res
         cost = self.current["cost"]
-        main_x = np.fromiter(main.x.values(), dtype=float, count=len(main.x))
+        main_x = main.x_array
         saving = float(cost @ main_x - cost @ col[self.xcol])
         short0 = np.fromiter(main.shortfall.values(), dtype=float, count=len(main.shortfall))
         tol = 1e-7 * np.maximum(1.0, self.current["demand"])

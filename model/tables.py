@@ -298,9 +298,14 @@ def read_table(table: Table, path: Path) -> pd.DataFrame:
         if col.name not in data:
             data[col.name] = [col.default] * len(index)
     ordered = [c.name for c in table.columns] + [h for h in header if h not in specs]
-    frame = pd.DataFrame({k: data[k] for k in ordered}, index=pd.Index(index, name="row"))
-    for col in table.columns:
-        frame[col.name] = frame[col.name].astype(float if col.kind == "number" else object)
+    kinds = {c.name: c.kind for c in table.columns}
+    frame = pd.DataFrame(
+        {  # typed Series: letting pandas infer a dtype for 10^5 strings is slow
+            k: pd.Series(data[k], dtype=float if kinds.get(k) == "number" else object)
+            for k in ordered
+        }
+    )
+    frame.index = pd.Index(index, dtype="int64", name="row")
     check_unique(frame, table, path)
     return frame
 
@@ -360,8 +365,12 @@ def _parse_column(cells: list[str], col: Column, path: Path, rows: list[int]) ->
     if col.kind == "tags":
         return [_parse_cell(c, col, path, r) for c, r in zip(cells, rows, strict=True)]
     pattern = {"code": COUNTRY_CODE, "id": IDENTIFIER}.get(col.kind)
+    # ids repeat (a commodity per supplier row): check each distinct value once
+    bad = {c for c in set(cells) if c == "" or (pattern is not None and not pattern.match(c))}
+    if not bad:
+        return cells
     for i, c in enumerate(cells):
-        if c == "" or (pattern is not None and not pattern.match(c)):
+        if c in bad:
             if c == "" and col.default is not None:
                 cells[i] = col.default
                 continue
