@@ -134,14 +134,11 @@ def term(coef: object, var: pyo.Var) -> MonomialTermExpression:
 
 def define_supplied(m: pyo.ConcreteModel) -> None:
     """Supplied quantity: sum_n x[k,n] - S[k] = 0."""
-    xv, S, sup = _vars(m), m.S, m.data.suppliers
+    S, by_k = m.S, {k: [] for k in m.data.commodities}
+    for (k, _), v in zip(m.data.rows, m.x.values(), strict=True):
+        by_k[k].append(v)
     m.supplied = pyo.Constraint(
-        m.K,
-        rule=lambda m, k: (
-            0.0,
-            LinearExpression([*(xv[k, n] for n in sup[k]), term(-1.0, S[k])]),
-            0.0,
-        ),
+        m.K, rule=lambda m, k: (0.0, LinearExpression([*by_k[k], term(-1.0, S[k])]), 0.0)
     )
 
 

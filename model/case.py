@@ -86,12 +86,13 @@ class Case:
         inputs one unit consumes. So a shortfall always costs more than buying
         anything that could fill it. If that full cost is 0 the penalty is 1.
         """
-        ids = list(self.commodities["commodity"])
-        dearest = (
-            pd.Series(self.delivered_cost().to_numpy(), index=self.supply["commodity"].to_numpy())
-            .groupby(level=0)
-            .max()
-        )
+        ids = self.commodities["commodity"].tolist()
+        dearest: dict[str, float] = {}
+        for k, c in zip(
+            self.supply["commodity"].tolist(), self.delivered_cost().tolist(), strict=True
+        ):
+            if c > dearest.get(k, -np.inf):
+                dearest[k] = c
         inputs: dict[str, list[tuple[str, float]]] = {}
         for p, i, q in self.recipes[["product", "input", "quantity"]].itertuples(index=False):
             inputs.setdefault(p, []).append((i, q))
@@ -106,7 +107,7 @@ class Case:
 
         factor = self.policy.shortfall_penalty_factor
         out = []
-        for k, own in zip(ids, self.commodities["shortfall_penalty"], strict=True):
+        for k, own in zip(ids, self.commodities["shortfall_penalty"].tolist(), strict=True):
             if not np.isnan(own):
                 out.append(own)
             else:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import tomli_w
 from pyomo.common.gc_manager import PauseGC
@@ -31,8 +33,62 @@ if TYPE_CHECKING:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """Deterministic CSV: no index, '\\n' line ends, shortest round-trip floats."""
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """Deterministic CSV: no index, '\\n' line ends, shortest round-trip floats.
+
+    The bytes are exactly ``frame.to_csv(index=False, lineterminator="\\n")``'s
+    (tests/test_output.py checks that); columns of the usual kinds are formatted
+    column by column here, about twice as fast as pandas on 10^5-row tables.
+    """
+    fast = _csv_columns(frame)
+    if fast is None:  # an unusual column type: let pandas format it
+        return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return fast.encode("utf-8")
+
+
+_CSV_SPECIAL = re.compile(r'[,"\n]')  # what QUOTE_MINIMAL quotes with '\n' line ends
+
+
+def _csv_field(text: str) -> str:
+    """Quote a field as the csv module's QUOTE_MINIMAL does."""
+    return '"' + text.replace('"', '""') + '"' if _CSV_SPECIAL.search(text) else text
+
+
+def _csv_columns(frame: pd.DataFrame) -> str | None:
+    """`csv_bytes` for float, int, bool and text columns; None for anything else."""
+    names = list(frame.columns)
+    if len(names) < 2 or len(set(names)) < len(names):
+        return None  # (one column: a lone empty field is quoted; rare enough for pandas)
+    if not all(isinstance(c, str) and "\r" not in c for c in names):
+        return None
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        values = series.to_numpy()
+        kind = values.dtype.kind
+        if values.dtype == np.float64:  # repr: the shortest round-trip form, as in pandas
+            out = list(map(repr, values.tolist()))
+            for i in np.flatnonzero(np.isnan(values)).tolist():
+                out[i] = ""
+        elif kind in "iub":
+            out = list(map(str, values.tolist()))
+        elif kind == "O" or isinstance(series.dtype, pd.StringDtype):
+            out = series.to_numpy(object).tolist()
+            for i, v in enumerate(out):
+                if v.__class__ is not str:
+                    if v is None or v is pd.NA or (v.__class__ is float and math.isnan(v)):
+                        out[i] = ""
+                    else:
+                        return None
+            distinct = set(out)
+            if any("\r" in v for v in distinct):  # quoted or not depending on Python's version
+                return None
+            if any(_CSV_SPECIAL.search(v) for v in distinct):
+                out = list(map(_csv_field, out))
+        else:
+            return None
+        columns.append(out)
+    header = ",".join(map(_csv_field, frame.columns))
+    return "\n".join([header, *map(",".join, zip(*columns, strict=True))]) + "\n"
 
 
 def _toml_clean(value: Any) -> Any:

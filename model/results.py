@@ -351,8 +351,12 @@ def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataF
     case, d = solver.case, solver.model.data
     capacity, x = solver.current["capacity"], main.x_array
     penalty = solver.current["penalty"][solver.row_k]
-    dual = np.asarray(vmoney(np.maximum(0.0, -main.reduced_cost_array), penalty))
-    chosen = np.flatnonzero(at_capacity(x, capacity) | ((capacity == 0) & (dual > 0)))
+    full, empty = at_capacity(x, capacity), np.flatnonzero(capacity == 0)
+    empty = empty[np.asarray(vmoney(-main.reduced_cost_array[empty], penalty[empty])) > 0]
+    full[empty] = True  # zero capacity whose first unit would be worth something
+    chosen = np.flatnonzero(full)
+    dual = np.zeros(len(x))
+    dual[chosen] = vmoney(np.maximum(0.0, -main.reduced_cost_array[chosen]), penalty[chosen])
     n = len(chosen)
     value, saving, relieved = np.full(n, math.nan), np.full(n, math.nan), np.zeros(n, bool)
     if probe:
@@ -378,15 +382,10 @@ def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataF
         },
         columns=CAPACITY_COLUMNS,
     )
-    if len(frame):
-        order = {k: i for i, k in enumerate(d.commodities)}
-        frame = frame.sort_values(
-            ["commodity", "marginal_value", "country"],
-            ascending=[True, False, True],
-            key=lambda s: s.map(order) if s.name == "commodity" else s,
-            kind="stable",
-        ).reset_index(drop=True)
-    return frame
+    # commodity (table order), then most valuable first, then country
+    value_key = np.where(np.isnan(frame["marginal_value"]), np.inf, -frame["marginal_value"])
+    order = np.lexsort((np.array(ns, dtype=object), value_key, solver.row_k[chosen]))
+    return frame.iloc[order].reset_index(drop=True)
 
 
 __all__ = ["make_result", "package_versions"]

@@ -158,12 +158,9 @@ class Solver:
             if mult <= 0:
                 row_lower[i] = rhs[i]
         cols = repn.columns
-        col_lower = np.empty(len(cols))
-        col_upper = np.empty(len(cols))
-        for j, v in enumerate(cols):
-            lb, ub = v.bounds
-            col_lower[j] = -INF if lb is None else lb
-            col_upper[j] = INF if ub is None else ub
+        lower, upper = zip(*(v.bounds for v in cols), strict=True) if cols else ((), ())
+        col_lower = np.array([-INF if b is None else b for b in lower], dtype=float)
+        col_upper = np.array([INF if b is None else b for b in upper], dtype=float)
         cost = np.asarray(repn.c.toarray()).ravel().astype(float)
         self.offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
         a = repn.A.tocsc()
@@ -223,7 +220,7 @@ class Solver:
             source = getattr(d, name)
             if cur is not None and cur[f"_{name}"] is source:  # same dict: same values
                 return cur[name]
-            return np.array([source[i] for i in keys], dtype=float)
+            return np.fromiter(map(source.__getitem__, keys), dtype=float, count=len(keys))
 
         return {
             "_capacity": d.capacity,

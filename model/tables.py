@@ -380,6 +380,9 @@ def _parse_column(cells: list[str], col: Column, path: Path, rows: list[int]) ->
 
 def check_unique(frame: pd.DataFrame, table: Table, path: Path | str) -> None:
     """Key columns must identify each row once."""
+    keys = list(zip(*(frame[k].tolist() for k in table.key), strict=True))
+    if len(set(keys)) == len(keys):  # the common case, without pandas' hashing of objects
+        return
     dup = frame.duplicated(list(table.key), keep="first")
     if dup.any():
         row = int(frame.index[dup.to_numpy().argmax()])
