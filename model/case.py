@@ -141,7 +141,12 @@ def check_references(case: Case) -> None:
     """Every commodity and country a table names must be defined."""
     commodities = set(case.commodities["commodity"])
     countries = set(case.countries["country"])
-    for row, k, n in case.supply[["commodity", "country"]].itertuples():
+    used_k, used_n = set(case.supply["commodity"].tolist()), set(case.supply["country"].tolist())
+    if used_k <= commodities and used_n <= countries:
+        rows = []  # the common case: no row-by-row search for the culprit
+    else:
+        rows = case.supply[["commodity", "country"]].itertuples()
+    for row, k, n in rows:
         if k not in commodities:
             raise InputError(
                 f"unknown commodity '{k}' (not in commodities.csv)",

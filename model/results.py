@@ -231,7 +231,8 @@ def make_result(
 
     case, m = solver.case, solver.model
     d = m.data
-    meta = case.commodities.set_index("commodity")
+    com = case.commodities
+    meta = {c: dict(zip(com["commodity"], com[c], strict=True)) for c in ("name", "stage", "unit")}
     facts = _Facts(solver, main)
     u_facts = _Facts(solver, uncapped) if uncapped is not None else None
     rows = []
@@ -245,9 +246,9 @@ def make_result(
         capped = k in main.china_dual
         row = {
             "commodity": k,
-            "name": meta.at[k, "name"],
-            "stage": meta.at[k, "stage"],
-            "unit": meta.at[k, "unit"],
+            "name": meta["name"][k],
+            "stage": meta["stage"][k],
+            "unit": meta["unit"][k],
             "demand": d.demand[k],
             "downstream_use": clean(downstream, downstream),
             "supplied": s_clean,
@@ -375,8 +376,8 @@ def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataF
             "capacity": capacity[chosen],
             "quantity": vclean(x[chosen], capacity[chosen]),
             "unit_cost": solver.current["cost"][chosen],
-            "marginal_value": vmoney(value, penalty[chosen]),
-            "supply_cost_saving": vmoney(saving, penalty[chosen]),
+            "marginal_value": vmoney(value, penalty[chosen]) if probe else value,
+            "supply_cost_saving": vmoney(saving, penalty[chosen]) if probe else saving,
             "relieves_shortfall": relieved,
             "dual_value": dual[chosen],
         },
