@@ -68,7 +68,9 @@ class Case:
         caps = [
             own if not np.isnan(own) else by_stage.get(stage, default)
             for own, stage in zip(
-                self.commodities["max_china_share"], self.commodities["stage"], strict=True
+                self.commodities["max_china_share"].tolist(),
+                self.commodities["stage"].tolist(),
+                strict=True,
             )
         ]
         return pd.Series(caps, index=self.commodities["commodity"].to_numpy(), dtype=float)

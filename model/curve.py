@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from model.case import CHINA, Case
@@ -31,9 +32,10 @@ ALL = "all"
 def _signature(rec: Record, ev: Evaluator, ks: list[int]) -> tuple:
     """What 'the mix' is at a point: who supplies, who is full, where shortfall is."""
     d = ev.solver.model.data
-    cap = {j: d.capacity[d.rows[j]] for j, _, _ in rec["mix"]}
+    mix = [(int(j), q) for j, q, _ in np.asarray(rec["mix"], dtype=float).reshape(-1, 3).tolist()]
+    cap = {j: d.capacity[d.rows[j]] for j, _ in mix}
     rows = []
-    for j, q, _ in rec["mix"]:
+    for j, q in mix:
         k = ev.row_k[j]
         if k in ks and q > 1e-7:
             full = q >= cap[j] - 1e-7 * max(1.0, cap[j])

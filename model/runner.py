@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -84,6 +85,13 @@ def run_chunk(token: str, case: Case | None, chunk: Chunk, uncapped: bool = True
 
 
 # --- checkpoint -------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """JSON for the arrays in a record (floats print in round-trip form)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to a checkpoint")
+
+
 class Checkpoint:
     """Append-only record log in a folder, tied to one sweep by a fingerprint."""
 
@@ -129,7 +137,7 @@ class Checkpoint:
 
     def add(self, records: Iterable[Record]) -> None:
         for rec in records:
-            self._fh.write(json.dumps(rec) + "\n")
+            self._fh.write(json.dumps(rec, default=_plain) + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
@@ -193,7 +201,7 @@ def run_points(
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = [
                     pool.submit(run_chunk, token, None if fork else case, chunk, uncapped)
-                    for chunk in chunks(todo, 4 * workers)
+                    for chunk in chunks(todo, 8 * workers)  # small: points differ in cost
                 ]
                 try:
                     for fut in as_completed(futures):

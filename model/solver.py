@@ -83,6 +83,9 @@ def _light_scipy_for_pyomo() -> None:
         pass
 
 
+_light_scipy_for_pyomo()  # at import: the first build in a session does not pay for it
+
+
 @contextlib.contextmanager
 def quiet_stdout():
     """Silence C-level writes to stdout (fd 1) for the duration."""
@@ -129,7 +132,6 @@ class Solver:
 
     # --- compile ------------------------------------------------------------------------------
     def _compile(self) -> None:
-        _light_scipy_for_pyomo()
         m = self.model
         # Compile with every share bound at 0.5 so that each share row keeps its S[k]
         # entry (a bound of 0 would drop it, or drop the whole row as trivial, and a
@@ -195,6 +197,7 @@ class Solver:
         self.Scol = {k: self.col[id(m.S[k])] for k in d.commodities}
         self.bal_row = np.array([self.row[m.balance[k]] for k in d.commodities], dtype=np.int32)
         self.china_row = {k: self.row[m.china_share[k]] for k in m.CAPPED}
+        self._cap_param = {k: m.china_cap[k] for k in m.CAPPED}  # Param lookups are slow
         # share rule rows: family -> [(index, row)]; bound rows per rule for changes
         self.rule_rows: dict[tuple[str, int], list[tuple[int, str]]] = {}
         self.rule_index: list[tuple[tuple, int]] = []
@@ -267,7 +270,7 @@ class Solver:
             cap = new["china_cap"][k]
             if cap != cur["china_cap"][k]:
                 h.changeCoeff(i, self.Scol[k], -cap)
-                m.china_cap[k] = cap
+                self._cap_param[k].set_value(cap)
         for kind in ("max", "min"):
             key = f"rule_{kind}"
             if set(new[key]) != set(cur[key]):

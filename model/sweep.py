@@ -206,35 +206,34 @@ def tables(
         points["total_cost_premium"] = _clean(total - u_cost.sum(axis=1), total, 1e-11)
     points["commodities_with_shortfall"] = (shortfall > 0).sum(axis=1).astype(int)
 
-    rows = list(zip(case.supply["commodity"], case.supply["country"], strict=True))
+    sup = case.supply
+    rows = list(zip(sup["commodity"].tolist(), sup["country"].tolist(), strict=True))
     kidx = {k: i for i, k in enumerate(ks)}
     row_k = np.array([kidx[k] for k, _ in rows], dtype=np.int64)
     countries = np.array([n for _, n in rows], dtype=object)
     mix_cols = ["point", *names, "commodity", "country", "quantity", "share", "unit_cost", "cost"]
-    parts = []
-    for p, (i, rec) in enumerate(zip(order, recs, strict=True)):
-        if not rec["mix"]:
-            continue
-        m = np.array(rec["mix"], dtype=float)
-        j = m[:, 0].astype(np.int64)
-        q = _clean(m[:, 1], m[:, 1])
-        keep = q > 0
-        j, q, unit_cost = j[keep], q[keep], m[keep, 2]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "point": i,
-                    **{n: values[p, c] for c, n in enumerate(names)},
-                    "commodity": np.array(ks, dtype=object)[row_k[j]],
-                    "country": countries[j],
-                    "quantity": q,
-                    "share": np.round(q / supplied[p, row_k[j]], 9),
-                    "unit_cost": unit_cost,
-                    "cost": _clean(q * unit_cost, q * unit_cost),
-                }
-            )
+    # every point's [row, quantity, unit cost] rows stacked, with the point they belong to
+    mats = [np.asarray(r["mix"], dtype=float).reshape(-1, 3) for r in recs]
+    stacked = np.concatenate(mats) if mats else np.zeros((0, 3))
+    at = np.repeat(np.arange(npts), [len(m) for m in mats])
+    q = _clean(stacked[:, 1], stacked[:, 1])
+    keep = q > 0
+    at, j, q, unit_cost = at[keep], stacked[keep, 0].astype(np.int64), q[keep], stacked[keep, 2]
+    if len(q):
+        mix = pd.DataFrame(
+            {
+                "point": np.asarray(order, dtype=np.int64)[at],
+                **{n: values[at, c] for c, n in enumerate(names)},
+                "commodity": np.array(ks, dtype=object)[row_k[j]],
+                "country": countries[j],
+                "quantity": q,
+                "share": np.round(q / supplied[at, row_k[j]], 9),
+                "unit_cost": unit_cost,
+                "cost": _clean(q * unit_cost, q * unit_cost),
+            }
         )
-    mix = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=mix_cols)
+    else:
+        mix = pd.DataFrame(columns=mix_cols)
     return points, table, mix[mix_cols]
 
 
