@@ -856,7 +856,7 @@ def report(out: dict[str, Any]) -> str:
             row(
                 "tool, workers=2",
                 t2,
-                "2 local processes, each builds its own model",
+                "2 local processes forked from the parent after it built the model",
                 d_w,
                 sw["tool_w2"],
             ),
@@ -986,6 +986,9 @@ def report(out: dict[str, Any]) -> str:
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets],
         "",
     ]
+    levers = HERE / "LEVERS.md"  # hand-written: what each lever bought, measured on its own
+    if levers.is_file():
+        lines += ["", levers.read_text().strip()]
     lines += ["", "Raw records: `benchmarks/results/latest.json` (not committed).", ""]
     return "\n".join(lines)
 
