@@ -479,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement at S and M")
     p.add_argument("--sweep-repeat", type=int, default=2, help="runs per sweep measurement")
+    p.add_argument(
+        "--repeat-l", type=int, default=2, help="runs of the tool and highspy at L (naive: 1)"
+    )
     p.add_argument("--no-sweep", action="store_true")
     p.add_argument("--no-cli", action="store_true")
     p.add_argument(
@@ -535,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"measuring {out['machine']['model_source']}")
     out["command"] = "python benchmarks/run.py " + " ".join(argv or sys.argv[1:])
+    out["repeat_l"] = args.repeat_l
     print(f"machine: {out['machine']['cpu_count']} CPUs, load {out['machine']['loadavg_start']}")
 
     needed = set(sizes) | ({args.sweep_size} if not args.no_sweep else set())
@@ -547,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     tool_l: dict[str, Any] | None = None
     for size in sizes:
         print(f"size {size}", flush=True)
-        rep = args.repeat if size in ("S", "M") else 1
+        rep = args.repeat if size in ("S", "M") else args.repeat_l if size == "L" else 1
         entry: dict[str, Any] = {}
         entry["highspy"] = best_of("highspy", size, timeout, rep)
         nnz = entry["highspy"].get("info", {}).get("nnz")
@@ -579,7 +583,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             print(f"  naive {size}: {entry['naive']['skipped']}")
         else:
-            entry["naive"] = best_of("naive", size, max(timeout, naive_limit * 2), rep)
+            naive_rep = rep if size in ("S", "M") else 1
+            entry["naive"] = best_of("naive", size, max(timeout, naive_limit * 2), naive_rep)
             if entry["naive"]["ok"] and nnz:
                 naive_rate = split(entry["naive"])["total"] / nnz
         out["sizes"][size] = entry
@@ -590,6 +595,7 @@ def main(argv: list[str] | None = None) -> int:
         sw: dict[str, Any] = {"size": size, "points": n}
         r = args.sweep_repeat
         out["sweep_repeat"] = r
+
         sw["tool_w1"] = best_of("tool-sweep", size, timeout * 2, r, points=n, workers=1)
         sw["tool_w2"] = best_of("tool-sweep", size, timeout * 2, r, points=n, workers=2)
         sw["highspy"] = best_of("highspy-sweep", size, timeout, r, points=n)
@@ -667,7 +673,8 @@ def report(out: dict[str, Any]) -> str:
         "",
         "All times are wall-clock seconds, peak memory is the child process's `ru_maxrss` "
         "(each measurement runs in its own process; imports are not timed). S and M are the "
-        "fastest of several runs, L and XL single runs, sweeps the fastest of "
+        f"fastest of several runs, L the fastest of {out.get('repeat_l', 1)} (naive: one run), "
+        "XL single runs, sweeps the fastest of "
         f"{out.get('sweep_repeat', 1)}. `load` is the 1-minute load average when a run started: "
         "with 2 CPUs, a load well above 1 means other work shared the machine and the run is "
         "likely slower than it would be alone. The cases come from `benchmarks/generate.py` "

@@ -113,7 +113,8 @@ def define_variables(m: pyo.ConcreteModel) -> None:
     """
     d = m.data
     m.x = pyo.Var(m.R, bounds=(0.0, None))
-    for v, ub in zip(m.x.values(), map(d.capacity.__getitem__, d.rows), strict=True):
+    m._x_list = list(m.x.values())  # x in supply-row order (iterating the component is slow)
+    for v, ub in zip(m._x_list, map(d.capacity.__getitem__, d.rows), strict=True):
         v.setub(ub)
     m.shortfall = pyo.Var(m.K, bounds=(0.0, None))
     for k in d.commodities:
@@ -124,7 +125,7 @@ def define_variables(m: pyo.ConcreteModel) -> None:
 def _vars(m: pyo.ConcreteModel) -> dict[tuple[str, str], pyo.Var]:
     """x as a plain dict (indexing the Pyomo component per term is slow)."""
     if not hasattr(m, "_xv"):
-        m._xv = dict(zip(m.data.rows, m.x.values(), strict=True))
+        m._xv = dict(zip(m.data.rows, m._x_list, strict=True))
     return m._xv
 
 
@@ -135,7 +136,7 @@ def term(coef: object, var: pyo.Var) -> MonomialTermExpression:
 def define_supplied(m: pyo.ConcreteModel) -> None:
     """Supplied quantity: sum_n x[k,n] - S[k] = 0."""
     S, by_k = m.S, {k: [] for k in m.data.commodities}
-    for (k, _), v in zip(m.data.rows, m.x.values(), strict=True):
+    for (k, _), v in zip(m.data.rows, m._x_list, strict=True):
         by_k[k].append(v)
     m.supplied = pyo.Constraint(
         m.K, rule=lambda m, k: (0.0, LinearExpression([*by_k[k], term(-1.0, S[k])]), 0.0)
@@ -229,7 +230,7 @@ def define_objective(m: pyo.ConcreteModel) -> None:
                 *map(d.cost.__getitem__, d.rows),
                 *map(d.penalty.__getitem__, d.commodities),
             ],
-            linear_vars=[*m.x.values(), *m.shortfall.values()],
+            linear_vars=[*m._x_list, *m.shortfall.values()],
         ),
         sense=pyo.minimize,
     )

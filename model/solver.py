@@ -17,7 +17,9 @@ non-positive.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
+import operator
 import os
 import sys
 import time
@@ -130,6 +132,11 @@ class Solver:
         self.compile_seconds = time.perf_counter() - t1
         self.base_basis: Any = None
 
+    @functools.cached_property
+    def col(self) -> dict[int, int]:
+        """id(Pyomo variable) -> HiGHS column (built on first use: 10^6 entries cost)."""
+        return {id(v): j for j, v in enumerate(self.columns)}
+
     # --- compile ------------------------------------------------------------------------------
     def _compile(self) -> None:
         m = self.model
@@ -147,7 +154,7 @@ class Solver:
             for p, values in zip(shares, saved, strict=True):
                 for i, v in values.items():
                     p[i] = v
-        self.col = {id(v): j for j, v in enumerate(repn.columns)}
+        self.columns = repn.columns
         self.row = {}
         n_row = len(repn.rows)
         row_lower = np.full(n_row, -INF)
@@ -159,10 +166,28 @@ class Solver:
                 row_upper[i] = rhs[i]
             if mult <= 0:
                 row_lower[i] = rhs[i]
-        cols = repn.columns
-        lower, upper = zip(*(v.bounds for v in cols), strict=True) if cols else ((), ())
-        col_lower = np.array([-INF if b is None else b for b in lower], dtype=float)
-        col_upper = np.array([INF if b is None else b for b in upper], dtype=float)
+        cols, d = repn.columns, m.data
+        xs = m._x_list
+        if len(cols) >= len(xs) and all(map(operator.is_, cols, xs)):
+            self.xcol = np.arange(len(xs), dtype=np.int32)  # Pyomo lists x first, in row order
+        else:
+            self.xcol = np.array([self.col[id(v)] for v in xs], dtype=np.int32)
+        # Column bounds as the variables hold them. x's are its capacities (define_variables
+        # sets them from the same numbers), taken as an array: asking 10^6 VarData for
+        # their bounds costs seconds (tests/test_constraints.py checks they agree).
+        col_lower = np.empty(len(cols))
+        col_upper = np.empty(len(cols))
+        others = np.ones(len(cols), dtype=bool)
+        others[self.xcol] = False
+        col_lower[self.xcol] = 0.0
+        col_upper[self.xcol] = np.fromiter(
+            map(d.capacity.__getitem__, d.rows), dtype=float, count=len(d.rows)
+        )
+        rest = {id(cols[j]): j for j in np.flatnonzero(others).tolist()}  # shortfall, S
+        for j in rest.values():
+            lb, ub = cols[j].bounds
+            col_lower[j] = -INF if lb is None else lb
+            col_upper[j] = INF if ub is None else ub
         cost = np.asarray(repn.c.toarray()).ravel().astype(float)
         self.offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
         a = repn.A.tocsc()
@@ -189,12 +214,10 @@ class Solver:
             raise SolveError("HiGHS rejected the compiled model")
         self.h = h
 
-        d = m.data
         kidx = {k: i for i, k in enumerate(d.commodities)}
         self.row_k = np.array([kidx[k] for k, _ in d.rows], dtype=np.int64)  # row -> commodity
-        self.xcol = np.array([self.col[id(v)] for v in m.x.values()], dtype=np.int32)
-        self.scol = np.array([self.col[id(m.shortfall[k])] for k in d.commodities], dtype=np.int32)
-        self.Scol = {k: self.col[id(m.S[k])] for k in d.commodities}
+        self.scol = np.array([rest[id(m.shortfall[k])] for k in d.commodities], dtype=np.int32)
+        self.Scol = {k: rest[id(m.S[k])] for k in d.commodities}
         self.bal_row = np.array([self.row[m.balance[k]] for k in d.commodities], dtype=np.int32)
         self.china_row = {k: self.row[m.china_share[k]] for k in m.CAPPED}
         self._cap_param = {k: m.china_cap[k] for k in m.CAPPED}  # Param lookups are slow
