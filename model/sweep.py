@@ -94,9 +94,13 @@ class SweepResult:
     records: dict[int, Record]
     summary: dict[str, Any] = field(default_factory=dict)
     source_files: list[Path] = field(default_factory=list)
+    mix_rows: MixRows | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.points, self.table, self.mix = tables(self.case, self.names, self.records)
+        self.points, self.table, self.mix = tables(
+            self.case, self.names, self.records, self.mix_rows
+        )
+        self.mix_rows = None  # folded into self.mix
 
     def write(
         self,
@@ -148,10 +152,38 @@ def _ratio(num: np.ndarray, den: np.ndarray, decimals: int) -> np.ndarray:
         return np.where(den > 0, np.round(num / np.where(den > 0, den, 1.0), decimals), np.nan)
 
 
+class MixRows:
+    """Each point's rows of the long mix table, as numbers, prepared as records land.
+
+    A sweep adds records while the workers are still solving, so this work
+    overlaps theirs (and runs on small, cache-friendly arrays); `tables` then
+    only stacks the pieces.
+    """
+
+    def __init__(self, case: Case) -> None:
+        ks = case.commodities["commodity"].tolist()
+        kidx = {k: i for i, k in enumerate(ks)}
+        self.row_k = np.array([kidx[k] for k in case.supply["commodity"].tolist()], dtype=np.int64)
+        self.rows: dict[int, tuple[np.ndarray, ...]] = {}
+
+    def add(self, records: list[Record]) -> None:
+        for rec in records:
+            m = np.asarray(rec["mix"], dtype=float).reshape(-1, 3)
+            q = _clean(m[:, 1], m[:, 1])
+            keep = q > 0
+            j, q, unit = m[keep, 0].astype(np.int64), q[keep], m[keep, 2]
+            supplied = np.asarray(rec["supplied"], dtype=float)[self.row_k[j]]
+            share = np.round(q / supplied, 9)
+            self.rows[int(rec["point"])] = (j, q, share, unit, _clean(q * unit, q * unit))
+
+
 def tables(
-    case: Case, names: list[str], records: dict[int, Record]
+    case: Case, names: list[str], records: dict[int, Record], mix_rows: MixRows | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Point table, point x commodity table and long mix from records (vectorized)."""
+    """Point table, point x commodity table and long mix from records (vectorized).
+
+    ``mix_rows`` may hold the mix rows of some points already (see `MixRows`).
+    """
     ks = list(case.commodities["commodity"])
     nk = len(ks)
     order = sorted(records)
@@ -206,19 +238,17 @@ def tables(
         points["total_cost_premium"] = _clean(total - u_cost.sum(axis=1), total, 1e-11)
     points["commodities_with_shortfall"] = (shortfall > 0).sum(axis=1).astype(int)
 
-    sup = case.supply
-    rows = list(zip(sup["commodity"].tolist(), sup["country"].tolist(), strict=True))
-    kidx = {k: i for i, k in enumerate(ks)}
-    row_k = np.array([kidx[k] for k, _ in rows], dtype=np.int64)
-    countries = np.array([n for _, n in rows], dtype=object)
+    countries = np.array(case.supply["country"].tolist(), dtype=object)
     mix_cols = ["point", *names, "commodity", "country", "quantity", "share", "unit_cost", "cost"]
-    # every point's [row, quantity, unit cost] rows stacked, with the point they belong to
-    mats = [np.asarray(r["mix"], dtype=float).reshape(-1, 3) for r in recs]
-    stacked = np.concatenate(mats) if mats else np.zeros((0, 3))
-    at = np.repeat(np.arange(npts), [len(m) for m in mats])
-    q = _clean(stacked[:, 1], stacked[:, 1])
-    keep = q > 0
-    at, j, q, unit_cost = at[keep], stacked[keep, 0].astype(np.int64), q[keep], stacked[keep, 2]
+    mix_rows = mix_rows or MixRows(case)
+    row_k = mix_rows.row_k
+    mix_rows.add([records[i] for i in order if i not in mix_rows.rows])
+    pieces = [mix_rows.rows[i] for i in order]
+    at = np.repeat(np.arange(npts), [len(piece[0]) for piece in pieces])
+    j, q, share, unit_cost, cost = (
+        np.concatenate([piece[c] for piece in pieces]) if pieces else np.zeros(0) for c in range(5)
+    )
+    j = j.astype(np.int64)
     if len(q):
         mix = pd.DataFrame(
             {
@@ -227,14 +257,15 @@ def tables(
                 "commodity": np.array(ks, dtype=object)[row_k[j]],
                 "country": countries[j],
                 "quantity": q,
-                "share": np.round(q / supplied[at, row_k[j]], 9),
+                "share": share,
                 "unit_cost": unit_cost,
-                "cost": _clean(q * unit_cost, q * unit_cost),
-            }
+                "cost": cost,
+            },
+            copy=False,  # fresh arrays: one copy (pandas' own block) is enough at 10^6 rows
         )
     else:
         mix = pd.DataFrame(columns=mix_cols)
-    return points, table, mix[mix_cols]
+    return points, table, mix
 
 
 def sweep(
@@ -269,13 +300,19 @@ def sweep(
     fp = fingerprint(case, grid.points, {"kind": "sweep", "combine": grid.combine})
     token = fp["inputs_sha256"]
     kwargs = dict(token=token, workers=workers, client=client, progress=progress, label="sweep")
+    mix_rows = MixRows(case)
     if checkpoint is not None:
         cp = Checkpoint(Path(checkpoint), fp)
         done = cp.open(resume)
+
+        def landed(recs: list[Record]) -> None:
+            cp.add(recs)
+            mix_rows.add(recs)
+
         with cp:
-            records = run_points(case, grid.points, done=done, on_records=cp.add, **kwargs)
+            records = run_points(case, grid.points, done=done, on_records=landed, **kwargs)
     else:
-        records = run_points(case, grid.points, **kwargs)
+        records = run_points(case, grid.points, on_records=mix_rows.add, **kwargs)
     summary = {
         "kind": "sweep",
         "name": name or f"{case.name}-sweep",
@@ -288,7 +325,7 @@ def sweep(
         "inputs_sha256": token,
         "timings_seconds": {"total": round(time.perf_counter() - t0, 4)},
     }
-    return SweepResult(case, grid.names, grid.points, records, summary)
+    return SweepResult(case, grid.names, grid.points, records, summary, mix_rows=mix_rows)
 
 
 def load_sweep(path: str | Path, case: str | Path | None = None) -> tuple[Case, Grid, SweepFile]:
