@@ -14,43 +14,29 @@ import pandas as pd
 
 from model.case import Case
 from model.errors import InputError
-from model.output import write_tables_run
+from model.output import TablesRun
 from model.results import clean, money, package_versions
 from model.solve import Result, solve
 
 
 @dataclass
-class CompareResult:
+class CompareResult(TablesRun):
     results: list[Result]
     by_commodity: pd.DataFrame
     totals: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def write(
-        self,
-        out: str | Path = ".",
-        *,
-        name: str | None = None,
-        force: bool = False,
-        plots: bool = True,
-        xlsx: bool = False,
-    ) -> Path:
-        tables = {"comparison": self.by_commodity, "comparison_totals": self.totals}
-        # the reference case's inputs, plus every scenario file compared
-        sources = [Path(s) for r in self.results for s in r.case.sources if s.endswith(".toml")]
-        target = Path(out) / "solutions" / (name or self.summary["name"])
-        case = self.results[0].case
-        return write_tables_run(
-            "compare",
-            tables,
-            case,
-            self.summary,
-            target,
-            force=force,
-            plots=plots,
-            xlsx=xlsx,
-            sources=sources,
-        )
+    kind = "compare"
+
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        return {"comparison": self.by_commodity, "comparison_totals": self.totals}
+
+    def run_case(self) -> Case:
+        return self.results[0].case  # the reference case's inputs go with the run
+
+    def run_sources(self) -> list[Path]:
+        # every scenario file compared
+        return [Path(s) for r in self.results for s in r.case.sources if s.endswith(".toml")]
 
     @property
     def plot(self):
@@ -58,11 +44,6 @@ class CompareResult:
         from model.plots import ComparePlots
 
         return ComparePlots(self)
-
-    def _repr_html_(self) -> str:
-        from model.report import result_html
-
-        return result_html(self)
 
 
 def compare(cases: list[Case]) -> CompareResult:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ import pandas as pd
 from model.case import CHINA, Case
 from model.errors import InputError
 from model.evaluate import Evaluator, Record
-from model.output import write_tables_run
+from model.output import TablesRun
 from model.params import parse_grid, parse_parameter
 from model.results import clean, money, package_versions
 from model.runner import progress_bar
@@ -66,26 +65,16 @@ def _describe(before: tuple, after: tuple, ev: Evaluator, names: list[str]) -> s
 
 
 @dataclass
-class CurveResult:
+class CurveResult(TablesRun):
     case: Case
     curve: pd.DataFrame
     breakpoints: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def write(
-        self,
-        out: str | Path = ".",
-        *,
-        name: str | None = None,
-        force: bool = False,
-        plots: bool = True,
-        xlsx: bool = False,
-    ) -> Path:
-        tables = {"curve": self.curve, "breakpoints": self.breakpoints}
-        target = Path(out) / "solutions" / (name or self.summary["name"])
-        return write_tables_run(
-            "curve", tables, self.case, self.summary, target, force=force, plots=plots, xlsx=xlsx
-        )
+    kind = "curve"
+
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        return {"curve": self.curve, "breakpoints": self.breakpoints}
 
     @property
     def plot(self):
@@ -93,11 +82,6 @@ class CurveResult:
         from model.plots import CurvePlots
 
         return CurvePlots(self)
-
-    def _repr_html_(self) -> str:
-        from model.report import result_html
-
-        return result_html(self)
 
 
 def curve(

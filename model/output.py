@@ -213,6 +213,55 @@ def write_tables_run(
     return write_folder_atomically(files, target, force=force)
 
 
+class TablesRun:
+    """What sweep, curve, stress and compare results share: `write` and Jupyter display.
+
+    A subclass names its ``kind``, its tables (`run_tables`) and, if it differs
+    from ``self.case``, the case whose inputs go with them (`run_case`).
+    """
+
+    kind: str
+    summary: dict[str, Any]
+
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        raise NotImplementedError
+
+    def run_case(self) -> Case:
+        return self.case  # type: ignore[attr-defined]
+
+    def run_sources(self) -> list[Path] | None:
+        """Scenario files to keep beside the inputs (besides the case's own)."""
+        return None
+
+    def write(
+        self,
+        out: str | Path = ".",
+        *,
+        name: str | None = None,
+        force: bool = False,
+        plots: bool = True,
+        xlsx: bool = False,
+    ) -> Path:
+        """Write ``<out>/solutions/<name>/`` (the run's own name by default)."""
+        target = Path(out) / "solutions" / (name or self.summary.get("name") or self.kind)
+        return write_tables_run(
+            self.kind,
+            self.run_tables(),
+            self.run_case(),
+            self.summary,
+            target,
+            force=force,
+            plots=plots,
+            xlsx=xlsx,
+            sources=self.run_sources(),
+        )
+
+    def _repr_html_(self) -> str:
+        from model.report import result_html
+
+        return result_html(self)
+
+
 def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: bool) -> Path:
     """Write files into ``target`` so it is complete or absent; refuse to overwrite."""
     target = Path(target)

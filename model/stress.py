@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ import pandas as pd
 from model.case import GROUP_PREFIX, Case
 from model.errors import InputError
 from model.evaluate import Point
-from model.output import canonical_inputs, write_tables_run
+from model.output import TablesRun, canonical_inputs
 from model.params import parse_parameter
 from model.results import clean, inputs_hash, money, package_versions
 from model.runner import run_points
@@ -64,26 +63,16 @@ def outages(
 
 
 @dataclass
-class StressResult:
+class StressResult(TablesRun):
     case: Case
     by_commodity: pd.DataFrame
     ranking: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def write(
-        self,
-        out: str | Path = ".",
-        *,
-        name: str | None = None,
-        force: bool = False,
-        plots: bool = True,
-        xlsx: bool = False,
-    ) -> Path:
-        tables = {"stress": self.by_commodity, "criticality": self.ranking}
-        target = Path(out) / "solutions" / (name or self.summary["name"])
-        return write_tables_run(
-            "stress", tables, self.case, self.summary, target, force=force, plots=plots, xlsx=xlsx
-        )
+    kind = "stress"
+
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        return {"stress": self.by_commodity, "criticality": self.ranking}
 
     @property
     def plot(self):
@@ -91,11 +80,6 @@ class StressResult:
         from model.plots import StressPlots
 
         return StressPlots(self)
-
-    def _repr_html_(self) -> str:
-        from model.report import result_html
-
-        return result_html(self)
 
 
 def stress(

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from model.case import Case, load_case
 from model.errors import InputError
 from model.evaluate import Point, Record
-from model.output import canonical_inputs
+from model.output import TablesRun, canonical_inputs
 from model.params import Grid, parse_grid, parse_parameter
 from model.policy import NAME_PATTERN, parse, read_toml
 from model.results import inputs_hash, package_versions
@@ -85,7 +85,7 @@ def fingerprint(case: Case, points: list[Point], extra: dict[str, Any]) -> dict[
 
 
 @dataclass
-class SweepResult:
+class SweepResult(TablesRun):
     """Tables of a sweep; `write` puts them in a run folder."""
 
     case: Case
@@ -102,30 +102,13 @@ class SweepResult:
         )
         self.mix_rows = None  # folded into self.mix
 
-    def write(
-        self,
-        out: str | Path = ".",
-        *,
-        name: str | None = None,
-        force: bool = False,
-        plots: bool = True,
-        xlsx: bool = False,
-    ) -> Path:
-        from model.output import write_tables_run
+    kind = "sweep"
 
-        tables = {"sweep": self.table, "sweep_points": self.points, "sweep_mix": self.mix}
-        target = Path(out) / "solutions" / (name or self.summary.get("name") or "sweep")
-        return write_tables_run(
-            "sweep",
-            tables,
-            self.case,
-            self.summary,
-            target,
-            force=force,
-            plots=plots,
-            xlsx=xlsx,
-            sources=self.source_files,
-        )
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        return {"sweep": self.table, "sweep_points": self.points, "sweep_mix": self.mix}
+
+    def run_sources(self) -> list[Path]:
+        return self.source_files
 
     @property
     def plot(self):
@@ -133,11 +116,6 @@ class SweepResult:
         from model.plots import SweepPlots
 
         return SweepPlots(self)
-
-    def _repr_html_(self) -> str:
-        from model.report import result_html
-
-        return result_html(self)
 
 
 def _clean(values: np.ndarray, scale: np.ndarray | float, rel: float = 1e-7) -> np.ndarray:
