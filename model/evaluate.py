@@ -33,7 +33,7 @@ class Evaluator:
         d = self.solver.model.data
         kidx = {k: i for i, k in enumerate(d.commodities)}
         self.nk = len(d.commodities)
-        self.row_k = np.array([kidx[k] for k, _ in d.rows], dtype=np.int64)
+        self.row_k = self.solver.row_k  # supply row -> commodity position
         self.is_china = np.array([n == CHINA for _, n in d.rows], dtype=float)
         # downstream[p] = sum_q a[q,p] * supplied[q], as a matrix
         self.uses = np.zeros((self.nk, self.nk))
@@ -42,13 +42,8 @@ class Evaluator:
                 self.uses[kidx[p], kidx[q]] += a
         self._uncapped_cache: dict[tuple, dict[str, list[float]]] = {}
 
-    def _cost(self, d: ModelData) -> np.ndarray:
-        if getattr(self, "_cost_src", None) is not d.cost:
-            self._cost_src, self._cost_arr = d.cost, np.array([d.cost[r] for r in d.rows])
-        return self._cost_arr
-
-    def _aggregate(self, sol: PointSolution, d: ModelData) -> dict[str, list[float]]:
-        cost = self._cost(d)
+    def _aggregate(self, sol: PointSolution) -> dict[str, list[float]]:
+        cost = self.solver.current["cost"]  # the costs of the point just solved
         supplied = np.bincount(self.row_k, weights=sol.x, minlength=self.nk)
         return {
             "supplied": supplied.tolist(),
@@ -68,7 +63,7 @@ class Evaluator:
             key = tuple((p.text, v) for p, v in point if not p.is_policy)
             if key not in self._uncapped_cache:
                 self.solver.apply(relaxed(d))
-                base = self._aggregate(self.solver.solve_point(), d)
+                base = self._aggregate(self.solver.solve_point())
                 self._uncapped_cache[key] = {
                     "uncapped_cost": base["cost"],
                     "uncapped_supplied": base["supplied"],
@@ -78,12 +73,13 @@ class Evaluator:
         self.solver.apply(d)
         sol = self.solver.solve_point()
         record["objective"] = sol.objective
-        record.update(self._aggregate(sol, d))
+        record.update(self._aggregate(sol))
         record["cap"] = [d.china_cap[k] for k in d.commodities]
         record["demand"] = [d.demand[k] for k in d.commodities]
         record["penalty"] = [d.penalty[k] for k in d.commodities]
         nz = np.flatnonzero(sol.x > 0)
         # one (n, 3) array [row, quantity, unit cost]: pickles as one buffer between
         # processes (a list of lists cost more than the solve); the checkpoint writes lists
-        record["mix"] = np.column_stack([nz, sol.x[nz], self._cost(d)[nz]]).astype(float)
+        cost = self.solver.current["cost"]
+        record["mix"] = np.column_stack([nz, sol.x[nz], cost[nz]]).astype(float)
         return record
