@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
-from model.case import CHINA, Case
+from model.case import Case
+from model.constants import CHINA
 
 
 @dataclass

@@ -14,15 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pyomo.common.gc_manager import PauseGC
 
+from model._compat import pause_gc
+from model.constants import EACH, GROUP_PREFIX
 from model.errors import InputError
 from model.policy import CaseFile, Policy, ShareRule, parse, read_toml
 from model.tables import TABLES, empty_table, read_table
-
-CHINA = "CHN"
-GROUP_PREFIX = "group:"
-EACH = "each"
 
 
 @dataclass
@@ -305,7 +302,7 @@ def load_case(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Case:
     if path.is_dir():
         # Cyclic GC passes over a heap of 10^5-10^6 fresh objects dominate large reads
         # and builds; nothing here creates reference cycles that need collecting.
-        with PauseGC():
+        with pause_gc():
             return validate(read_case_folder(path))
     if path.suffix.lower() == ".xlsx":  # a case workbook, one sheet per table
         from model.excel import load_case_xlsx

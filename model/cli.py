@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from model.constants import NAME_PATTERN
 from model.errors import InputError, RunExistsError, SolveError, SourcingError
-from model.policy import NAME_PATTERN
 
 app = typer.Typer(
     add_completion=False,

@@ -14,8 +14,9 @@ import pandas as pd
 
 from model.case import Case
 from model.errors import InputError
+from model.numbers import clean, money
 from model.output import TablesRun
-from model.results import clean, money, package_versions
+from model.results import package_versions
 from model.solve import Result, solve
 
 

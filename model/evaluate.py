@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from model.build import ModelData
-from model.case import CHINA, Case
+from model.case import Case
+from model.constants import CHINA
 from model.params import Parameter, apply_values
 from model.solver import PointSolution, Solver, relaxed
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import tomli_w
-from pyomo.common.gc_manager import PauseGC
 
+from model._compat import pause_gc
 from model.errors import RunExistsError
 from model.tables import TABLES
 
@@ -310,6 +310,6 @@ def write_run(
     (one sheet per table).
     """
     target = Path(out) / "solutions" / (name or result.case.name)
-    with PauseGC():
+    with pause_gc():
         files = run_files(result, plots=plots, xlsx=xlsx)
     return write_folder_atomically(files, target, force=force)

@@ -34,7 +34,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 from matplotlib.transforms import ScaledTranslation
 
-CHINA = "CHN"
+from model.constants import CHINA
+
 PARTNER, DOMESTIC = "partner", "domestic"
 
 CHINA_COLOUR = "#c62828"

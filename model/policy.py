@@ -13,24 +13,27 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from model.constants import EACH, NAME_PATTERN
 from model.errors import InputError
 
 T = TypeVar("T", bound="BaseModel")
 
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
-
 Share = Field(default=None, ge=0.0, le=1.0)
 
 
-class ShareRule(BaseModel):
+class Strict(BaseModel):
+    """The base of every file schema: unknown keys, wrong types and inf/NaN are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class ShareRule(Strict):
     """Bound the share of one country, a group, or each country, in a commodity's mix.
 
     ``country`` is an ISO code (``"AUS"``), a group (``"group:partner"``) or
     ``"each"`` (every supplying country separately, e.g. the 65% single-supplier rule).
     Without ``commodities`` or ``stage`` the rule covers every commodity.
     """
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     name: str | None = None
     country: str
@@ -52,7 +55,7 @@ class ShareRule(BaseModel):
             and self.min_share > self.max_share
         ):
             raise ValueError(f"min_share {self.min_share:g} is above max_share {self.max_share:g}")
-        if self.country == "each" and self.min_share is not None:
+        if self.country == EACH and self.min_share is not None:
             raise ValueError("country = 'each' takes max_share only (a min for every country)")
         if self.commodities is not None and self.stage is not None:
             raise ValueError("give either commodities or stage, not both")
@@ -71,10 +74,8 @@ class ShareRule(BaseModel):
         return " ".join(parts)
 
 
-class Policy(BaseModel):
+class Policy(Strict):
     """Policy of a case: China caps, shortfall pricing and share rules."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     max_china_share: float = Field(default=1.0, ge=0.0, le=1.0)
     max_china_share_by_stage: dict[str, float] = Field(default_factory=dict)
@@ -89,18 +90,14 @@ class Policy(BaseModel):
         return self
 
 
-class CaseFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
+class CaseFile(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     policy: Policy = Field(default_factory=Policy)
 
 
-class PolicyOverride(BaseModel):
+class PolicyOverride(Strict):
     """Policy keys a scenario may override; rules are appended unless replace_rules."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     max_china_share: float | None = Field(default=None, ge=0.0, le=1.0)
     max_china_share_by_stage: dict[str, float] | None = None
@@ -113,10 +110,8 @@ SUPPLY_COLUMNS = ("capacity", "unit_cost", "freight", "tariff", "tariff_per_unit
 COMMODITY_COLUMNS = ("demand", "max_china_share", "shortfall_penalty")
 
 
-class Change(BaseModel):
+class Change(Strict):
     """Scale, set or add to a numeric column for the rows a selector picks."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     table: Literal["supply", "commodities"]
     column: str
@@ -143,9 +138,7 @@ class Change(BaseModel):
         return self
 
 
-class ScenarioFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
+class ScenarioFile(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     base: str

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from model.case import CHINA
+from model.constants import CHINA
 
 if TYPE_CHECKING:
     from model.solve import Solution, Solver

@@ -18,31 +18,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.case import CHINA
+from model.constants import CHINA
+from model.numbers import clean, money, vclean, vmoney
 
 if TYPE_CHECKING:
     from model.solve import Result, Solution, Solver
-
-DECIMALS = 6  # quantities and costs are rounded to this many decimals (solver noise ~1e-9)
-
-
-def money(value: float, scale: float = 1.0) -> float:
-    """Clean a change in money (a premium, a marginal value, a price).
-
-    These are differences of large totals, so solver noise is relative to the
-    total (~1e-12 of it); anything above 1e-11 of the scale is kept, however
-    small it is against the objective.
-    """
-    if abs(value) <= 1e-11 * max(1.0, abs(scale)):
-        return 0.0
-    return round(value, DECIMALS) + 0.0
-
-
-def clean(value: float, scale: float = 1.0) -> float:
-    """Round solver noise away: |v| below 1e-7 of the scale becomes 0."""
-    if abs(value) <= 1e-7 * max(1.0, abs(scale)):
-        return 0.0
-    return round(value, DECIMALS) + 0.0
 
 
 def package_versions() -> dict[str, str]:
@@ -94,22 +74,6 @@ def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
             "capacity": capacity[keep],
         }
     )
-
-
-def vclean(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
-    """Vectorized `clean`: |v| below 1e-7 of the scale becomes 0, then 6 decimals."""
-    values = np.asarray(values, dtype=float)
-    out = np.round(values, DECIMALS)
-    out[np.abs(values) <= 1e-7 * np.maximum(1.0, np.abs(scale))] = 0.0
-    return out + 0.0
-
-
-def vmoney(values: np.ndarray, scale: np.ndarray | float) -> list[float]:
-    """`money` over arrays (Python's round, so values match `money` exactly)."""
-    values = np.asarray(values, dtype=float)
-    small = (np.abs(values) <= 1e-11 * np.maximum(1.0, np.abs(scale))).tolist()
-    pairs = zip(values.tolist(), small, strict=True)
-    return [0.0 if z else round(v, DECIMALS) + 0.0 for v, z in pairs]
 
 
 def at_capacity(x: np.ndarray, capacity: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from model.constants import GROUP_PREFIX
 from model.errors import InputError
 from model.policy import Change, ScenarioFile, parse
 from model.tables import TABLES
@@ -36,8 +37,6 @@ def _as_list(value: str | list[str] | None) -> list[str] | None:
 
 def select_rows(case: Case, change: Change, path: Path, key: str) -> pd.Index:
     """Row labels of ``change.table`` that the selectors pick; every name must exist."""
-    from model.case import GROUP_PREFIX
-
     frame = case.supply if change.table == "supply" else case.commodities
     mask = pd.Series(True, index=frame.index)
     commodities = set(case.commodities["commodity"])

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pyomo.common.gc_manager import PauseGC
 
+from model._compat import pause_gc
 from model.case import Case
 from model.errors import InputError
 from model.solver import Solution, Solver
@@ -123,7 +123,7 @@ def solve(
         # ranging describes this basis, so it comes before the probes move HiGHS
         ranges = run_ranging(solver, main) if ranging else (pd.DataFrame(), pd.DataFrame())
         input_files = inputs.result()
-    with PauseGC():
+    with pause_gc():
         result = make_result(solver, main, uncapped, probe=probes, input_files=input_files)
     result.cost_ranges, result.limit_ranges = ranges
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}

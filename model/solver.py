@@ -28,9 +28,9 @@ from typing import Any
 
 import highspy
 import numpy as np
-from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from model._compat import pause_gc
 from model.build import ModelData, build_model
 from model.case import Case
 from model.errors import SolveError
@@ -124,7 +124,7 @@ class Solver:
     def __init__(self, case: Case) -> None:
         self.case = case
         t0 = time.perf_counter()
-        with PauseGC():  # see model.case.load_case: GC passes cost more than the build
+        with pause_gc():  # see model.case.load_case: GC passes cost more than the build
             self.model = build_model(case)
             t1 = time.perf_counter()
             self._compile()

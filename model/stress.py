@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.case import GROUP_PREFIX, Case
+from model.case import Case
+from model.constants import GROUP_PREFIX
 from model.errors import InputError
 from model.evaluate import Point
+from model.numbers import clean, money
 from model.output import TablesRun, canonical_inputs
 from model.params import parse_parameter
-from model.results import clean, inputs_hash, money, package_versions
+from model.results import inputs_hash, package_versions
 from model.runner import run_points
 
 MAX_OUTAGES = 20_000

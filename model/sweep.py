@@ -25,26 +25,26 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model.case import Case, load_case
+from model.constants import NAME_PATTERN
 from model.errors import InputError
 from model.evaluate import Point, Record
+from model.numbers import vclean
 from model.output import TablesRun, canonical_inputs
 from model.params import Grid, parse_grid, parse_parameter
-from model.policy import NAME_PATTERN, parse, read_toml
+from model.policy import Strict, parse, read_toml
 from model.results import inputs_hash, package_versions
 from model.runner import Checkpoint, run_points
 
 
-class SweepParameter(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+class SweepParameter(Strict):
     name: str
     values: str | list[float] | float
 
 
-class SweepFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+class SweepFile(Strict):
     name: str | None = Field(default=None, pattern=NAME_PATTERN)
     description: str = ""
     case: str | None = None
@@ -118,13 +118,6 @@ class SweepResult(TablesRun):
         return SweepPlots(self)
 
 
-def _clean(values: np.ndarray, scale: np.ndarray | float, rel: float = 1e-7) -> np.ndarray:
-    """Vectorized `model.results.clean` (rel=1e-11: `money`): noise to 0, then 6 decimals."""
-    out = np.round(values, 6)
-    out[np.abs(values) <= rel * np.maximum(1.0, np.abs(scale))] = 0.0
-    return out + 0.0
-
-
 def _ratio(num: np.ndarray, den: np.ndarray, decimals: int) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, np.round(num / np.where(den > 0, den, 1.0), decimals), np.nan)
@@ -147,12 +140,12 @@ class MixRows:
     def add(self, records: list[Record]) -> None:
         for rec in records:
             m = np.asarray(rec["mix"], dtype=float).reshape(-1, 3)
-            q = _clean(m[:, 1], m[:, 1])
+            q = vclean(m[:, 1], m[:, 1])
             keep = q > 0
             j, q, unit = m[keep, 0].astype(np.int64), q[keep], m[keep, 2]
             supplied = np.asarray(rec["supplied"], dtype=float)[self.row_k[j]]
             share = np.round(q / supplied, 9)
-            self.rows[int(rec["point"])] = (j, q, share, unit, _clean(q * unit, q * unit))
+            self.rows[int(rec["point"])] = (j, q, share, unit, vclean(q * unit, q * unit))
 
 
 def tables(
@@ -173,20 +166,20 @@ def tables(
 
     values = np.array([r["values"] for r in recs], dtype=float).reshape(npts, len(names))
     supplied, cost, demand = stack("supplied"), stack("cost"), stack("demand")
-    s = _clean(supplied, supplied)
-    shortfall = _clean(stack("shortfall"), demand)
+    s = vclean(supplied, supplied)
+    shortfall = vclean(stack("shortfall"), demand)
     com = {
         "point": np.repeat(order, nk),
         **{n: np.repeat(values[:, j], nk) for j, n in enumerate(names)},
         "commodity": np.tile(ks, npts),
         "stage": np.tile(case.commodities["stage"].to_numpy(), npts),
         "demand": demand.ravel(),
-        "downstream_use": _clean(stack("downstream"), stack("downstream")).ravel(),
+        "downstream_use": vclean(stack("downstream"), stack("downstream")).ravel(),
         "supplied": s.ravel(),
         "shortfall": shortfall.ravel(),
-        "china_share": _ratio(_clean(stack("china"), supplied), s, 9).ravel(),
+        "china_share": _ratio(vclean(stack("china"), supplied), s, 9).ravel(),
         "max_china_share": stack("cap").ravel(),
-        "cost": _clean(cost, cost).ravel(),
+        "cost": vclean(cost, cost).ravel(),
         "average_unit_cost": _ratio(cost, np.where(s > 0, supplied, 0.0), 6).ravel(),
     }
     has_u = npts > 0 and "uncapped_cost" in recs[0]
@@ -194,26 +187,26 @@ def tables(
         u_cost, u_s = stack("uncapped_cost"), stack("uncapped_supplied")
         with np.errstate(divide="ignore", invalid="ignore"):
             unit = cost / supplied - u_cost / u_s
-        ok = (s > 0) & (_clean(u_s, u_s) > 0)
+        ok = (s > 0) & (vclean(u_s, u_s) > 0)
         com.update(
-            uncapped_cost=_clean(u_cost, u_cost).ravel(),
-            cost_premium=_clean(cost - u_cost, np.maximum(cost, u_cost), 1e-11).ravel(),
+            uncapped_cost=vclean(u_cost, u_cost).ravel(),
+            cost_premium=vclean(cost - u_cost, np.maximum(cost, u_cost), 1e-11).ravel(),
             unit_cost_premium=np.where(ok, np.round(unit, 6), np.nan).ravel(),
-            uncapped_shortfall=_clean(stack("uncapped_shortfall"), demand).ravel(),
+            uncapped_shortfall=vclean(stack("uncapped_shortfall"), demand).ravel(),
         )
     table = pd.DataFrame(com)
     objective = np.array([r["objective"] for r in recs], dtype=float)
-    total = _clean(cost.sum(axis=1), 1.0)
+    total = vclean(cost.sum(axis=1), 1.0)
     points = pd.DataFrame(
         {
             "point": order,
             **{n: values[:, j] for j, n in enumerate(names)},
-            "objective": _clean(objective, objective),
+            "objective": vclean(objective, objective),
             "total_cost": total,
         }
     )
     if has_u:
-        points["total_cost_premium"] = _clean(total - u_cost.sum(axis=1), total, 1e-11)
+        points["total_cost_premium"] = vclean(total - u_cost.sum(axis=1), total, 1e-11)
     points["commodities_with_shortfall"] = (shortfall > 0).sum(axis=1).astype(int)
 
     countries = np.array(case.supply["country"].tolist(), dtype=object)
