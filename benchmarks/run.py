@@ -160,7 +160,7 @@ class Recorder:
 
 
 def grid_values(points: int) -> tuple[str, list[float]]:
-    """The tool's grid string 1:0:step and its values (as model.params computes them)."""
+    """The tool's grid string 1:0:step and its values (as model.case.params computes them)."""
     step = 1.0 / (points - 1)
     spec = f"1:0:{step!r}"
     n = math.floor(1.0 / step + 1e-9)

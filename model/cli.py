@@ -257,7 +257,7 @@ def is_sweep_file(path: Path) -> bool:
     """A .toml file with a [[parameters]] array is a sweep file (not a scenario)."""
     if path.suffix != ".toml" or not path.is_file():
         return False
-    from model.policy import read_toml
+    from model.case.policy import read_toml
 
     return "parameters" in read_toml(path)
 

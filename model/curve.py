@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from model.case import Case
+from model.case.params import parse_grid, parse_parameter
 from model.constants import CHINA
 from model.errors import InputError
 from model.evaluate import Evaluator, Record
 from model.numbers import clean, money
 from model.output import TablesRun
-from model.params import parse_grid, parse_parameter
 from model.results import package_versions
 from model.runner import progress_bar
 

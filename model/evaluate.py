@@ -15,8 +15,8 @@ import numpy as np
 
 from model.build import ModelData
 from model.case import Case
+from model.case.params import Parameter, apply_values
 from model.constants import CHINA
-from model.params import Parameter, apply_values
 from model.solver import PointSolution, Solver, relaxed
 
 Point = list[tuple[Parameter, float]]

@@ -1,4 +1,4 @@
-"""Excel workbooks: results with one sheet per table, and cases read from a workbook.
+"""Excel workbooks written: results with one sheet per table, and cases as workbooks.
 
 A **case workbook** holds the same tables as a case folder, one sheet each,
 with the CSV file's header in row 1 (``countries``, ``commodities``,
@@ -22,11 +22,9 @@ Workbooks are written with fixed timestamps, so the same tables give the same by
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,13 +32,10 @@ from typing import Any
 
 import pandas as pd
 
+from model.case.tables import TABLES
+from model.case.xlsx import CASE_SHEET, RULE_COLUMNS, RULES_SHEET, STAGE_KEY
 from model.errors import InputError
-from model.tables import TABLES
 
-CASE_SHEET, RULES_SHEET = "case", "rules"
-RULE_COLUMNS = ("name", "country", "commodities", "stage", "max_share", "min_share")
-POLICY_KEYS = ("policy.max_china_share", "policy.shortfall_penalty_factor")
-STAGE_KEY = "policy.max_china_share_by_stage."
 FIXED_TIME = "2000-01-01T00:00:00Z"
 
 
@@ -192,210 +187,8 @@ def write_case_xlsx(case: Any, path: str | Path) -> Path:
     return path
 
 
-# --- reading ------------------------------------------------------------------------------------
-def _text(value: Any) -> str:
-    """A cell as the text a CSV file would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return repr(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def _sheet_rows(ws: Any, where: str) -> list[list[str]]:
-    """The sheet as rows of text, cut to the header's width (values beyond it are an error)."""
-    rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    if not rows:
-        return []
-    header = rows[0]
-    width = max((i + 1 for i, v in enumerate(header) if v.strip()), default=0)
-    for number, row in enumerate(rows[1:], start=1):
-        for i in range(width, len(row)):
-            if row[i].strip():
-                from openpyxl.utils import get_column_letter
-
-                raise InputError(
-                    f"value '{row[i]}' in sheet column {get_column_letter(i + 1)}, "
-                    "which has no header",
-                    where,
-                    number,
-                )
-    return [row[:width] + [""] * (width - len(row)) for row in rows]
-
-
-def _find_sheet(wb: Any, name: str, path: Path, required: bool) -> Any:
-    for ws in wb.worksheets:
-        if ws.title.strip().lower() == name:
-            return ws
-    if required:
-        raise InputError(
-            f"sheet '{name}' is missing (sheets: {', '.join(ws.title for ws in wb.worksheets)})",
-            path,
-        )
-    return None
-
-
-def _read_table_sheet(spec: Any, ws: Any, where: str, tmp: Path) -> pd.DataFrame:
-    """Run the CSV reader on the sheet's cells, so every check and message is the same."""
-    from model.tables import read_table
-
-    rows = _sheet_rows(ws, where)
-    file = tmp / spec.file
-    with file.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
-    try:
-        return read_table(spec, file)
-    except InputError as exc:
-        raise InputError(exc.message, where, exc.row, exc.column) from None
-
-
-def _read_case_sheet(ws: Any, where: str) -> tuple[dict[str, Any], dict[str, int]]:
-    rows = _sheet_rows(ws, where)
-    header = [h.strip().lower() for h in rows[0]] if rows else []
-    if header[:2] != ["key", "value"]:
-        raise InputError("the case sheet needs the header 'key', 'value' in row 1", where)
-    data: dict[str, Any] = {"policy": {}}
-    where_key: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=1):
-        key, value = row[0].strip(), row[1].strip()
-        if not key and not value:
-            continue
-        if key in where_key:
-            raise InputError(f"key '{key}' is given twice", where, number, "key")
-        where_key[key] = number
-        if key in ("name", "description"):
-            data[key] = value
-        elif key in POLICY_KEYS or (key.startswith(STAGE_KEY) and len(key) > len(STAGE_KEY)):
-            if value == "":
-                raise InputError("value is blank but required", where, number, "value")
-            try:
-                number_value = float(value)
-            except ValueError:
-                raise InputError(f"'{value}' is not a number", where, number, "value") from None
-            if key.startswith(STAGE_KEY):
-                data["policy"].setdefault("max_china_share_by_stage", {})[
-                    key.removeprefix(STAGE_KEY)
-                ] = number_value
-            else:
-                data["policy"][key.removeprefix("policy.")] = number_value
-        else:
-            raise InputError(
-                f"unknown key '{key}' (keys: name, description, {', '.join(POLICY_KEYS)}, "
-                f"{STAGE_KEY}<stage>)",
-                where,
-                number,
-                "key",
-            )
-    return data, where_key
-
-
-def _read_rules_sheet(ws: Any, where: str) -> list[Any]:
-    from model.policy import ShareRule, parse
-
-    rows = _sheet_rows(ws, where)
-    if not rows:
-        return []
-    header = [h.strip() for h in rows[0]]
-    for col in header:
-        if col not in RULE_COLUMNS:
-            raise InputError(
-                f"unknown column (columns: {', '.join(RULE_COLUMNS)})", where, column=col
-            )
-    rules = []
-    for number, row in enumerate(rows[1:], start=1):
-        cells = {h: v.strip() for h, v in zip(header, row, strict=True) if v.strip()}
-        if not cells:
-            continue
-        data: dict[str, Any] = {}
-        for key, value in cells.items():
-            if key in ("max_share", "min_share"):
-                try:
-                    data[key] = float(value)
-                except ValueError:
-                    raise InputError(f"'{value}' is not a number", where, number, key) from None
-            elif key == "commodities":
-                data[key] = [k.strip() for k in value.split(";") if k.strip()]
-            else:
-                data[key] = value
-        try:
-            rule = parse(ShareRule, data, Path(where))
-        except InputError as exc:
-            raise InputError(exc.message, where, number, exc.column) from None
-        rule._origin = where
-        rule._key = f"rules row {number}"
-        rules.append(rule)
-    return rules
-
-
-def read_case_xlsx(path: str | Path) -> Any:
-    """Read a case workbook into a `Case` (not yet cross-checked; see `load_case_xlsx`)."""
-    from openpyxl import load_workbook
-
-    from model.case import Case
-    from model.policy import CaseFile, parse
-    from model.tables import empty_table
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("workbook does not exist", path)
-    try:
-        wb = load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise InputError(f"not a readable .xlsx workbook: {exc}", path) from None
-    files = {"case": f"{path}[{CASE_SHEET}]"}
-    meta, key_rows = _read_case_sheet(_find_sheet(wb, CASE_SHEET, path, True), files["case"])
-    rules_ws = _find_sheet(wb, RULES_SHEET, path, False)
-    rules = _read_rules_sheet(rules_ws, f"{path}[{RULES_SHEET}]") if rules_ws else []
-    try:
-        parsed = parse(CaseFile, meta, Path(files["case"]))
-    except InputError as exc:
-        row = key_rows.get(exc.column or "") or key_rows.get(f"policy.{exc.column}")
-        raise InputError(exc.message, files["case"], row, "value" if row else exc.column) from None
-    parsed.policy.rules = rules
-    tables: dict[str, pd.DataFrame] = {}
-    with tempfile.TemporaryDirectory(prefix="sourcing-xlsx-") as tmp:
-        for name, spec in TABLES.items():
-            where = f"{path}[{name}]"
-            files[name] = where
-            ws = _find_sheet(wb, name, path, spec.required)
-            if ws is None:
-                tables[name] = empty_table(spec)
-                continue
-            tables[name] = _read_table_sheet(spec, ws, where, Path(tmp))
-    beside = path.parent if (path.parent / "SOURCES.md").is_file() else None
-    return Case(
-        name=parsed.name,
-        description=parsed.description,
-        policy=parsed.policy,
-        files=files,
-        sources=[str(path)],
-        folder=beside,
-        **tables,
-    )
-
-
-def load_case_xlsx(path: str | Path) -> Any:
-    """Read and cross-check a case workbook; errors name the workbook, sheet, row and column."""
-    from model.case import validate
-
-    case = read_case_xlsx(path)
-    try:
-        return validate(case)
-    except InputError as exc:
-        m = re.match(r"^rules row (\d+)\.(.+)$", exc.column or "")
-        if m:
-            raise InputError(exc.message, exc.file, int(m.group(1)), m.group(2)) from None
-        raise
-
-
 __all__ = [
     "case_workbook",
-    "load_case_xlsx",
-    "read_case_xlsx",
     "results_workbook",
     "write_case_xlsx",
 ]

@@ -24,8 +24,8 @@ import pandas as pd
 import tomli_w
 
 from model._compat import pause_gc
+from model.case.tables import TABLES
 from model.errors import RunExistsError
-from model.tables import TABLES
 
 if TYPE_CHECKING:
     from model.case import Case

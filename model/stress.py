@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from model.case import Case
+from model.case.params import parse_parameter
 from model.constants import GROUP_PREFIX
 from model.errors import InputError
 from model.evaluate import Point
 from model.numbers import clean, money
 from model.output import TablesRun, canonical_inputs
-from model.params import parse_parameter
 from model.results import inputs_hash, package_versions
 from model.runner import run_points
 

@@ -28,13 +28,13 @@ import pandas as pd
 from pydantic import Field
 
 from model.case import Case, load_case
+from model.case.params import Grid, parse_grid, parse_parameter
+from model.case.policy import Strict, parse, read_toml
 from model.constants import NAME_PATTERN
 from model.errors import InputError
 from model.evaluate import Point, Record
 from model.numbers import vclean
 from model.output import TablesRun, canonical_inputs
-from model.params import Grid, parse_grid, parse_parameter
-from model.policy import Strict, parse, read_toml
 from model.results import inputs_hash, package_versions
 from model.runner import Checkpoint, run_points
 
@@ -253,7 +253,7 @@ def sweep(
 ) -> SweepResult:
     """Solve `case` at every point of a parameter grid on one built model.
 
-    ``parameters`` maps parameter strings (see `model.params`) to grids
+    ``parameters`` maps parameter strings (see `model.case.params`) to grids
     (``"start:stop:step"``, ``"a,b,c"`` or a list). ``combine`` is ``"product"``
     or ``"zip"``. ``workers`` > 1 uses local processes; ``client`` (a
     ``dask.distributed.Client``) runs on that cluster. With ``checkpoint`` (a
@@ -264,7 +264,7 @@ def sweep(
         raise InputError(f"workers must be at least 1 (got {workers})")
     # every point is applied once up front, so a bad value stops the run before any solve
     for point in grid.points:
-        from model.params import apply_values
+        from model.case.params import apply_values
 
         apply_values(case, point)
     t0 = time.perf_counter()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from model import InputError, load_case, solve
-from model.params import apply_values
+from model.case.params import apply_values
 from model.sweep import load_sweep, make_grid, sweep
 from tests.conftest import BASE, ROOT
 

@@ -17,18 +17,15 @@ A change that selects no rows is an error, so a typo never passes silently.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from model.case.core import Case
+from model.case.policy import Change, ScenarioFile
+from model.case.tables import TABLES
 from model.constants import GROUP_PREFIX
 from model.errors import InputError
-from model.policy import Change, ScenarioFile, parse
-from model.tables import TABLES
-
-if TYPE_CHECKING:
-    from model.case import Case
 
 
 def _as_list(value: str | list[str] | None) -> list[str] | None:
@@ -105,15 +102,8 @@ def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
     frame.loc[rows, change.column] = new.to_numpy()
 
 
-def apply_scenario(path: Path, data: dict[str, Any], _seen: tuple[Path, ...]) -> Case:
-    """Load the base of a scenario and apply the scenario's overrides and changes."""
-    from model.case import load_case
-
-    spec = parse(ScenarioFile, data, path)
-    base_path = (path.parent / spec.base).resolve()
-    if not base_path.exists():
-        raise InputError(f"base '{spec.base}' does not exist ({base_path})", path, column="base")
-    case = load_case(base_path, _seen=_seen)
+def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
+    """Apply a scenario's overrides and changes to its loaded base case (in place)."""
     case.name = spec.name
     case.description = spec.description or case.description
     case.sources.append(str(path))

@@ -23,10 +23,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from model.case import Case
+from model.case.core import Case
+from model.case.policy import COMMODITY_COLUMNS, SUPPLY_COLUMNS, Change
+from model.case.scenario import apply_change
 from model.errors import InputError
-from model.policy import COMMODITY_COLUMNS, SUPPLY_COLUMNS, Change
-from model.scenario import apply_change
 
 MAX_GRID = 100_000  # values in one grid
 MAX_POINTS = 1_000_000  # points in one sweep

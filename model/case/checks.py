@@ -1,0 +1,139 @@
+"""Cross-table checks of a case, as plain ``check_*`` functions apart from reading.
+
+Each raises `InputError` naming the file, row and column (or TOML key) at
+fault; `validate` runs them all. Checks within one table (types, ranges,
+duplicate keys) are done while reading it (`model.case.tables`).
+"""
+
+from __future__ import annotations
+
+from model.case.core import Case
+from model.constants import EACH, GROUP_PREFIX
+from model.errors import InputError
+
+
+# --- cross-table checks -----------------------------------------------------------------------
+def check_references(case: Case) -> None:
+    """Every commodity and country a table names must be defined."""
+    commodities = set(case.commodities["commodity"])
+    countries = set(case.countries["country"])
+    used_k, used_n = set(case.supply["commodity"].tolist()), set(case.supply["country"].tolist())
+    if used_k <= commodities and used_n <= countries:
+        rows = []  # the common case: no row-by-row search for the culprit
+    else:
+        rows = case.supply[["commodity", "country"]].itertuples()
+    for row, k, n in rows:
+        if k not in commodities:
+            raise InputError(
+                f"unknown commodity '{k}' (not in commodities.csv)",
+                case.files["supply"],
+                row,
+                "commodity",
+            )
+        if n not in countries:
+            raise InputError(
+                f"unknown country '{n}' (not in countries.csv)",
+                case.files["supply"],
+                row,
+                "country",
+            )
+    for row, p, i in case.recipes[["product", "input"]].itertuples():
+        for col, k in (("product", p), ("input", i)):
+            if k not in commodities:
+                raise InputError(
+                    f"unknown commodity '{k}' (not in commodities.csv)",
+                    case.files["recipes"],
+                    row,
+                    col,
+                )
+        if p == i:
+            raise InputError(
+                f"'{p}' cannot be an input to itself", case.files["recipes"], row, "input"
+            )
+
+
+def check_recipes_acyclic(case: Case) -> None:
+    """Recipes must form a chain, not a loop (a product may not consume itself indirectly)."""
+    edges: dict[str, list[tuple[str, int]]] = {}
+    for row, p, i in case.recipes[["product", "input"]].itertuples():
+        edges.setdefault(p, []).append((i, row))
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+
+    def visit(k: str, path: list[tuple[str, int]]) -> None:
+        state[k] = 1
+        for i, row in edges.get(k, []):
+            if state.get(i) == 1:
+                names = [p for p, _ in path] + [k, i]
+                start = names.index(i)
+                raise InputError(
+                    "recipe cycle: " + " -> ".join(names[start:]),
+                    case.files["recipes"],
+                    row,
+                    "input",
+                )
+            if state.get(i) is None:
+                visit(i, [*path, (k, row)])
+        state[k] = 2
+
+    for k in list(edges):
+        if state.get(k) is None:
+            visit(k, [])
+
+
+def check_policy(case: Case) -> None:
+    """Rules and stage caps must name countries, groups, commodities and stages that exist."""
+    countries = set(case.countries["country"])
+    groups = case.groups()
+    commodities = set(case.commodities["commodity"])
+    stages = case.stages()
+    for stage in case.policy.max_china_share_by_stage:
+        if stage not in stages:
+            raise InputError(
+                f"stage '{stage}' matches no commodity "
+                f"(stages: {', '.join(sorted(stages)) or 'none'})",
+                case.files["case"],
+                column=f"policy.max_china_share_by_stage.{stage}",
+            )
+    for rule in case.policy.rules:
+        where = {"file": rule._origin or case.files["case"]}
+        key = rule._key or "policy.rules"
+        who = rule.country
+        if who.startswith(GROUP_PREFIX):
+            tag = who.removeprefix(GROUP_PREFIX)
+            if tag not in groups:
+                raise InputError(
+                    f"group '{tag}' has no countries "
+                    f"(groups: {', '.join(sorted(groups)) or 'none'})",
+                    column=f"{key}.country",
+                    **where,
+                )
+        elif who != EACH and who not in countries:
+            raise InputError(
+                f"unknown country '{who}' (use an ISO code from countries.csv, "
+                "'group:<tag>' or 'each')",
+                column=f"{key}.country",
+                **where,
+            )
+        for k in rule.commodities or []:
+            if k not in commodities:
+                raise InputError(f"unknown commodity '{k}'", column=f"{key}.commodities", **where)
+        if rule.stage is not None and rule.stage not in stages:
+            raise InputError(
+                f"stage '{rule.stage}' matches no commodity", column=f"{key}.stage", **where
+            )
+
+
+def check_not_empty(case: Case) -> None:
+    """A case needs at least one commodity and one country."""
+    for name in ("commodities", "countries"):
+        if getattr(case, name).empty:
+            raise InputError(f"{name}.csv has no rows", case.files.get(name))
+
+
+def validate(case: Case) -> Case:
+    """Run every cross-table check; returns the case for chaining."""
+    check_not_empty(case)
+    check_references(case)
+    check_recipes_acyclic(case)
+    check_policy(case)
+    return case

@@ -1,0 +1,131 @@
+"""A case: the input tables and policy of one question, already validated.
+
+`Case` holds the tables and the policy and derives what the model and the
+reports need from them (groups, caps, delivered costs, penalties, rule subjects).
+Reading lives in `model.case.load`, the cross-table checks in `model.case.checks`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.case.policy import Policy, ShareRule
+from model.constants import EACH, GROUP_PREFIX
+
+
+@dataclass
+class Case:
+    """Everything the model needs, already validated.
+
+    Tables keep their file row numbers as index so later checks can point at rows.
+    ``files`` maps each table (and ``case``) to the file it came from.
+    """
+
+    name: str
+    description: str
+    countries: pd.DataFrame
+    commodities: pd.DataFrame
+    supply: pd.DataFrame
+    recipes: pd.DataFrame
+    policy: Policy
+    files: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # every file read, in order
+    folder: Path | None = None  # the base case folder (for SOURCES.md)
+
+    def copy(self) -> Case:
+        """A deep copy, safe to modify for a what-if."""
+        return copy.deepcopy(self)
+
+    # --- derived values the model and reports use -----------------------------------------
+    def groups(self) -> dict[str, set[str]]:
+        """Group tag -> set of country codes."""
+        out: dict[str, set[str]] = {}
+        for code, tags in zip(self.countries["country"], self.countries["groups"], strict=True):
+            for tag in str(tags).split(";"):
+                if tag:
+                    out.setdefault(tag, set()).add(code)
+        return out
+
+    def stages(self) -> set[str]:
+        return {s for s in self.commodities["stage"] if s}
+
+    def china_caps(self) -> pd.Series:
+        """Cap per commodity: its own column, else its stage default, else the case default."""
+        by_stage = self.policy.max_china_share_by_stage
+        default = self.policy.max_china_share
+        caps = [
+            own if not np.isnan(own) else by_stage.get(stage, default)
+            for own, stage in zip(
+                self.commodities["max_china_share"].tolist(),
+                self.commodities["stage"].tolist(),
+                strict=True,
+            )
+        ]
+        return pd.Series(caps, index=self.commodities["commodity"].to_numpy(), dtype=float)
+
+    def delivered_cost(self) -> pd.Series:
+        """unit_cost * (1 + tariff) + freight + tariff_per_unit, per supply row."""
+        s = self.supply
+        return s["unit_cost"] * (1.0 + s["tariff"]) + s["freight"] + s["tariff_per_unit"]
+
+    def shortfall_penalties(self) -> pd.Series:
+        """Penalty per unit of unmet demand, per commodity.
+
+        Default: ``shortfall_penalty_factor`` (10) times the commodity's full
+        cost, the dearest supplier's delivered cost plus the full cost of the
+        inputs one unit consumes. So a shortfall always costs more than buying
+        anything that could fill it. If that full cost is 0 the penalty is 1.
+        """
+        ids = self.commodities["commodity"].tolist()
+        dearest: dict[str, float] = {}
+        for k, c in zip(
+            self.supply["commodity"].tolist(), self.delivered_cost().tolist(), strict=True
+        ):
+            if c > dearest.get(k, -np.inf):
+                dearest[k] = c
+        inputs: dict[str, list[tuple[str, float]]] = {}
+        for p, i, q in self.recipes[["product", "input", "quantity"]].itertuples(index=False):
+            inputs.setdefault(p, []).append((i, q))
+        full: dict[str, float] = {}
+
+        def full_cost(k: str) -> float:
+            if k not in full:
+                full[k] = float(dearest.get(k, 0.0)) + sum(
+                    q * full_cost(i) for i, q in inputs.get(k, [])
+                )
+            return full[k]
+
+        factor = self.policy.shortfall_penalty_factor
+        out = []
+        for k, own in zip(ids, self.commodities["shortfall_penalty"].tolist(), strict=True):
+            if not np.isnan(own):
+                out.append(own)
+            else:
+                fc = full_cost(k)
+                out.append(factor * fc if fc > 0 else 1.0)
+        return pd.Series(out, index=ids, dtype=float)
+
+    def rule_countries(self, rule: ShareRule) -> set[str] | None:
+        """Countries a rule's subject covers; None for 'each'."""
+        if rule.country == EACH:
+            return None
+        if rule.country.startswith(GROUP_PREFIX):
+            return self.groups().get(rule.country.removeprefix(GROUP_PREFIX), set())
+        return {rule.country}
+
+    def rule_commodities(self, rule: ShareRule) -> list[str]:
+        """Commodities a rule covers, in table order."""
+        ids = list(self.commodities["commodity"])
+        if rule.commodities is not None:
+            wanted = set(rule.commodities)
+            return [k for k in ids if k in wanted]
+        if rule.stage is not None:
+            return [
+                k for k, s in zip(ids, self.commodities["stage"], strict=True) if s == rule.stage
+            ]
+        return ids
