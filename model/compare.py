@@ -15,8 +15,8 @@ import pandas as pd
 from model.case import Case
 from model.errors import InputError
 from model.numbers import clean, money
+from model.optimization.results import package_versions
 from model.output import TablesRun
-from model.results import package_versions
 from model.solve import Result, solve
 
 

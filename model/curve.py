@@ -21,11 +21,11 @@ from model.case import Case
 from model.case.params import parse_grid, parse_parameter
 from model.constants import CHINA
 from model.errors import InputError
-from model.evaluate import Evaluator, Record
 from model.numbers import clean, money
+from model.optimization.evaluate import Evaluator, Record
+from model.optimization.results import package_versions
+from model.optimization.runner import progress_bar
 from model.output import TablesRun
-from model.results import package_versions
-from model.runner import progress_bar
 
 ALL = "all"
 

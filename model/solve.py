@@ -1,80 +1,27 @@
-"""Solving: a kept HiGHS instance, and the `solve` entry point notebooks use.
+"""`solve`, the entry point notebooks and the CLI use for one case.
 
-`solve(case)` builds a `model.solver.Solver` (the Pyomo model compiled once
-into a kept HiGHS instance), solves the case with and without share rules,
-probes the optimum and returns a `Result` whose tables are pandas DataFrames.
+`solve(case)` builds a `model.optimization.highs.Solver` (the Pyomo model
+compiled once into a kept HiGHS instance), solves the case with and without
+share rules, probes the optimum and returns a `Result`
+(`model.optimization.results`) whose tables are pandas DataFrames.
 """
 
 from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
 from model._compat import pause_gc
 from model.case import Case
 from model.errors import InputError
-from model.solver import Solution, Solver
+from model.optimization.highs import Solution, Solver
+from model.optimization.ranging import ranging as run_ranging
+from model.optimization.results import Result, make_result
+from model.output import canonical_inputs
 
 __all__ = ["Result", "Solution", "Solver", "solve"]
-
-
-@dataclass
-class Result:
-    """The answer to one case: tables as DataFrames, headline numbers as plain values."""
-
-    case: Case
-    status: str
-    objective: float
-    total_cost: float
-    mix: pd.DataFrame
-    commodities: pd.DataFrame
-    stages: pd.DataFrame
-    capacity_values: pd.DataFrame
-    summary: dict[str, Any]
-    timings: dict[str, float]
-    cost_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
-    input_files: dict[str, bytes] | None = field(default=None, repr=False)
-    limit_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    @property
-    def total_shortfall_penalty(self) -> float:
-        return float(self.summary["shortfall_penalty_cost"])
-
-    def write(
-        self,
-        out: str = ".",
-        *,
-        name: str | None = None,
-        force: bool = False,
-        plots: bool = False,
-        xlsx: bool = False,
-    ):
-        """Write the run folder ``<out>/solutions/<name>/``; see `model.output.write_run`."""
-        from model.output import write_run
-
-        return write_run(self, out, name=name, force=force, plots=plots, xlsx=xlsx)
-
-    @property
-    def plot(self):
-        """Figures of this result: ``.mix(stage=None)``, ``.china_share()``, ``.stages()``."""
-        from model.plots import ResultPlots
-
-        return ResultPlots(self)
-
-    def _repr_html_(self) -> str:
-        from model.report import result_html
-
-        return result_html(self)
-
-    def __repr__(self) -> str:
-        return (
-            f"Result(case={self.case.name!r}, status={self.status!r}, "
-            f"total_cost={self.total_cost:,.0f}, commodities={len(self.commodities)})"
-        )
 
 
 # Above this many supply rows the per-row extras (one re-solve per binding
@@ -99,10 +46,6 @@ def solve(
     (exact marginal values); ``ranging`` adds HiGHS cost and bound ranging.
     Both default to on for cases up to 5,000 supply rows (``None`` = auto).
     """
-    from model.output import canonical_inputs
-    from model.ranging import ranging as run_ranging
-    from model.results import make_result
-
     if max_china_share is not None:
         if not 0.0 <= float(max_china_share) <= 1.0:
             raise InputError(f"max_china_share = {max_china_share} is outside [0, 1]")

@@ -21,11 +21,11 @@ from model.case import Case
 from model.case.params import parse_parameter
 from model.constants import GROUP_PREFIX
 from model.errors import InputError
-from model.evaluate import Point
 from model.numbers import clean, money
+from model.optimization.evaluate import Point
+from model.optimization.results import inputs_hash, package_versions
+from model.optimization.runner import run_points
 from model.output import TablesRun, canonical_inputs
-from model.results import inputs_hash, package_versions
-from model.runner import run_points
 
 MAX_OUTAGES = 20_000
 

@@ -32,11 +32,11 @@ from model.case.params import Grid, parse_grid, parse_parameter
 from model.case.policy import Strict, parse, read_toml
 from model.constants import NAME_PATTERN
 from model.errors import InputError
-from model.evaluate import Point, Record
 from model.numbers import vclean
+from model.optimization.evaluate import Point, Record
+from model.optimization.results import inputs_hash, package_versions
+from model.optimization.runner import Checkpoint, run_points
 from model.output import TablesRun, canonical_inputs
-from model.results import inputs_hash, package_versions
-from model.runner import Checkpoint, run_points
 
 
 class SweepParameter(Strict):

@@ -1,7 +1,7 @@
 """An independent formulation of the sourcing LP as matrices, solved with scipy.
 
 It reads the validated `Case` tables directly and writes every row by hand,
-sharing no code with `model.build`, so agreement of optima is real evidence.
+sharing no code with `model.optimization.build`, so agreement of optima is real evidence.
 """
 
 from __future__ import annotations

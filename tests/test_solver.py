@@ -1,6 +1,6 @@
 """The kept HiGHS instance holds exactly the LP Pyomo compiles from the model.
 
-`model.solver.Solver` takes shortcuts on large cases (x columns located by
+`model.optimization.highs.Solver` takes shortcuts on large cases (x columns located by
 position, their bounds from the capacity numbers instead of asking each Pyomo
 variable); these tests compare what HiGHS holds with a plain compile of the
 same Pyomo model, entry by entry.
@@ -15,9 +15,9 @@ import pyomo.environ as pyo
 import pytest
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-import model.solver as solver_module
+import model.optimization.highs as solver_module
 from model import load_case
-from model.solver import INF, Solver
+from model.optimization.highs import INF, Solver
 
 ROOT = Path(__file__).resolve().parents[1]
 

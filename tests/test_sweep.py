@@ -112,7 +112,7 @@ def test_dask_cluster_equals_serial(base):
 
 
 def test_interrupted_sweep_resumes_without_loss_or_repeats(base, tmp_path, monkeypatch):
-    import model.runner as runner
+    import model.optimization.runner as runner
 
     grid = {"max_china_share": "1:0:0.1"}
     full = sweep(base, grid)
@@ -167,7 +167,7 @@ def test_interrupted_sweep_resumes_without_loss_or_repeats(base, tmp_path, monke
     ],
 )
 def test_bad_sweeps_fail_before_solving(base, grid, words, monkeypatch):
-    import model.runner as runner
+    import model.optimization.runner as runner
 
     monkeypatch.setattr(runner, "Evaluator", None)  # any solve attempt would crash differently
     with pytest.raises(InputError) as info:

@@ -12,17 +12,75 @@ from __future__ import annotations
 import hashlib
 import math
 import platform
+from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from model.case import Case
 from model.constants import CHINA
 from model.numbers import clean, money, vclean, vmoney
+from model.output import canonical_inputs
 
 if TYPE_CHECKING:
-    from model.solve import Result, Solution, Solver
+    from model.optimization.highs import Solution, Solver
+
+
+@dataclass
+class Result:
+    """The answer to one case: tables as DataFrames, headline numbers as plain values."""
+
+    case: Case
+    status: str
+    objective: float
+    total_cost: float
+    mix: pd.DataFrame
+    commodities: pd.DataFrame
+    stages: pd.DataFrame
+    capacity_values: pd.DataFrame
+    summary: dict[str, Any]
+    timings: dict[str, float]
+    cost_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
+    input_files: dict[str, bytes] | None = field(default=None, repr=False)
+    limit_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def total_shortfall_penalty(self) -> float:
+        return float(self.summary["shortfall_penalty_cost"])
+
+    def write(
+        self,
+        out: str = ".",
+        *,
+        name: str | None = None,
+        force: bool = False,
+        plots: bool = False,
+        xlsx: bool = False,
+    ):
+        """Write the run folder ``<out>/solutions/<name>/``; see `model.output.write_run`."""
+        from model.output import write_run
+
+        return write_run(self, out, name=name, force=force, plots=plots, xlsx=xlsx)
+
+    @property
+    def plot(self):
+        """Figures of this result: ``.mix(stage=None)``, ``.china_share()``, ``.stages()``."""
+        from model.plots import ResultPlots
+
+        return ResultPlots(self)
+
+    def _repr_html_(self) -> str:
+        from model.report import result_html
+
+        return result_html(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"Result(case={self.case.name!r}, status={self.status!r}, "
+            f"total_cost={self.total_cost:,.0f}, commodities={len(self.commodities)})"
+        )
 
 
 def package_versions() -> dict[str, str]:
@@ -190,9 +248,6 @@ def make_result(
     input_files: dict[str, bytes] | None = None,
 ) -> Result:
     """The result tables of one solve (``input_files``: the case already serialized)."""
-    from model.output import canonical_inputs
-    from model.solve import Result
-
     case, m = solver.case, solver.model
     d = m.data
     com = case.commodities
@@ -353,4 +408,4 @@ def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataF
     return frame.iloc[order].reset_index(drop=True)
 
 
-__all__ = ["make_result", "package_versions"]
+__all__ = ["Result", "make_result", "package_versions"]

@@ -17,7 +17,7 @@ import pandas as pd
 from model.constants import CHINA
 
 if TYPE_CHECKING:
-    from model.solve import Solution, Solver
+    from model.optimization.highs import Solution, Solver
 
 
 def _num(v: float) -> float:

@@ -2,7 +2,7 @@
 
 An `Evaluator` builds the Pyomo model once, keeps its HiGHS instance, and for
 each point applies the parameter values to a copy of the case, pushes the
-changed numbers into HiGHS (`model.solver`) and re-solves warm. It returns a
+changed numbers into HiGHS (`model.optimization.highs`) and re-solves warm. It returns a
 compact record of plain lists and one array (the mix), so records travel
 between processes, go into a JSON-lines checkpoint and come back bit-identical.
 """
@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from model.build import ModelData
 from model.case import Case
 from model.case.params import Parameter, apply_values
 from model.constants import CHINA
-from model.solver import PointSolution, Solver, relaxed
+from model.optimization.build import ModelData
+from model.optimization.highs import PointSolution, Solver, relaxed
 
 Point = list[tuple[Parameter, float]]
 Record = dict[str, Any]

@@ -34,7 +34,7 @@ from rich.text import Text
 
 from model.case import Case
 from model.errors import InputError
-from model.evaluate import Evaluator, Point, Record
+from model.optimization.evaluate import Evaluator, Point, Record
 
 Chunk = list[tuple[int, Point]]
 

@@ -1,6 +1,6 @@
 """The HiGHS instance behind a model: compiled once, changed in place, re-solved warm.
 
-`Solver` builds the Pyomo model (the single formulation, `model.build`),
+`Solver` builds the Pyomo model (the single formulation, `model.optimization.build`),
 compiles it once to sparse arrays with Pyomo's standard-form compiler and
 passes them to one highspy instance that it keeps. Everything after that (the
 solve, the solve without share rules, the probes, sweep points) changes
@@ -31,9 +31,9 @@ import numpy as np
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model._compat import pause_gc
-from model.build import ModelData, build_model
 from model.case import Case
 from model.errors import SolveError
+from model.optimization.build import ModelData, build_model
 
 INF = highspy.kHighsInf
 

@@ -243,7 +243,7 @@ def build_model(case: Case) -> pyo.ConcreteModel:
     Capacity, cost, demand and penalty enter as numbers; the share bounds (China
     caps and rule bounds), which sit inside constraint coefficients, are mutable
     Params. Sweeps change all of them in the compiled HiGHS model directly
-    (`model.solver.Solver.apply`), which also keeps ``m.data`` and the Params current.
+    (`model.optimization.highs.Solver.apply`), which also keeps ``m.data`` and the Params current.
     """
     d = ModelData.from_case(case)
     m = pyo.ConcreteModel(name=case.name)
