@@ -18,6 +18,7 @@ from rich.table import Table
 
 from model.constants import NAME_PATTERN
 from model.errors import InputError, RunExistsError, SolveError, SourcingError
+from model.formats import millions_plain, pct_premium, table_number
 
 app = typer.Typer(
     add_completion=False,
@@ -51,30 +52,6 @@ def fail(exc: SourcingError) -> None:
     raise typer.Exit(2)
 
 
-def _fmt(value: float, pct: bool = False) -> str:
-    if value != value:  # NaN
-        return "-"
-    if value == 0:
-        return "0"
-    if pct:
-        return f"{value:.1%}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-
-
-def _pct_premium(r) -> str:
-    """Average unit cost against the same case without share rules, in percent."""
-    extra = getattr(r, "unit_cost_premium", float("nan"))
-    base = r.average_unit_cost - extra
-    if extra != extra or base <= 0:
-        return "-"
-    return f"{extra / base:+.1%}"
-
-
-def _money(value: float) -> str:
-    """USD in millions, to 0.1 M."""
-    return "-" if value != value else f"{value / 1e6:,.1f}"
-
-
 def print_summary(result, folder: Path | None) -> None:
     s = result.summary
     out.print(f"[bold]{s['case']}[/]: {s['description']}", highlight=False)
@@ -105,13 +82,13 @@ def print_summary(result, folder: Path | None) -> None:
             r.commodity,
             r.stage or "-",
             r.unit,
-            _fmt(r.demand + r.downstream_use),
-            _fmt(r.supplied),
-            ("[red]" + _fmt(r.shortfall) + "[/]") if r.shortfall > 0 else "0",
-            _fmt(r.china_share, pct=True),
-            _fmt(r.max_china_share, pct=True),
-            _money(r.cost),
-            _pct_premium(r),
+            table_number(r.demand + r.downstream_use),
+            table_number(r.supplied),
+            ("[red]" + table_number(r.shortfall) + "[/]") if r.shortfall > 0 else "0",
+            table_number(r.china_share, pct=True),
+            table_number(r.max_china_share, pct=True),
+            millions_plain(r.cost),
+            pct_premium(r),
         )
         if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
             why.append(f"  {r.commodity}: {escape(r.binding or 'no supplier')}")
@@ -119,8 +96,8 @@ def print_summary(result, folder: Path | None) -> None:
     if result.stages["stage"].nunique() > 1:
         for r in result.stages.itertuples(index=False):
             text = (
-                f"  {r.stage}: ${r.cost / 1e6:,.1f}M, China {_fmt(r.china_cost_share, pct=True)}"
-                " of spend"
+                f"  {r.stage}: ${r.cost / 1e6:,.1f}M, "
+                f"China {table_number(r.china_cost_share, pct=True)} of spend"
             )
             if getattr(r, "unit_cost_premium_pct", float("nan")) == r.unit_cost_premium_pct:
                 text += f", unit-cost premium {r.unit_cost_premium_pct:+.1f}%"
@@ -468,8 +445,8 @@ def stress(
         table.add_row(
             str(r.rank),
             r.outage,
-            _money(r.objective_increase),
-            _money(r.supply_cost_increase),
+            millions_plain(r.objective_increase),
+            millions_plain(r.supply_cost_increase),
             str(r.commodities_short),
             r.worst_commodity,
         )
@@ -510,10 +487,13 @@ def compare(
         for n in names:
             r = wide.loc[(k, n)]
             cells.append(
-                f"{_money(r['cost'])} / {_fmt(r['china_share'], pct=True)} / {_fmt(r['shortfall'])}"
+                f"{millions_plain(r['cost'])} / {table_number(r['china_share'], pct=True)}"
+                f" / {table_number(r['shortfall'])}"
             )
         table.add_row(k, *cells)
-    table.add_row("[bold]total[/]", *[f"[bold]{_money(r.total_cost)}[/]" for r in result.results])
+    table.add_row(
+        "[bold]total[/]", *[f"[bold]{millions_plain(r.total_cost)}[/]" for r in result.results]
+    )
     out.print(table)
     out.print(f"wrote {folder}", highlight=False)
 

@@ -20,7 +20,6 @@ folders stay byte-identical for the same inputs.
 from __future__ import annotations
 
 import io
-import math
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -35,6 +34,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from matplotlib.transforms import ScaledTranslation
 
 from model.constants import CHINA
+from model.formats import money_label, money_scale, number
 
 PARTNER, DOMESTIC = "partner", "domestic"
 
@@ -227,40 +227,6 @@ def _stage_groups(
     return [(s, g) for s, g in com.groupby("stage", sort=False)], note
 
 
-def _number(value: float) -> str:
-    if value != value:
-        return "-"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:,.1f}"
-    return f"{value:.3g}"
-
-
-def money_scale(values: Iterable[float]) -> tuple[float, str]:
-    """(divisor, words) for an axis of dollar amounts this large: $ million, thousand or $."""
-    finite = [abs(float(v)) for v in values if v == v and abs(float(v)) != math.inf]
-    top = max(finite, default=0.0)
-    if top >= 1e6:
-        return 1e6, "$ million"
-    if top >= 1e3:
-        return 1e3, "$ thousand"
-    return 1.0, "$"
-
-
-def money_label(value: float) -> str:
-    """$11,003M, $42.6M, $12.5k, $950."""
-    v = abs(value)
-    sign = "-" if value < 0 else ""
-    if v >= 1e8:
-        return f"{sign}${v / 1e6:,.0f}M"
-    if v >= 1e6:
-        return f"{sign}${v / 1e6:,.1f}M"
-    if v >= 1e3:
-        return f"{sign}${v / 1e3:,.1f}k"
-    return f"{sign}${v:,.0f}"
-
-
 TICKS = FuncFormatter(lambda v, _: f"{v:,.6g}")
 
 
@@ -335,7 +301,7 @@ def mix(
             right = []
             for y, row in zip(ys, com.itertuples(index=False), strict=True):
                 need = float(row.supplied) + float(row.shortfall)
-                right.append(f"{_number(need)} {row.unit}" if need > 0 else "no need")
+                right.append(f"{number(need)} {row.unit}" if need > 0 else "no need")
                 if need <= 0:
                     continue
                 rows = by_commodity.get(row.commodity, empty).copy()

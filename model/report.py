@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 import os
 import re
 import tomllib
@@ -32,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from model.errors import InputError, RunExistsError
+from model.formats import dollars, millions, missing, pct, qty
 
 # The tables each kind of run folder holds (file stems), and which must be there.
 KIND_TABLES: dict[str, tuple[str, ...]] = {
@@ -209,42 +209,6 @@ def run_from_result(obj: Any) -> Run:
         tables = {"comparison": obj.by_commodity, "comparison_totals": obj.totals}
         return Run("compare", obj.summary, tables, obj.results[0].case.countries)
     raise TypeError(f"no report for {type(obj).__name__}")
-
-
-# --- number formats ---------------------------------------------------------------------------
-def _isnan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def money(v: Any, signed: bool = False) -> str:
-    """US dollars in millions: $1,234.5M."""
-    if _isnan(v):
-        return "-"
-    v = float(v)
-    sign = "+" if signed and v > 0 else ("-" if v < 0 else "")
-    return f"{sign}${abs(v) / 1e6:,.1f}M"
-
-
-def dollars(v: Any) -> str:
-    if _isnan(v):
-        return "-"
-    v = float(v)
-    return f"{'-' if v < 0 else ''}${abs(v):,.0f}" if abs(v) >= 10 else f"${v:,.2f}"
-
-
-def pct(v: Any, digits: int = 0) -> str:
-    """A share (0-1) as a percentage."""
-    if _isnan(v):
-        return "-"
-    return f"{100 * float(v):.{digits}f}%"
-
-
-def qty(v: Any, unit: str = "") -> str:
-    if _isnan(v):
-        return "-"
-    v = float(v)
-    text = f"{v:,.0f}" if abs(v) >= 100 or v == int(v) else f"{v:,.2f}"
-    return f"{text} {unit}".strip()
 
 
 # --- a small document model, rendered to HTML and Markdown ------------------------------------
@@ -675,12 +639,12 @@ def commodities_table(com: pd.DataFrame) -> Table:
             ],
             "China": [pct(v, 1) for v in com["china_share"]],
             "cap": [pct(v) for v in com["max_china_share"]],
-            "cost": [money(v) for v in com["cost"]],
+            "cost": [millions(v) for v in com["cost"]],
         }
     )
     right = ("need", "supplied", "unmet", "China", "cap", "cost")
     if "cost_premium" in com:
-        frame["premium"] = [money(v, signed=True) for v in com["cost_premium"]]
+        frame["premium"] = [millions(v, signed=True) for v in com["cost_premium"]]
         right += ("premium",)
     return Table(frame, right)
 
@@ -688,7 +652,9 @@ def commodities_table(com: pd.DataFrame) -> Table:
 def _solve_headline(run: Run) -> list[Block]:
     s, com = run.summary, run.tables["commodities"]
     stages = run.tables.get("stages")
-    cards = [("total supply cost", money(s.get("total_cost")), "a year, at delivered unit costs")]
+    cards = [
+        ("total supply cost", millions(s.get("total_cost")), "a year, at delivered unit costs")
+    ]
     premium = s.get("total_cost_premium")
     if premium is not None:
         base = float(s["total_cost"]) - float(premium)
@@ -696,7 +662,7 @@ def _solve_headline(run: Run) -> list[Block]:
         note = f"{share}against the same case without the China cap and share rules"
         if premium < 0 and (com["shortfall"] > 0).any():
             note += "; below zero because unmet need means less is bought"
-        cards.append(("premium over no share rules", money(premium, signed=True), note))
+        cards.append(("premium over no share rules", millions(premium, signed=True), note))
     short = com[com["shortfall"] > 0]
     need = _need(com)
     if len(short):
@@ -711,13 +677,14 @@ def _solve_headline(run: Run) -> list[Block]:
         cards.append(
             (
                 "objective",
-                money(s.get("objective")),
-                f"supply cost plus {money(penalty)} of unmet need valued at its shortfall penalty",
+                millions(s.get("objective")),
+                f"supply cost plus {millions(penalty)} of unmet need valued at its "
+                "shortfall penalty",
             )
         )
     if stages is not None and len(stages):
         for r in stages.itertuples(index=False):
-            note = f"of {money(r.cost)} spend"
+            note = f"of {millions(r.cost)} spend"
             if getattr(r, "with_shortfall", 0):
                 n = int(r.with_shortfall)
                 note += f"; {n} {'commodity' if n == 1 else 'commodities'} short"
@@ -735,7 +702,7 @@ def _solve_headline(run: Run) -> list[Block]:
 
 
 def _text(v: Any) -> str:
-    return "" if _isnan(v) else str(v)
+    return "" if missing(v) else str(v)
 
 
 def _binding_words(com: pd.DataFrame) -> list[str]:
@@ -764,16 +731,16 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
                 nxt = getattr(r, "cost_of_next_pp", float("nan"))
                 dual = getattr(r, "marginal_cost_per_pp", float("nan"))
                 more = getattr(r, "shortfall_of_next_pp", float("nan"))
-                if not _isnan(nxt):
+                if not missing(nxt):
                     text = f"One point tighter would raise the objective by {dollars(nxt)} a year"
-                    if not _isnan(dual):
+                    if not missing(dual):
                         same = abs(dual - nxt) <= 1e-6 * max(1.0, abs(nxt))
                         text += (
                             " (re-solved; the dual gives the same rate)"
                             if same
                             else f" (re-solved; the dual's rate is {dollars(dual)} per point)"
                         )
-                    if not _isnan(more) and more > 0:
+                    if not missing(more) and more > 0:
                         text += (
                             f" and leave {qty(more, r.unit)} more unmet, so the figure is "
                             "mostly the shortfall penalty, a policy weight"
@@ -786,7 +753,7 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
             else:
                 words.append(part + ".")
         price = getattr(r, "shadow_price", float("nan"))
-        if not _isnan(price) and price > 0:
+        if not missing(price) and price > 0:
             text = f"Shadow price: one more {r.unit} of direct demand would cost {dollars(price)}"
             if r.shortfall > 0 and abs(price - r.shortfall_penalty) <= 1e-6 * max(1, price):
                 text += " (its shortfall penalty: at the margin, need goes unmet)"
@@ -826,15 +793,15 @@ def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
                 "stage": stages["stage"],
                 "commodities": stages["commodities"].astype(str),
                 "short": stages["with_shortfall"].astype(str),
-                "spend": [money(v) for v in stages["cost"]],
+                "spend": [millions(v) for v in stages["cost"]],
                 "China share of spend": [pct(v, 1) for v in stages["china_cost_share"]],
             }
         )
         right = ("commodities", "short", "spend", "China share of spend")
         if "cost_premium" in stages:
-            frame["premium"] = [money(v, signed=True) for v in stages["cost_premium"]]
+            frame["premium"] = [millions(v, signed=True) for v in stages["cost_premium"]]
             frame["unit-cost premium"] = [
-                "-" if _isnan(v) else f"{v:+.1f}%" for v in stages["unit_cost_premium_pct"]
+                "-" if missing(v) else f"{v:+.1f}%" for v in stages["unit_cost_premium_pct"]
             ]
             right += ("premium", "unit-cost premium")
         blocks.append(Table(frame, right, "By supply-chain stage"))
@@ -852,7 +819,7 @@ def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
             ],
             "share": [pct(v, 1) for v in mix["share"]],
             "unit cost": [dollars(v) for v in mix["unit_cost"]],
-            "cost": [money(v) for v in mix["cost"]],
+            "cost": [millions(v) for v in mix["cost"]],
         }
     )
     blocks.append(
@@ -909,12 +876,12 @@ def sweep_table(points: pd.DataFrame, table: pd.DataFrame, parameters: list[str]
     frame = pd.DataFrame({"point": points["point"].astype(str)})
     for p in parameters:
         frame[p] = [_param_text(p, v) for v in points[p]]
-    frame["supply cost"] = [money(v) for v in points["total_cost"]]
+    frame["supply cost"] = [millions(v) for v in points["total_cost"]]
     right = ("supply cost",)
     if "total_cost_premium" in points:
-        frame["premium"] = [money(v, signed=True) for v in points["total_cost_premium"]]
+        frame["premium"] = [millions(v, signed=True) for v in points["total_cost_premium"]]
         right += ("premium",)
-    frame["objective"] = [money(v) for v in points["objective"]]
+    frame["objective"] = [millions(v) for v in points["objective"]]
     frame["unmet need in"] = [short.get(p, "") or "-" for p in points["point"]]
     return Table(frame, (*right, "objective"))
 
@@ -926,7 +893,7 @@ def _sweep_blocks(run: Run, figures: list[Figure]) -> list[Block]:
         ("points solved", str(len(points)), ", ".join(params)),
         (
             "supply cost",
-            f"{money(points['total_cost'].min())} to {money(points['total_cost'].max())}",
+            f"{millions(points['total_cost'].min())} to {millions(points['total_cost'].max())}",
             "a year, across the points",
         ),
     ]
@@ -934,7 +901,11 @@ def _sweep_blocks(run: Run, figures: list[Figure]) -> list[Block]:
         i = points["total_cost_premium"].idxmax()
         at = ", ".join(f"{p} = {_param_text(p, points.at[i, p])}" for p in params)
         cards.append(
-            ("largest premium", money(points.at[i, "total_cost_premium"], signed=True), f"at {at}")
+            (
+                "largest premium",
+                millions(points.at[i, "total_cost_premium"], signed=True),
+                f"at {at}",
+            )
         )
     short = points[points["commodities_with_shortfall"] > 0]
     if len(short):
@@ -980,14 +951,16 @@ def curve_table(curve: pd.DataFrame) -> Table:
                 return "-", "-"
             r = hit.iloc[0]
             n = need[hit.index[0]]
-            return money(r["cost_premium"], signed=True), pct(r["shortfall"] / n) if n > 0 else "-"
+            return millions(r["cost_premium"], signed=True), pct(
+                r["shortfall"] / n
+            ) if n > 0 else "-"
 
         p50, s50 = at(0.5)
         p0, s0 = at(0.0)
         rows.append(
             (
                 k,
-                money(g["cost_premium"].max(), signed=True),
+                millions(g["cost_premium"].max(), signed=True),
                 starts,
                 p50,
                 s50,
@@ -1054,8 +1027,8 @@ def stress_table(ranking: pd.DataFrame, top: int = 20) -> Table:
             "rank": r["rank"].astype(str),
             "outage": r["outage"],
             "kind": r["kind"],
-            "objective +": [money(v, signed=True) for v in r["objective_increase"]],
-            "supply cost +": [money(v, signed=True) for v in r["supply_cost_increase"]],
+            "objective +": [millions(v, signed=True) for v in r["objective_increase"]],
+            "supply cost +": [millions(v, signed=True) for v in r["supply_cost_increase"]],
             "commodities short": r["commodities_short"].astype(str),
             "worst": r["worst_commodity"].replace("", "-"),
         }
@@ -1072,7 +1045,7 @@ def _stress_blocks(run: Run, figures: list[Figure]) -> list[Block]:
             (
                 "most critical",
                 str(top["outage"]),
-                f"objective {money(top['objective_increase'], signed=True)}; "
+                f"objective {millions(top['objective_increase'], signed=True)}; "
                 f"{top['commodities_short']} commodities short",
             )
         )
@@ -1105,7 +1078,7 @@ def _stress_blocks(run: Run, figures: list[Figure]) -> list[Block]:
             {
                 "outage": d["outage"],
                 "commodity": d["commodity"],
-                "cost +": [money(v, signed=True) for v in d["cost_increase"]],
+                "cost +": [millions(v, signed=True) for v in d["cost_increase"]],
                 "extra unmet": [qty(v) for v in d["extra_shortfall"]],
                 "China share": [pct(v, 1) for v in d["china_share"]],
             }
@@ -1124,9 +1097,9 @@ def compare_tables(by: pd.DataFrame, totals: pd.DataFrame) -> tuple[Table, Table
     t = pd.DataFrame(
         {
             "case": totals["case"],
-            "supply cost": [money(v) for v in totals["total_cost"]],
-            f"vs {first}": [money(v, signed=True) for v in totals["total_cost_vs_first"]],
-            "objective": [money(v) for v in totals["objective"]],
+            "supply cost": [millions(v) for v in totals["total_cost"]],
+            f"vs {first}": [millions(v, signed=True) for v in totals["total_cost_vs_first"]],
+            "objective": [millions(v) for v in totals["objective"]],
             "commodities short": totals["commodities_with_shortfall"].astype(str),
         }
     )
@@ -1143,7 +1116,7 @@ def compare_tables(by: pd.DataFrame, totals: pd.DataFrame) -> tuple[Table, Table
             r = idx.loc[(k, c)]
             need = r["supplied"] + r["shortfall"]
             unmet = pct(r["shortfall"] / need) if r["shortfall"] > 0 and need > 0 else "0"
-            row.append(f"{pct(r['china_share'])} / {unmet} / {money(r['cost'])}")
+            row.append(f"{pct(r['china_share'])} / {unmet} / {millions(r['cost'])}")
         rows.append(row)
     cols = ["commodity", *[f"{c}: China / unmet / cost" for c in cases]]
     return (
@@ -1235,10 +1208,11 @@ def result_html(obj: Any) -> str:
         short = int((com["shortfall"] > 0).sum())
         line = (
             f"<b>Result</b> for case <b>{html.escape(str(s.get('case')))}</b>: "
-            f"{html.escape(str(s.get('status')))}; supply cost {money(s.get('total_cost'))} a year"
+            f"{html.escape(str(s.get('status')))}; "
+            f"supply cost {millions(s.get('total_cost'))} a year"
         )
         if s.get("total_cost_premium") is not None:
-            line += f" ({money(s['total_cost_premium'], signed=True)} against no share rules)"
+            line += f" ({millions(s['total_cost_premium'], signed=True)} against no share rules)"
         line += f"; {short} of {len(com)} commodities short" if short else "; all need met"
         table = commodities_table(com)
         more = "result.commodities, .mix, .stages, .capacity_values; plots: result.plot.mix() ..."

@@ -18,7 +18,8 @@ from model import RunExistsError, load_case, solve
 from model.compare import compare
 from model.curve import curve
 from model.errors import InputError
-from model.report import money, write_report
+from model.formats import millions as money
+from model.report import write_report
 from model.stress import stress
 from model.sweep import sweep
 from tests.conftest import ROOT

@@ -1,0 +1,114 @@
+"""Numbers as text, in one place: the terminal's tables, reports, charts.
+
+Reports and notebooks use `millions` ("$1,234.5M"), `dollars`, `pct` and `qty`;
+charts `number`, `money_scale` and `money_label`; the command line
+`table_number`, `millions_plain` and `pct_premium`. Rounding of the numbers
+themselves (what the CSV files hold) is `model.numbers`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+
+# --- reports and notebooks ----------------------------------------------------------------------
+def missing(v: Any) -> bool:
+    """None or NaN: shown as '-'."""
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def millions(v: Any, signed: bool = False) -> str:
+    """US dollars in millions: $1,234.5M."""
+    if missing(v):
+        return "-"
+    v = float(v)
+    sign = "+" if signed and v > 0 else ("-" if v < 0 else "")
+    return f"{sign}${abs(v) / 1e6:,.1f}M"
+
+
+def dollars(v: Any) -> str:
+    """US dollars: $1,234 (cents below $10)."""
+    if missing(v):
+        return "-"
+    v = float(v)
+    return f"{'-' if v < 0 else ''}${abs(v):,.0f}" if abs(v) >= 10 else f"${v:,.2f}"
+
+
+def pct(v: Any, digits: int = 0) -> str:
+    """A share (0-1) as a percentage."""
+    if missing(v):
+        return "-"
+    return f"{100 * float(v):.{digits}f}%"
+
+
+def qty(v: Any, unit: str = "") -> str:
+    """A quantity, whole from 100 up, with its unit."""
+    if missing(v):
+        return "-"
+    v = float(v)
+    text = f"{v:,.0f}" if abs(v) >= 100 or v == int(v) else f"{v:,.2f}"
+    return f"{text} {unit}".strip()
+
+
+# --- charts ---------------------------------------------------------------------------------------
+def number(value: float) -> str:
+    """A quantity for a chart label: 1,234 / 12.3 / 0.123."""
+    if value != value:
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.1f}"
+    return f"{value:.3g}"
+
+
+def money_scale(values: Iterable[float]) -> tuple[float, str]:
+    """(divisor, words) for an axis of dollar amounts this large: $ million, thousand or $."""
+    finite = [abs(float(v)) for v in values if v == v and abs(float(v)) != math.inf]
+    top = max(finite, default=0.0)
+    if top >= 1e6:
+        return 1e6, "$ million"
+    if top >= 1e3:
+        return 1e3, "$ thousand"
+    return 1.0, "$"
+
+
+def money_label(value: float) -> str:
+    """$11,003M, $42.6M, $12.5k, $950."""
+    v = abs(value)
+    sign = "-" if value < 0 else ""
+    if v >= 1e8:
+        return f"{sign}${v / 1e6:,.0f}M"
+    if v >= 1e6:
+        return f"{sign}${v / 1e6:,.1f}M"
+    if v >= 1e3:
+        return f"{sign}${v / 1e3:,.1f}k"
+    return f"{sign}${v:,.0f}"
+
+
+# --- the command line ---------------------------------------------------------------------------
+def table_number(value: float, pct: bool = False) -> str:
+    """A number for the terminal's tables: 1,234 / 12.35 / 45.6% / 0 / -."""
+    if value != value:  # NaN
+        return "-"
+    if value == 0:
+        return "0"
+    if pct:
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def pct_premium(r: Any) -> str:
+    """Average unit cost against the same case without share rules, in percent."""
+    extra = getattr(r, "unit_cost_premium", float("nan"))
+    base = r.average_unit_cost - extra
+    if extra != extra or base <= 0:
+        return "-"
+    return f"{extra / base:+.1%}"
+
+
+def millions_plain(value: float) -> str:
+    """USD in millions, to 0.1 M."""
+    return "-" if value != value else f"{value / 1e6:,.1f}"
