@@ -1,0 +1,254 @@
+"""Report sections of a solve run: headline, tables, what binds and shadow prices."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from model.formats import dollars, millions, missing, pct, qty
+from model.report.common import _question
+from model.report.document import Block, Details, Figure, Table
+from model.report.run import Run
+
+
+# --- solve runs -------------------------------------------------------------------------------
+def _need(com: pd.DataFrame) -> pd.Series:
+    return com["supplied"] + com["shortfall"]
+
+
+def commodities_table(com: pd.DataFrame) -> Table:
+    need = _need(com)
+    frame = pd.DataFrame(
+        {
+            "commodity": com["commodity"],
+            "stage": com["stage"].replace("", "-"),
+            "unit": com["unit"],
+            "need": [qty(v) for v in need],
+            "supplied": [qty(v) for v in com["supplied"]],
+            "unmet": [
+                f"{qty(s)} ({pct(s / n)})" if s > 0 else "0"
+                for s, n in zip(com["shortfall"], need, strict=True)
+            ],
+            "China": [pct(v, 1) for v in com["china_share"]],
+            "cap": [pct(v) for v in com["max_china_share"]],
+            "cost": [millions(v) for v in com["cost"]],
+        }
+    )
+    right = ("need", "supplied", "unmet", "China", "cap", "cost")
+    if "cost_premium" in com:
+        frame["premium"] = [millions(v, signed=True) for v in com["cost_premium"]]
+        right += ("premium",)
+    return Table(frame, right)
+
+
+def _solve_headline(run: Run) -> list[Block]:
+    s, com = run.summary, run.tables["commodities"]
+    stages = run.tables.get("stages")
+    cards = [
+        ("total supply cost", millions(s.get("total_cost")), "a year, at delivered unit costs")
+    ]
+    premium = s.get("total_cost_premium")
+    if premium is not None:
+        base = float(s["total_cost"]) - float(premium)
+        share = f"{100 * premium / base:+.1f}% " if base > 0 else ""
+        note = f"{share}against the same case without the China cap and share rules"
+        if premium < 0 and (com["shortfall"] > 0).any():
+            note += "; below zero because unmet need means less is bought"
+        cards.append(("premium over no share rules", millions(premium, signed=True), note))
+    short = com[com["shortfall"] > 0]
+    need = _need(com)
+    if len(short):
+        worst = ", ".join(
+            f"{r.commodity} {pct(r.shortfall / need[i])}" for i, r in short.iterrows()
+        )
+        cards.append((f"commodities short (of {len(com)})", str(len(short)), f"unmet: {worst}"))
+    else:
+        cards.append((f"commodities short (of {len(com)})", "0", "all need is met"))
+    penalty = s.get("shortfall_penalty_cost") or 0
+    if penalty:
+        cards.append(
+            (
+                "objective",
+                millions(s.get("objective")),
+                f"supply cost plus {millions(penalty)} of unmet need valued at its "
+                "shortfall penalty",
+            )
+        )
+    if stages is not None and len(stages):
+        for r in stages.itertuples(index=False):
+            note = f"of {millions(r.cost)} spend"
+            if getattr(r, "with_shortfall", 0):
+                n = int(r.with_shortfall)
+                note += f"; {n} {'commodity' if n == 1 else 'commodities'} short"
+            cards.append((f"China's share, {r.stage}", pct(r.china_cost_share), note))
+    blocks: list[Block] = [("h2", "Headline numbers"), ("cards", cards)]
+    blocks.append(
+        (
+            "note",
+            "China's share by stage is its share of the stage's spend (quantities of different "
+            "commodities do not add up); by commodity it is its share of the quantity supplied, "
+            "in the table below.",
+        )
+    )
+    return blocks
+
+
+def _text(v: Any) -> str:
+    return "" if missing(v) else str(v)
+
+
+def _binding_words(com: pd.DataFrame) -> list[str]:
+    """One plain sentence group per commodity that is short or held by a binding limit."""
+    out = []
+    for r in com.itertuples(index=False):
+        binding = _text(getattr(r, "binding", ""))
+        if not binding and not r.shortfall > 0:
+            continue
+        words = []
+        if r.shortfall > 0:
+            words.append(
+                f"short {qty(r.shortfall, r.unit)} a year "
+                f"({pct(r.shortfall / (r.supplied + r.shortfall))} of its need)."
+            )
+        parts = [p.strip() for p in re.split(r";\s*(?![^()]*\))", binding) if p.strip()]
+        for part in parts:
+            if part.startswith("capacity "):
+                who = part.removeprefix("capacity ").replace(",", ", ")
+                words.append(f"Suppliers at full capacity: {who}.")
+            elif part.startswith("China cap"):
+                words.append(
+                    f"The {part.removeprefix('China cap ')} cap on China binds "
+                    f"(China supplies {pct(r.china_share, 1)})."
+                )
+                nxt = getattr(r, "cost_of_next_pp", float("nan"))
+                dual = getattr(r, "marginal_cost_per_pp", float("nan"))
+                more = getattr(r, "shortfall_of_next_pp", float("nan"))
+                if not missing(nxt):
+                    text = f"One point tighter would raise the objective by {dollars(nxt)} a year"
+                    if not missing(dual):
+                        same = abs(dual - nxt) <= 1e-6 * max(1.0, abs(nxt))
+                        text += (
+                            " (re-solved; the dual gives the same rate)"
+                            if same
+                            else f" (re-solved; the dual's rate is {dollars(dual)} per point)"
+                        )
+                    if not missing(more) and more > 0:
+                        text += (
+                            f" and leave {qty(more, r.unit)} more unmet, so the figure is "
+                            "mostly the shortfall penalty, a policy weight"
+                        )
+                    words.append(text + ".")
+            elif part.startswith("rule "):
+                words.append(f"The share rule '{part.removeprefix('rule ')}' binds.")
+            elif part.startswith("input "):
+                words.append(f"Held back upstream by {part.removeprefix('input ')}.")
+            else:
+                words.append(part + ".")
+        price = getattr(r, "shadow_price", float("nan"))
+        if not missing(price) and price > 0:
+            text = f"Shadow price: one more {r.unit} of direct demand would cost {dollars(price)}"
+            if r.shortfall > 0 and abs(price - r.shortfall_penalty) <= 1e-6 * max(1, price):
+                text += " (its shortfall penalty: at the margin, need goes unmet)"
+            words.append(text + ".")
+        out.append(f"**{r.commodity}**: " + " ".join(words))
+    return out
+
+
+def _capacity_words(cap: pd.DataFrame, com: pd.DataFrame, top: int = 8) -> list[str]:
+    unit = dict(zip(com["commodity"], com["unit"], strict=True))
+    rows = cap[cap["marginal_value"].fillna(0) > 0].sort_values(
+        ["marginal_value", "commodity", "country"], ascending=[False, True, True]
+    )
+    out = []
+    for r in rows.head(top).itertuples(index=False):
+        text = (
+            f"One more {unit.get(r.commodity, 'unit')} a year of **{r.commodity}** from "
+            f"{r.country_name} ({r.country}) would save {dollars(r.marginal_value)}"
+        )
+        if bool(r.relieves_shortfall) and str(r.relieves_shortfall) != "False":
+            text += " (it relieves unmet need, so this is mostly the shortfall penalty)"
+        else:
+            text += f" of supply cost (it is full at {qty(r.capacity)})"
+        out.append(text + ".")
+    return out
+
+
+def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
+    com = run.tables["commodities"]
+    blocks = _question(run) + _solve_headline(run)
+    blocks += [("h2", "Plots"), *figures]
+    blocks += [("h2", "Key tables"), commodities_table(com)]
+    stages = run.tables.get("stages")
+    if stages is not None and len(stages):
+        frame = pd.DataFrame(
+            {
+                "stage": stages["stage"],
+                "commodities": stages["commodities"].astype(str),
+                "short": stages["with_shortfall"].astype(str),
+                "spend": [millions(v) for v in stages["cost"]],
+                "China share of spend": [pct(v, 1) for v in stages["china_cost_share"]],
+            }
+        )
+        right = ("commodities", "short", "spend", "China share of spend")
+        if "cost_premium" in stages:
+            frame["premium"] = [millions(v, signed=True) for v in stages["cost_premium"]]
+            frame["unit-cost premium"] = [
+                "-" if missing(v) else f"{v:+.1f}%" for v in stages["unit_cost_premium_pct"]
+            ]
+            right += ("premium", "unit-cost premium")
+        blocks.append(Table(frame, right, "By supply-chain stage"))
+    mix = run.tables["mix"]
+    unit = dict(zip(com["commodity"], com["unit"], strict=True))
+    mix_frame = pd.DataFrame(
+        {
+            "commodity": mix["commodity"],
+            "country": [
+                f"{n} ({c})" for c, n in zip(mix["country"], mix["country_name"], strict=True)
+            ],
+            "quantity": [
+                qty(q, unit.get(k, ""))
+                for q, k in zip(mix["quantity"], mix["commodity"], strict=True)
+            ],
+            "share": [pct(v, 1) for v in mix["share"]],
+            "unit cost": [dollars(v) for v in mix["unit_cost"]],
+            "cost": [millions(v) for v in mix["cost"]],
+        }
+    )
+    blocks.append(
+        Details(
+            f"The mix: every purchase ({len(mix)} rows)",
+            [Table(mix_frame, ("quantity", "share", "unit cost", "cost"))],
+        )
+    )
+    blocks.append(("h2", "What binds, and what the shadow prices say"))
+    words = _binding_words(com)
+    blocks.append(
+        ("ul", words)
+        if words
+        else ("p", "Nothing binds: every commodity is met by suppliers with capacity to spare.")
+    )
+    cap = run.tables.get("capacity_values")
+    if cap is not None and len(cap):
+        cap_words = _capacity_words(cap, com)
+        if cap_words:
+            blocks.append(("h3", "Which extra capacity is worth most"))
+            blocks.append(("ul", cap_words))
+            blocks.append(
+                (
+                    "note",
+                    "Values are per unit of the commodity (units differ between commodities), "
+                    "from re-solving with one more unit of capacity.",
+                )
+            )
+    blocks.append(
+        (
+            "note",
+            "Duals are exact rates of change only where the optimum is not degenerate; this "
+            "LP often is (a cap, capacity and demand binding at once), so the exact one-step "
+            "changes from re-solving are given beside them. Where a change alters unmet need, "
+            "its value includes the shortfall penalty, a policy weight, not a market price.",
+        )
+    )
+    return blocks
