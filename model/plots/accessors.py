@@ -1,0 +1,117 @@
+"""``result.plot.<name>()``: each result object's figures, drawn on demand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from model.plots.sensitivity import comparison, criticality, curve, sweep
+from model.plots.solve import china_share, mix, stages
+
+
+# --- accessors: result.plot.<name>() -------------------------------------------------------------
+class _Plots:
+    names: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<plots: {', '.join(f'.{n}()' for n in self.names)}>"
+
+    def __dir__(self) -> list[str]:
+        return list(self.names)
+
+
+class ResultPlots(_Plots):
+    """``result.plot``: figures of one solve."""
+
+    names = ("mix", "china_share", "stages")
+
+    def __init__(self, result: Any) -> None:
+        self._r = result
+
+    def _title(self, what: str) -> str:
+        return f"{what}: case {self._r.case.name}"
+
+    def mix(self, stage: str | None = None) -> Figure:
+        """Sourcing mix per commodity (one stage with ``stage=``), in % of need."""
+        r = self._r
+        return mix(
+            r.mix,
+            r.commodities,
+            r.case.countries,
+            stage=stage,
+            title=self._title("Sourcing mix" + (f" ({stage})" if stage else "")),
+        )
+
+    def china_share(self, stage: str | None = None) -> Figure:
+        """China's share of each commodity against its cap."""
+        return china_share(
+            self._r.commodities,
+            stage=stage,
+            title=self._title("China's share of supply against its cap"),
+        )
+
+    def stages(self) -> Figure:
+        """Spend per stage by supplier kind ($M a year)."""
+        r = self._r
+        return stages(
+            r.mix,
+            r.commodities,
+            r.case.countries,
+            title=self._title("Spend by supply-chain stage and supplier"),
+        )
+
+
+class SweepPlots(_Plots):
+    names = ("sweep",)
+
+    def __init__(self, result: Any) -> None:
+        self._r = result
+
+    def sweep(self) -> Figure:
+        """Total cost premium and commodities short against the first parameter."""
+        return sweep(self._r.points, list(self._r.names))
+
+
+class CurvePlots(_Plots):
+    names = ("curve",)
+
+    def __init__(self, result: Any) -> None:
+        self._r = result
+
+    def curve(self, commodities: list[str] | None = None, top: int = 10) -> Figure:
+        """Cost premium and shortfall against the cap, breakpoints marked."""
+        return curve(self._r.curve, commodities=commodities, top=top)
+
+
+class StressPlots(_Plots):
+    names = ("criticality",)
+
+    def __init__(self, result: Any) -> None:
+        self._r = result
+
+    def criticality(self, top: int = 15) -> Figure:
+        """The ``top`` outages by objective increase."""
+        return criticality(self._r.ranking, self._r.case.countries, top=top)
+
+
+class ComparePlots(_Plots):
+    names = ("comparison", "mix")
+
+    def __init__(self, result: Any) -> None:
+        self._r = result
+
+    def comparison(self) -> Figure:
+        """China share, unmet need and cost per commodity, one bar per case."""
+        return comparison(self._r.by_commodity)
+
+    def mix(self, case: str | int = 0, stage: str | None = None) -> Figure:
+        """The sourcing mix of one compared case (by name or position)."""
+        results = self._r.results
+        if isinstance(case, str):
+            found = [r for r in results if r.case.name == case]
+            if not found:
+                names = ", ".join(r.case.name for r in results)
+                raise ValueError(f"no case '{case}' in this comparison ({names})")
+            return found[0].plot.mix(stage=stage)
+        return results[case].plot.mix(stage=stage)

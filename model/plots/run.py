@@ -1,0 +1,58 @@
+"""Which figures a run folder has, drawn from its tables, and their files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from model.plots.common import figure_files
+from model.plots.sensitivity import comparison, criticality, curve, sweep
+from model.plots.solve import china_share, mix, stages
+
+
+# --- which figures a run has -------------------------------------------------------------------
+def run_figures(
+    kind: str, tables: dict[str, pd.DataFrame], summary: dict[str, Any], countries: pd.DataFrame
+) -> dict[str, Figure]:
+    """The figures a run folder of this kind holds, by file stem.
+
+    ``tables`` maps table names (the CSV stems: mix, commodities, curve, ...)
+    to DataFrames; the same call serves result objects and folders read back.
+    """
+    name = summary.get("name") or summary.get("case", "")
+    if kind == "solve":
+        case = f"case {summary.get('case', name)}"
+        return {
+            "mix": mix(
+                tables["mix"], tables["commodities"], countries, title=f"Sourcing mix: {case}"
+            ),
+            "china_share": china_share(
+                tables["commodities"], title=f"China's share of supply against its cap: {case}"
+            ),
+            "stages": stages(
+                tables["mix"],
+                tables["commodities"],
+                countries,
+                title=f"Spend by supply-chain stage and supplier: {case}",
+            ),
+        }
+    if kind == "sweep":
+        return {"sweep": sweep(tables["sweep_points"], list(summary.get("parameters", [])))}
+    if kind == "curve":
+        return {"curve": curve(tables["curve"])}
+    if kind == "stress":
+        return {"criticality": criticality(tables["criticality"], countries)}
+    if kind == "compare":
+        return {"comparison": comparison(tables["comparison"])}
+    raise ValueError(f"unknown run kind '{kind}'")
+
+
+def plot_files(figures: dict[str, Figure]) -> dict[str, bytes]:
+    """``plots/<name>.png`` and ``.svg`` for each figure, ready for a run folder."""
+    files: dict[str, bytes] = {}
+    for name, fig in figures.items():
+        for file, data in figure_files(fig, name).items():
+            files[f"plots/{file}"] = data
+    return files
