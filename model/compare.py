@@ -42,7 +42,7 @@ class CompareResult(TablesRun):
     @property
     def plot(self):
         """Figures of this result: ``.comparison()``, ``.mix(case)``."""
-        from model.plots import ComparePlots
+        from model.plots import ComparePlots  # here, not above: matplotlib only when drawing
 
         return ComparePlots(self)
 

@@ -81,7 +81,7 @@ class CurveResult(TablesRun):
     @property
     def plot(self):
         """Figures of this result: ``.curve(commodities=None)``."""
-        from model.plots import CurvePlots
+        from model.plots import CurvePlots  # here, not above: matplotlib only when drawing
 
         return CurvePlots(self)
 

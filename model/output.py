@@ -26,10 +26,12 @@ import tomli_w
 from model._compat import pause_gc
 from model.case.tables import TABLES
 from model.errors import RunExistsError
+from model.excel import results_workbook
+from model.report import RunResult, result_html
 
 if TYPE_CHECKING:
     from model.case import Case
-    from model.solve import Result
+    from model.optimization.results import Result  # the type only: that layer is above this one
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -164,12 +166,10 @@ def extra_files(
     """
     files: dict[str, bytes] = {}
     if plots:
-        from model.plots import plot_files, run_figures
+        from model.plots import plot_files, run_figures  # here: matplotlib only when drawing
 
         files.update(plot_files(run_figures(kind, tables, summary, case.countries)))
     if xlsx:
-        from model.excel import results_workbook
-
         files["results.xlsx"] = results_workbook(tables, _json_safe(summary))
     return files
 
@@ -213,11 +213,14 @@ def write_tables_run(
     return write_folder_atomically(files, target, force=force)
 
 
-class TablesRun:
-    """What sweep, curve, stress and compare results share: `write` and Jupyter display.
+class TablesRun(RunResult):
+    """What every result (solve, sweep, curve, stress, compare) shares: `write` and
+    Jupyter display, through the `model.report.RunResult` interface.
 
     A subclass names its ``kind``, its tables (`run_tables`) and, if it differs
-    from ``self.case``, the case whose inputs go with them (`run_case`).
+    from ``self.case``, the case whose inputs go with them (`run_case`). The
+    result owns its ``.write``, ``.plot`` and ``_repr_html_`` (as PyPSA's network
+    does), and this layer below it sees it only through that interface.
     """
 
     kind: str
@@ -257,8 +260,6 @@ class TablesRun:
         )
 
     def _repr_html_(self) -> str:
-        from model.report import result_html
-
         return result_html(self)
 
 

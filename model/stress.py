@@ -79,7 +79,7 @@ class StressResult(TablesRun):
     @property
     def plot(self):
         """Figures of this result: ``.criticality(top=15)``."""
-        from model.plots import StressPlots
+        from model.plots import StressPlots  # here, not above: matplotlib only when drawing
 
         return StressPlots(self)
 

@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import Field
 
 from model.case import Case, load_case
-from model.case.params import Grid, parse_grid, parse_parameter
+from model.case.params import Grid, apply_values, parse_grid, parse_parameter
 from model.case.policy import Strict, parse, read_toml
 from model.constants import NAME_PATTERN
 from model.errors import InputError
@@ -113,7 +113,7 @@ class SweepResult(TablesRun):
     @property
     def plot(self):
         """Figures of this result: ``.sweep()``."""
-        from model.plots import SweepPlots
+        from model.plots import SweepPlots  # here, not above: matplotlib only when drawing
 
         return SweepPlots(self)
 
@@ -264,8 +264,6 @@ def sweep(
         raise InputError(f"workers must be at least 1 (got {workers})")
     # every point is applied once up front, so a bad value stops the run before any solve
     for point in grid.points:
-        from model.case.params import apply_values
-
         apply_values(case, point)
     t0 = time.perf_counter()
     fp = fingerprint(case, grid.points, {"kind": "sweep", "combine": grid.combine})

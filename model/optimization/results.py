@@ -22,14 +22,14 @@ import pandas as pd
 from model.case import Case
 from model.constants import CHINA
 from model.numbers import clean, money, vclean, vmoney
-from model.output import canonical_inputs
+from model.output import TablesRun, canonical_inputs, write_run
 
 if TYPE_CHECKING:
     from model.optimization.highs import Solution, Solver
 
 
 @dataclass
-class Result:
+class Result(TablesRun):
     """The answer to one case: tables as DataFrames, headline numbers as plain values."""
 
     case: Case
@@ -60,21 +60,26 @@ class Result:
         xlsx: bool = False,
     ):
         """Write the run folder ``<out>/solutions/<name>/``; see `model.output.write_run`."""
-        from model.output import write_run
-
         return write_run(self, out, name=name, force=force, plots=plots, xlsx=xlsx)
 
     @property
     def plot(self):
         """Figures of this result: ``.mix(stage=None)``, ``.china_share()``, ``.stages()``."""
-        from model.plots import ResultPlots
+        from model.plots import ResultPlots  # here, not above: matplotlib only when drawing
 
         return ResultPlots(self)
 
-    def _repr_html_(self) -> str:
-        from model.report import result_html
+    kind = "solve"
 
-        return result_html(self)
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "mix": self.mix,
+            "commodities": self.commodities,
+            "stages": self.stages,
+            "capacity_values": self.capacity_values,
+            "ranging_costs": self.cost_ranges,
+            "ranging_limits": self.limit_ranges,
+        }
 
     def __repr__(self) -> str:
         return (

@@ -21,7 +21,15 @@ of each kind of run), `write` (`write_report`) and `notebook` (`result_html`).
 """
 
 from model.report.notebook import result_html
-from model.report.run import Run, load_run, run_from_result
+from model.report.run import Run, RunResult, load_run, run_from_result
 from model.report.write import report_blocks, write_report
 
-__all__ = ["Run", "load_run", "report_blocks", "result_html", "run_from_result", "write_report"]
+__all__ = [
+    "Run",
+    "RunResult",
+    "load_run",
+    "report_blocks",
+    "result_html",
+    "run_from_result",
+    "write_report",
+]

@@ -93,7 +93,7 @@ def _question(run: Run) -> list[Block]:
 
 def _figures(run: Run, write: bool) -> list[Figure]:
     """The run's plots: from plots/*.png when there, else drawn from the tables."""
-    from model.plots import figure_files, run_figures
+    from model.plots import figure_files, run_figures  # here: matplotlib only when drawing
 
     names = {
         "solve": ["mix", "china_share", "stages"],

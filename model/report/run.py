@@ -8,11 +8,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pandas as pd
 
 from model.errors import InputError
+
+if TYPE_CHECKING:
+    from model.case import Case
 
 # The tables each kind of run folder holds (file stems), and which must be there.
 KIND_TABLES: dict[str, tuple[str, ...]] = {
@@ -64,6 +67,26 @@ TEXT_COLUMNS = {
     "worst_commodity",
 }
 ESTIMATE_WORDS = re.compile(r"estimat|allocation|assum", re.IGNORECASE)
+
+
+@runtime_checkable
+class RunResult(Protocol):
+    """What output, plots and reports see of a result object, whatever its kind.
+
+    `model.output.TablesRun` implements it for every result class (`Result`,
+    `SweepResult`, ...), so the output layer needs none of them.
+    """
+
+    kind: str  # solve, sweep, curve, stress or compare (a key of KIND_TABLES)
+    summary: dict[str, Any]
+
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        """The run's tables, keyed by file stem (mix, commodities, sweep, ...)."""
+        ...
+
+    def run_case(self) -> Case:
+        """The case whose inputs go with the run."""
+        ...
 
 
 # --- the run, from a folder or from a result object -------------------------------------------
@@ -161,35 +184,15 @@ def load_run(folder: str | Path) -> Run:
     )
 
 
-def run_from_result(obj: Any) -> Run:
-    """A `Run` from a result object (Result, SweepResult, CurveResult, ...)."""
-    from model.compare import CompareResult
-    from model.curve import CurveResult
-    from model.solve import Result
-    from model.stress import StressResult
-    from model.sweep import SweepResult
+def run_from_result(obj: RunResult) -> Run:
+    """A `Run` from a result object (Result, SweepResult, CurveResult, ...).
 
-    if isinstance(obj, Result):
-        tables = {
-            "commodities": obj.commodities,
-            "mix": obj.mix,
-            "stages": obj.stages,
-            "capacity_values": obj.capacity_values,
-        }
-        return Run("solve", obj.summary, tables, obj.case.countries)
-    if isinstance(obj, SweepResult):
-        tables = {"sweep_points": obj.points, "sweep": obj.table, "sweep_mix": obj.mix}
-        return Run("sweep", obj.summary, tables, obj.case.countries)
-    if isinstance(obj, CurveResult):
-        tables = {"curve": obj.curve, "breakpoints": obj.breakpoints}
-        return Run("curve", obj.summary, tables, obj.case.countries)
-    if isinstance(obj, StressResult):
-        tables = {"criticality": obj.ranking, "stress": obj.by_commodity}
-        return Run("stress", obj.summary, tables, obj.case.countries)
-    if isinstance(obj, CompareResult):
-        tables = {"comparison": obj.by_commodity, "comparison_totals": obj.totals}
-        return Run("compare", obj.summary, tables, obj.results[0].case.countries)
-    raise TypeError(f"no report for {type(obj).__name__}")
+    Only the `RunResult` interface is used, so this layer never imports the
+    result classes (they live in the layers above).
+    """
+    if not isinstance(obj, RunResult) or obj.kind not in KIND_TABLES:
+        raise TypeError(f"no report for {type(obj).__name__}")
+    return Run(obj.kind, obj.summary, obj.run_tables(), obj.run_case().countries)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
