@@ -25,6 +25,11 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from model.case import Case
 from model.constants import CHINA
 
+# The share-rule constraint families, named once: the model's components (m.share_max, ...)
+# and the bound each row holds. `highs` finds their rows by these names, `results` reports them.
+SHARE_MAX, SHARE_EACH, SHARE_MIN = "share_max", "share_each", "share_min"
+SHARE_FAMILIES = {SHARE_MAX: "max", SHARE_EACH: "max", SHARE_MIN: "min"}
+
 
 @dataclass
 class ModelData:
@@ -209,15 +214,20 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
         subject = d.rules[r][1]
         return LinearExpression([*(xv[k, n] for n in d.suppliers[k] if n in subject), s_term])
 
-    m.share_max = pyo.Constraint(
-        max_idx, rule=lambda m, r, k: (None, group(r, k, s_max[r, k]), 0.0)
+    m.add_component(
+        SHARE_MAX,
+        pyo.Constraint(max_idx, rule=lambda m, r, k: (None, group(r, k, s_max[r, k]), 0.0)),
     )
-    m.share_each = pyo.Constraint(
-        each_idx,
-        rule=lambda m, r, k, n: (None, LinearExpression([xv[k, n], s_max[r, k]]), 0.0),
+    m.add_component(
+        SHARE_EACH,
+        pyo.Constraint(
+            each_idx,
+            rule=lambda m, r, k, n: (None, LinearExpression([xv[k, n], s_max[r, k]]), 0.0),
+        ),
     )
-    m.share_min = pyo.Constraint(
-        min_idx, rule=lambda m, r, k: (0.0, group(r, k, s_min[r, k]), None)
+    m.add_component(
+        SHARE_MIN,
+        pyo.Constraint(min_idx, rule=lambda m, r, k: (0.0, group(r, k, s_min[r, k]), None)),
     )
 
 

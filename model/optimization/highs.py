@@ -33,7 +33,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from model._compat import pause_gc
 from model.case import Case
 from model.errors import SolveError
-from model.optimization.build import ModelData, build_model
+from model.optimization.build import SHARE_FAMILIES, ModelData, build_model
 
 INF = highspy.kHighsInf
 
@@ -224,7 +224,7 @@ class Solver:
         # share rule rows: family -> [(index, row)]; bound rows per rule for changes
         self.rule_rows: dict[tuple[str, int], list[tuple[int, str]]] = {}
         self.rule_index: list[tuple[tuple, int]] = []
-        for fam, kind in (("share_max", "max"), ("share_each", "max"), ("share_min", "min")):
+        for fam, kind in SHARE_FAMILIES.items():
             con = getattr(m, fam)
             for idx in con:
                 i = self.row[con[idx]]

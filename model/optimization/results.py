@@ -22,6 +22,7 @@ import pandas as pd
 from model.case import Case
 from model.constants import CHINA
 from model.numbers import clean, money, vclean, vmoney
+from model.optimization.build import SHARE_EACH, SHARE_MIN
 from model.output import TablesRun, canonical_inputs, write_run
 
 if TYPE_CHECKING:
@@ -179,9 +180,9 @@ def _binding(solver: Solver, sol: Solution, facts: _Facts, k: str) -> list[str]:
         if slack <= 1e-7 * max(1.0, total):
             out.append(f"China cap {cap:.0%}")
     for fam, r, country, body in sol.rule_slack.get(k, []):
-        if body <= 1e-7 * max(1.0, total) and (total > 0 or fam == "share_min"):
+        if body <= 1e-7 * max(1.0, total) and (total > 0 or fam == SHARE_MIN):
             label = d.rules[r][0]
-            if fam == "share_each":
+            if fam == SHARE_EACH:
                 label += f" ({country})"
             if f"rule {label}" not in out:
                 out.append(f"rule {label}")
