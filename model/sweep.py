@@ -1,6 +1,7 @@
 """Sensitivity sweeps: many values of one or more parameters, one built model.
 
-    from model import load_case, sweep
+    from model import load_case
+    from model.sweep import sweep
     s = sweep(load_case("inputs/base"), {"max_china_share": "1:0:0.05"})
     s.table      # a row per point and commodity
     s.points     # a row per point
