@@ -1,21 +1,9 @@
 """Excel workbooks written: results with one sheet per table, and cases as workbooks.
 
-A **case workbook** holds the same tables as a case folder, one sheet each,
-with the CSV file's header in row 1 (``countries``, ``commodities``,
-``supply``, and optionally ``recipes``), plus:
-
-- ``case``: two columns ``key`` and ``value``; keys are ``name``,
-  ``description``, ``policy.max_china_share``,
-  ``policy.shortfall_penalty_factor`` and
-  ``policy.max_china_share_by_stage.<stage>`` (one row per stage);
-- ``rules`` (optional): one share rule per row, columns ``name``, ``country``,
-  ``commodities`` (ids separated by ``;``), ``stage``, ``max_share``, ``min_share``.
-
-Table sheets go through the same reader and checks as CSV files, and errors
-name the workbook and sheet, ``case.xlsx[supply]``, with the row counted as in
-a CSV file (row 1 is the sheet's second row, under the header) and the column.
-``write_case_xlsx`` writes any case in this layout, so a folder can be turned
-into a workbook, edited in Excel and solved with ``load_case("case.xlsx")``.
+`results_workbook` gives a run's ``results.xlsx``: a ``summary`` sheet (key,
+value) and one sheet per table. `write_case_xlsx` writes any case in the case
+workbook layout that `model.case.xlsx` describes and reads, so a folder can be
+turned into a workbook, edited in Excel and solved with ``load_case("case.xlsx")``.
 
 Workbooks are written with fixed timestamps, so the same tables give the same bytes.
 """
