@@ -231,6 +231,9 @@ def _target(out_dir: Path, name: str | None, default: str, force: bool) -> Path:
         raise InputError(f"run name '{final}' may use letters, digits, '_', '.', '-' only")
     check_out_dir(out_dir)
     target = out_dir / "solutions" / final
+    from model.output import recover_leftovers
+
+    recover_leftovers(target)  # a run lost by a killed --force is back before the check
     if target.exists() and not force:
         raise RunExistsError(
             f"{target} already exists; pass --force to replace it or --name to write a new run"

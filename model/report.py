@@ -5,8 +5,11 @@ its CSV tables, summary.json and ``inputs/``, without solving again, and
 writes ``report.html`` (plots embedded as data URIs, inline CSS, no scripts and
 nothing fetched) and ``report.md`` (plots linked as ``plots/*.png``). Plots
 missing from the folder (a run made with ``--no-plots``) are drawn from the
-tables and written to ``plots/`` first. Existing reports are replaced only with
-``force``; every file is written to a temporary name and renamed into place.
+tables and written to ``plots/`` with the report. Existing reports are replaced
+only with ``force``. The report files and the plots it adds are one set, written
+all or none: a copy of the run folder gets them and replaces the folder in one
+step (`model.output.update_folder_atomically`), so at every instant the folder
+holds the old set or the new one.
 
 A report answers, in order: the question the run asks (the case or scenario
 descriptions and its policy), the headline numbers, the plots, the key
@@ -22,7 +25,6 @@ import base64
 import html
 import json
 import math
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -550,8 +552,11 @@ def _question(run: Run) -> list[Block]:
     return blocks
 
 
-def _figures(run: Run, write: bool) -> list[Figure]:
-    """The run's plots: from plots/*.png when there, else drawn from the tables."""
+def _figures(run: Run, new_files: dict[str, bytes] | None) -> list[Figure]:
+    """The run's plots: from plots/*.png when there, else drawn from the tables.
+
+    Drawn plots (PNG and SVG) are added to ``new_files`` as ``plots/<file>`` when given.
+    """
     from model.plots import figure_files, run_figures
 
     names = {
@@ -573,11 +578,10 @@ def _figures(run: Run, write: bool) -> list[Figure]:
         summary = {k: v for k, v in run.summary.items() if k != "timings_seconds"}
         figs = run_figures(run.kind, run.tables, summary, run.countries)
         for n in missing:
-            files = figure_files(figs[n], n, svg=write)
+            files = figure_files(figs[n], n, svg=new_files is not None)
             have[n] = files[f"{n}.png"]
-            if write and folder is not None:
-                for file, data in files.items():
-                    _write_atomic(folder / "plots" / file, data)
+            if new_files is not None and folder is not None:
+                new_files.update({f"plots/{file}": data for file, data in files.items()})
     return [Figure(n, have[n], PLOT_TITLES.get(n, n)) for n in names]
 
 
@@ -1190,28 +1194,27 @@ KIND_TITLES = {
 }
 
 
-def report_blocks(run: Run, *, write_plots: bool = False) -> tuple[str, list[Block]]:
-    figures = _figures(run, write_plots)
+def report_blocks(
+    run: Run, *, new_files: dict[str, bytes] | None = None
+) -> tuple[str, list[Block]]:
+    """Title and blocks; plots drawn because missing go to ``new_files`` when given."""
+    figures = _figures(run, new_files)
     title = f"{KIND_TITLES[run.kind]}: {run.name}"
     blocks = BUILDERS[run.kind](run, figures) + _sources(run) + _footer(run)
     return title, blocks
 
 
 # --- writing ------------------------------------------------------------------------------------
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # open() honours the umask
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_report(folder: str | Path, *, force: bool = False) -> list[Path]:
-    """Write ``report.html`` and ``report.md`` into a run folder; returns their paths."""
+    """Write ``report.html`` and ``report.md`` into a run folder; returns their paths.
+
+    Both, and the plots drawn because missing, replace the old ones together or not
+    at all (everything is rendered first, then the folder is replaced in one step).
+    """
+    from model.output import recover_leftovers, update_folder_atomically
+
     folder = Path(folder)
+    recover_leftovers(folder.resolve())  # a run folder lost by a killed --force is back
     run = load_run(folder)
     targets = [folder / "report.html", folder / "report.md"]
     existing = [p for p in targets if p.exists()]
@@ -1219,9 +1222,11 @@ def write_report(folder: str | Path, *, force: bool = False) -> list[Path]:
         raise RunExistsError(
             f"{existing[0]} already exists; pass --force (force=True) to replace it"
         )
-    title, blocks = report_blocks(run, write_plots=True)
-    _write_atomic(targets[0], render_html(title, blocks).encode("utf-8"))
-    _write_atomic(targets[1], render_md(title, blocks).encode("utf-8"))
+    files: dict[str, bytes] = {}
+    title, blocks = report_blocks(run, new_files=files)
+    files[targets[0].name] = render_html(title, blocks).encode("utf-8")
+    files[targets[1].name] = render_md(title, blocks).encode("utf-8")
+    update_folder_atomically(folder, files)
     return targets
 
 
