@@ -472,12 +472,12 @@ def _old_temp_files(_folder: str, names: list[str]) -> list[str]:
     return [n for n in names if _OLD_TEMP_FILE.fullmatch(n)]
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` of this host may still be running (True when unsure)."""
+def _alive(pid: int) -> bool | None:
+    """Whether process ``pid`` of this host is running; None where that cannot be told."""
     if pid == os.getpid():
         return True
     if os.name != "posix":
-        return True  # no harmless probe (os.kill would end it): keep its folders
+        return None  # no harmless probe (os.kill would end it)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -490,10 +490,13 @@ def _alive(pid: int) -> bool:
 def recover_leftovers(target: Path) -> None:
     """Tidy what killed writers of ``target`` left beside it; restore a lost run.
 
-    A ``.tmp`` or ``.old`` folder of a dead writer is deleted, except that when
-    ``target`` is missing, the newest ``.old/run`` (a complete run moved aside by
-    the fallback, or by earlier versions of this module) is renamed back first.
-    Folders of live processes, or of another host, are left alone.
+    A ``.tmp`` folder is deleted when its writer is dead (its pid no longer runs on
+    this host; one of an earlier version of this module, without a pid, when older
+    than an hour): a live writer's is never touched. A ``.old/run`` is a complete
+    run moved aside: unless its writer is known to be alive (it then finishes the
+    swap itself), the newest one is renamed back when ``target`` is missing, and
+    any left are deleted once ``target`` exists. (Restoring one of a live writer,
+    on another host, at worst makes that writer's rename fail: no run is lost.)
     """
     target = Path(target)
     parent, prefix = target.parent, f".{target.name}."
@@ -507,14 +510,14 @@ def recover_leftovers(target: Path) -> None:
         tag = _TAG.fullmatch(entry.name[len(prefix) : -4])
         if kind not in (".tmp", ".old") or tag is None or not entry.is_dir(follow_symlinks=False):
             continue
-        if tag["pid"] is not None:
-            if tag["host"] != _HOST or _alive(int(tag["pid"])):
-                continue
-        elif kind == ".tmp":
-            with contextlib.suppress(OSError):
-                if time.time() - entry.stat(follow_symlinks=False).st_mtime < _LEGACY_TMP_AGE:
-                    continue
-        (stale_tmp if kind == ".tmp" else stale_old).append(Path(entry.path))
+        alive = None  # unknown: another host, or no pid in the name
+        if tag["pid"] is not None and tag["host"] == _HOST:
+            alive = _alive(int(tag["pid"]))
+        if kind == ".old":
+            if alive is not True:
+                stale_old.append(Path(entry.path))
+        elif alive is False or (tag["pid"] is None and _age(entry) > _LEGACY_TMP_AGE):
+            stale_tmp.append(Path(entry.path))
     if not os.path.lexists(target):
         runs = [(p / "run", _mtime(p / "run")) for p in stale_old if (p / "run").is_dir()]
         for run, _ in sorted(runs, key=lambda r: r[1], reverse=True):
@@ -527,6 +530,13 @@ def recover_leftovers(target: Path) -> None:
     if os.path.lexists(target):  # never delete the only copy of a run
         for path in stale_old:
             _remove(path)
+
+
+def _age(entry: os.DirEntry) -> float:
+    try:
+        return time.time() - entry.stat(follow_symlinks=False).st_mtime
+    except OSError:
+        return 0.0
 
 
 def _mtime(path: Path) -> float:

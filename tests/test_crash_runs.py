@@ -297,6 +297,8 @@ def test_leftovers_of_dead_writers_go_and_a_lost_run_comes_back(server, refs, tm
     (solutions / f".{NAME}.{dead.pid}-{_HOST}-abcdefgh.tmp" / "mix.csv").mkdir(parents=True)
     live = f".{NAME}.{os.getpid()}-{_HOST}-ijklmnop.tmp"
     (solutions / live).mkdir()
+    live_old = f".{NAME}.{os.getpid()}-{_HOST}-ijklmnop.old"  # its writer finishes its swap
+    (solutions / live_old / "run").mkdir(parents=True)
     other_host = f".{NAME}.{dead.pid}-{'0' * 6 if _HOST != '0' * 6 else 'f' * 6}-qrstuvwx.tmp"
     (solutions / other_host).mkdir()
     unrelated = [f".{NAME}.x.{dead.pid}-{_HOST}-abcdefgh.tmp", f".{NAME}.partial"]
@@ -305,7 +307,7 @@ def test_leftovers_of_dead_writers_go_and_a_lost_run_comes_back(server, refs, tm
     code, err = server.run("solve", str(refs["cases"]["new"]), "--out", str(tmp_path), "-q")
     assert code == 2 and "already exists" in err, err
     assert snapshot(solutions / NAME) == refs["old"]
-    assert hidden(solutions) == sorted({live, other_host, *unrelated})
+    assert hidden(solutions) == sorted({live, live_old, other_host, *unrelated})
 
 
 def test_a_lost_run_is_kept_while_it_cannot_be_restored(refs, tmp_path, monkeypatch):
