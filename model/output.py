@@ -24,7 +24,7 @@ import pandas as pd
 import tomli_w
 from pyomo.common.gc_manager import PauseGC
 
-from model.errors import RunExistsError
+from model.errors import RunExistsError, writing
 from model.tables import TABLES
 
 if TYPE_CHECKING:
@@ -279,7 +279,8 @@ def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: boo
         for rel, data in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            with writing(target / rel):  # a full disk names the file, not just "[Errno 28]"
+                path.write_bytes(data)
         if target.exists():  # force: move the old run aside, then swap
             old = Path(
                 tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)

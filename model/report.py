@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.errors import InputError, RunExistsError
+from model.errors import InputError, RunExistsError, writing
 
 # The tables each kind of run folder holds (file stems), and which must be there.
 KIND_TABLES: dict[str, tuple[str, ...]] = {
@@ -1202,7 +1202,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # open() honours the umask
     try:
-        tmp.write_bytes(data)
+        with writing(path):  # a full disk names the file, not just "[Errno 28]"
+            tmp.write_bytes(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
