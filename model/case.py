@@ -294,6 +294,43 @@ def read_case_folder(folder: Path) -> Case:
     )
 
 
+def load_target(owner: Path, target: str, key: str, *, _seen: tuple[Path, ...] = ()) -> Case:
+    """Load the case that a scenario's ``base`` or a sweep file's ``case`` points at.
+
+    A fault in the pointer itself (empty, missing, not a case) names ``owner`` and
+    ``key``; a fault inside the target names the target's file, and says how it was
+    reached, e.g. "(base of scenarios/x.toml)".
+    """
+    owner = Path(owner)
+    if not target.strip():
+        raise InputError(
+            f"{key} is empty; give a case folder, a .xlsx case workbook or a scenario .toml "
+            "(relative to this file)",
+            owner,
+            column=key,
+        )
+    resolved = (owner.parent / target).resolve()
+    if not resolved.exists():
+        raise InputError(f"{key} '{target}' does not exist ({resolved})", owner, column=key)
+    if resolved.is_dir():
+        if not (resolved / "case.toml").is_file():
+            raise InputError(
+                f"{key} '{target}' is not a case: {resolved} has no case.toml", owner, column=key
+            )
+    elif not resolved.is_file() or resolved.suffix.lower() not in (".toml", ".xlsx"):
+        raise InputError(
+            f"{key} '{target}' is not a case folder, a .xlsx case workbook or a scenario .toml",
+            owner,
+            column=key,
+        )
+    try:
+        return load_case(resolved, _seen=_seen)
+    except InputError as exc:
+        raise InputError(
+            f"{exc.message} ({key} of {owner})", exc.file, exc.row, exc.column
+        ) from None
+
+
 def load_case(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Case:
     """Load and validate a case folder, a case workbook (.xlsx) or a scenario file.
 

@@ -6,7 +6,6 @@ column; nothing written), 3 solver failure.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,8 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from model.errors import InputError, RunExistsError, SolveError, SourcingError
-from model.policy import NAME_PATTERN
+from model.errors import InputError, RunExistsError, SolveError, SourcingError, WriteError
+from model.policy import MAX_RUN_NAME, name_problem
 
 app = typer.Typer(
     add_completion=False,
@@ -227,8 +226,9 @@ def check_out_dir(out_dir: Path) -> None:
 
 def _target(out_dir: Path, name: str | None, default: str, force: bool) -> Path:
     final = name or default
-    if not re.match(NAME_PATTERN, final):
-        raise InputError(f"run name '{final}' may use letters, digits, '_', '.', '-' only")
+    if (problem := name_problem(final, MAX_RUN_NAME)) is not None:
+        # repr: a newline or other control character shows as \n, on the one line
+        raise InputError(f"run name {final!r} {problem}", column="--name" if name else None)
     check_out_dir(out_dir)
     target = out_dir / "solutions" / final
     from model.output import recover_leftovers
@@ -239,6 +239,16 @@ def _target(out_dir: Path, name: str | None, default: str, force: bool) -> Path:
             f"{target} already exists; pass --force to replace it or --name to write a new run"
         )
     return target
+
+
+def _kept(exc: OSError, partial: Path) -> OSError:
+    """A write failure during a sweep, saying where its finished points are kept."""
+    if not partial.is_dir():
+        return exc
+    return WriteError(
+        f"{exc}; finished points are kept in {partial}; "
+        "run the same command with --resume to continue"
+    )
 
 
 def _client(scheduler: str | None):
@@ -357,11 +367,16 @@ def sweep(
         except SolveError:
             shutil.rmtree(partial, ignore_errors=True)  # a failing sweep cannot be resumed
             raise
+        except OSError as exc:  # e.g. a full disk while logging a point
+            raise _kept(exc, partial) from exc
         finally:
             if client is not None:
                 client.close()
         result.source_files = sources
-        folder = result.write(out_dir, name=target.name, force=force, plots=plots, xlsx=xlsx)
+        try:
+            folder = result.write(out_dir, name=target.name, force=force, plots=plots, xlsx=xlsx)
+        except OSError as exc:  # every point is solved and logged: --resume only writes
+            raise _kept(exc, partial) from exc
         shutil.rmtree(partial, ignore_errors=True)
     except SourcingError as exc:
         fail(exc)
@@ -538,15 +553,34 @@ def report(
         out.print(f"wrote {path}", highlight=False)
 
 
+# Click's error base class: typer >= 0.23 vendors click, older typer uses click itself.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def main() -> None:
+    """The console entry point: every failure is one line on stderr, with its exit code."""
     try:
-        app()
+        code = app(standalone_mode=False)  # usage errors come here, not to Typer's box
+    except _CLICK_ERROR as exc:  # a bad option, value or command
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `sourcing`: help was printed
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())  # one line, however click wrapped it
+        err.print(
+            f"[bold red]usage error:[/] {escape(message + hint)}", highlight=False, soft_wrap=True
+        )
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted", highlight=False)
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except OSError as exc:  # unreadable input, unwritable output folder, full disk
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@
 `InputError` means the user's files are wrong: it names the file, the row and the
 column (or the TOML key) so the analyst can fix it. The CLI turns it into a
 one-line message and exit code 2. `SolveError` means the solver did not return
-an optimum; it is not the user's fault and exits with code 3.
+an optimum; it is not the user's fault and exits with code 3. `WriteError` (an
+`OSError`) means a file could not be written, e.g. a full disk; it names the file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -53,3 +56,22 @@ class SolveError(SourcingError, RuntimeError):
 
 class RunExistsError(SourcingError, FileExistsError):
     """A run folder already exists and ``force`` was not given."""
+
+
+class WriteError(SourcingError, OSError):
+    """A file could not be written (disk full, file-size limit, no permission).
+
+    ``OSError`` from a failed ``write()`` carries no file name ("[Errno 27] File too
+    large"); this one names the file. The CLI reports it on one line with exit code 2.
+    """
+
+
+@contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """Turn an OSError raised inside the block into a `WriteError` naming ``path``."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from exc

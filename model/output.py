@@ -51,7 +51,7 @@ import pandas as pd
 import tomli_w
 from pyomo.common.gc_manager import PauseGC
 
-from model.errors import RunExistsError
+from model.errors import RunExistsError, writing
 from model.tables import TABLES
 
 if TYPE_CHECKING:
@@ -308,7 +308,8 @@ def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: boo
         for rel, data in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            with writing(target / rel):  # a full disk names the file, not just "[Errno 28]"
+                path.write_bytes(data)
         _crash_point("written")
         _put_in_place(tmp, target, force=force)
     except BaseException:
@@ -343,7 +344,8 @@ def update_folder_atomically(folder: Path, files: dict[str, bytes]) -> None:
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)  # maybe a hard link to the old file: never write through
-            path.write_bytes(data)
+            with writing(folder / rel):  # a full disk names the file, not just "[Errno 28]"
+                path.write_bytes(data)
         _crash_point("written")
         now = folder.stat()
         if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):

@@ -7,6 +7,7 @@ case's policy and scale or set table values for selected rows.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -18,6 +19,23 @@ from model.errors import InputError
 T = TypeVar("T", bound="BaseModel")
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+# Names become folder names: a case, scenario or sweep name is at most MAX_NAME
+# characters, a run folder name (--name, or a default such as "<case>-curve-together")
+# at most MAX_RUN_NAME, far below the file system's 255 with the hidden temporary
+# folders' prefixes and suffixes added.
+MAX_NAME = 100
+MAX_RUN_NAME = 128
+
+
+def name_problem(name: str, limit: int = MAX_NAME) -> str | None:
+    """Why ``name`` cannot name a case or run folder, or None if it can."""
+    if len(name) > limit:
+        return f"is {len(name)} characters long; at most {limit} are allowed"
+    # fullmatch: re.match(NAME_PATTERN) would accept a trailing newline ('$' matches before it)
+    if not re.fullmatch(NAME_PATTERN, name):
+        return "may use letters, digits, '_', '.', '-' only, starting with a letter or digit"
+    return None
+
 
 Share = Field(default=None, ge=0.0, le=1.0)
 
@@ -56,6 +74,10 @@ class ShareRule(BaseModel):
             raise ValueError("country = 'each' takes max_share only (a min for every country)")
         if self.commodities is not None and self.stage is not None:
             raise ValueError("give either commodities or stage, not both")
+        if self.commodities == []:  # would cover nothing: a rule that silently does nothing
+            raise ValueError(
+                "commodities is empty; list at least one, or leave it out to cover every commodity"
+            )
         return self
 
     @property
@@ -92,7 +114,7 @@ class Policy(BaseModel):
 class CaseFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
     policy: Policy = Field(default_factory=Policy)
 
@@ -146,7 +168,7 @@ class Change(BaseModel):
 class ScenarioFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str | None = Field(default=None, pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
     base: str
     policy: PolicyOverride = Field(default_factory=PolicyOverride)

@@ -33,7 +33,7 @@ from rich.progress import (
 from rich.text import Text
 
 from model.case import Case
-from model.errors import InputError
+from model.errors import InputError, WriteError, writing
 from model.evaluate import Evaluator, Point, Record
 
 Chunk = list[tuple[int, Point]]
@@ -116,7 +116,8 @@ class Checkpoint:
             return self._read()
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = spec.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.fingerprint, sort_keys=True))
+        with writing(spec):
+            tmp.write_text(json.dumps(self.fingerprint, sort_keys=True))
         os.replace(tmp, spec)
         return {}
 
@@ -136,13 +137,19 @@ class Checkpoint:
         return self
 
     def add(self, records: Iterable[Record]) -> None:
-        for rec in records:
-            self._fh.write(json.dumps(rec, default=_plain) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        with writing(self.log):
+            for rec in records:
+                self._fh.write(json.dumps(rec, default=_plain) + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
 
-    def __exit__(self, *exc: object) -> None:
-        self._fh.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            with writing(self.log):  # close() flushes what a failed add() left buffered
+                self._fh.close()
+        except WriteError:
+            if exc_type is None:  # else the error already under way is the one to report
+                raise
 
 
 # --- driver -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Scenarios: a TOML file that changes a base case.
 
-    name = "gallium-export-ban"
+    name = "gallium-export-ban"       # optional; default: the file name without .toml
     base = "../base"                  # a case folder or another scenario
     [policy]
     max_china_share = 0.5             # overrides; rules are appended
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from model.errors import InputError
-from model.policy import Change, ScenarioFile, parse
+from model.policy import Change, ScenarioFile, name_problem, parse
 from model.tables import TABLES
 
 if TYPE_CHECKING:
@@ -108,14 +108,18 @@ def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
 
 def apply_scenario(path: Path, data: dict[str, Any], _seen: tuple[Path, ...]) -> Case:
     """Load the base of a scenario and apply the scenario's overrides and changes."""
-    from model.case import load_case
+    from model.case import load_target
 
     spec = parse(ScenarioFile, data, path)
-    base_path = (path.parent / spec.base).resolve()
-    if not base_path.exists():
-        raise InputError(f"base '{spec.base}' does not exist ({base_path})", path, column="base")
-    case = load_case(base_path, _seen=_seen)
-    case.name = spec.name
+    case = load_target(path, spec.base, "base", _seen=_seen)
+    # without a name, the file's stem names the case, if it can name a run folder
+    if spec.name is None and (problem := name_problem(path.stem)) is not None:
+        raise InputError(
+            f"no name given, and the file name '{path.stem}' {problem}; add name = \"...\"",
+            path,
+            column="name",
+        )
+    case.name = spec.name or path.stem
     case.description = spec.description or case.description
     case.sources.append(str(path))
     case.files["case"] = str(path)

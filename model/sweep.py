@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.case import Case, load_case
+from model.case import Case, load_case, load_target
 from model.errors import InputError
 from model.evaluate import Point, Record
 from model.output import TablesRun, canonical_inputs
 from model.params import Grid, parse_grid, parse_parameter
-from model.policy import NAME_PATTERN, parse, read_toml
+from model.policy import MAX_NAME, NAME_PATTERN, parse, read_toml
 from model.results import inputs_hash, package_versions
 from model.runner import Checkpoint, run_points
 
@@ -45,7 +45,7 @@ class SweepParameter(BaseModel):
 
 class SweepFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-    name: str | None = Field(default=None, pattern=NAME_PATTERN)
+    name: str | None = Field(default=None, pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
     case: str | None = None
     combine: Literal["product", "zip"] = "product"
@@ -313,7 +313,5 @@ def load_sweep(path: str | Path, case: str | Path | None = None) -> tuple[Case, 
     if case is None:
         if spec.case is None:
             raise InputError("the sweep file names no case; give one", path, column="case")
-        case = (path.parent / spec.case).resolve()
-        if not case.exists():
-            raise InputError(f"case '{spec.case}' does not exist", path, column="case")
+        return load_target(path, spec.case, "case"), grid, spec
     return load_case(case), grid, spec

@@ -12,6 +12,7 @@ Rows keep their position in the file as the DataFrame index (named ``row``,
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -193,6 +194,35 @@ TABLES: dict[str, Table] = {
 }
 
 
+def plain_float(raw: str) -> float:
+    """``float(raw)`` without Python's extras: '3_00' (underscores) and non-ASCII digits
+    ('١٢') raise ValueError, as they would in a spreadsheet. 'nan' and 'inf' still parse
+    (callers reject them as not finite, with their own message)."""
+    if "_" in raw or not raw.isascii():
+        raise ValueError(f"could not convert string to float: {raw!r}")
+    return float(raw)
+
+
+def misspelled_columns(table: Table, header: list[str]) -> dict[str, str]:
+    """Known columns absent from the header -> the extra header column that looks like it.
+
+    An extra column equal to a known one but for case ('Freight'), or a close match
+    ('tarif'), is a typo, not extra data: carried along untouched while the real
+    column took its default, it would silently change the answer.
+    """
+    known = {c.name for c in table.columns}
+    absent = {c.name.lower(): c.name for c in table.columns if c.name not in header}
+    found: dict[str, str] = {}
+    for name in header:
+        if name in known or not absent:
+            continue
+        close = difflib.get_close_matches(name.lower(), list(absent), n=1, cutoff=0.8)
+        match = absent.get(name.lower()) or (absent[close[0]] if close else None)
+        if match is not None and match not in found:
+            found[match] = name
+    return found
+
+
 def _parse_cell(raw: str, col: Column, file: Path, row: int) -> object:
     """Turn one stripped CSV cell into a typed value or raise InputError."""
     if raw == "":
@@ -201,7 +231,7 @@ def _parse_cell(raw: str, col: Column, file: Path, row: int) -> object:
         return col.default
     if col.kind == "number":
         try:
-            value = float(raw)
+            value = plain_float(raw)
         except ValueError:
             raise InputError(f"'{raw}' is not a number", file, row, col.name) from None
         if not math.isfinite(value):
@@ -265,9 +295,19 @@ def read_table(table: Table, path: Path) -> pd.DataFrame:
         if name in seen:
             raise InputError("column appears twice in the header", path, column=name)
         seen.add(name)
+    typos = misspelled_columns(table, header)
     for col in table.columns:
         if col.required and col.name not in seen:
-            raise InputError("required column is missing", path, column=col.name)
+            hint = f" (the header has '{typos[col.name]}')" if col.name in typos else ""
+            raise InputError(f"required column is missing{hint}", path, column=col.name)
+    if typos:
+        known, typo = next(iter(typos.items()))
+        raise InputError(
+            f"unknown column; did you mean '{known}'? (names are case-sensitive; rename "
+            "the column if it is meant as an extra column)",
+            path,
+            column=typo,
+        )
 
     specs = {c.name: c for c in table.columns}
     width = len(header)
@@ -344,12 +384,13 @@ def _parse_column(cells: list[str], col: Column, path: Path, rows: list[int]) ->
     if col.kind == "number":
         if not rows:
             return np.array([], dtype=float)
-        try:  # fast path: every cell is a number
+        joined = "".join(cells)
+        try:  # fast path: every cell is a number (numpy, like float(), takes '3_00')
             values = np.array(cells, dtype=float)
         except ValueError:
             pass
         else:
-            if np.isfinite(values).all():
+            if np.isfinite(values).all() and "_" not in joined and joined.isascii():
                 return _check_range(values, col, path, rows, cells=cells)
         series = pd.Series(cells, dtype=object)
         blank = series == ""
