@@ -188,3 +188,40 @@ def test_sweep_file(tmp_path):
     with pytest.raises(InputError) as info:
         load_sweep(bad)
     assert info.value.column in ("parameters[#1].value", "parameters[#1].values")
+
+
+def test_parameter_columns_keep_the_points_values(case_dir, tmp_path):
+    """A parameter written without a selector keeps its column: the result column of
+    the same name (`demand`, `max_china_share` in sweep.csv, `unit_cost` in
+    sweep_mix.csv) takes a prefix instead of overwriting the swept value."""
+    folder = case_dir(
+        commodities=[("k0", 100, "mining", 0.3), ("k1", 30, "mining")],
+        supply=[("k0", "CHN", 500, 10), ("k0", "AUS", 500, 20), ("k1", "CHN", 500, 4)],
+    )
+    case = load_case(folder)
+    s = sweep(case, {"max_china_share": [0.5, 0.2], "demand": [2.0], "unit_cost": [1.5]})
+    out = s.write(tmp_path / "out", plots=False)
+    table = pd.read_csv(out / "sweep.csv")
+    # points 0, 1 x commodities k0, k1: the parameters as swept, not per commodity
+    assert list(table["max_china_share"]) == [0.5, 0.5, 0.2, 0.2]
+    assert list(table["demand"]) == [2.0, 2.0, 2.0, 2.0]
+    assert list(table["unit_cost"]) == [1.5, 1.5, 1.5, 1.5]
+    # k0 keeps its own cap 0.3; k1 has none and follows the swept default
+    assert list(table["commodity_max_china_share"]) == [0.3, 0.5, 0.3, 0.2]
+    assert list(table["commodity_demand"]) == [200.0, 60.0, 200.0, 60.0]
+    # k0 at cap 0.3: 60 from CHN at 15, 140 from AUS at 30 (k1: China only, capped: short)
+    assert list(table["cost"][:1]) == [60 * 15.0 + 140 * 30.0]
+    mix = pd.read_csv(out / "sweep_mix.csv")
+    first = mix[mix["point"] == 0]
+    assert list(first["unit_cost"]) == [1.5, 1.5]
+    assert list(first["supplier_unit_cost"]) == [15.0, 30.0]
+    assert list(first["country"]) == ["CHN", "AUS"]
+    points = pd.read_csv(out / "sweep_points.csv")
+    assert list(points["max_china_share"]) == [0.5, 0.2]
+    assert list(points["demand"]) == [2.0, 2.0]
+    # without such a parameter the result columns keep their usual names
+    plain = sweep(case, {"capacity[country=AUS]": [1.0]})
+    assert list(plain.table["max_china_share"]) == [0.3, 1.0]
+    assert list(plain.table["demand"]) == [100.0, 30.0]
+    assert list(plain.mix["unit_cost"]) == [10.0, 20.0, 4.0]  # k0: CHN 30, AUS 70; k1: CHN
+    assert "commodity_demand" not in plain.table and "supplier_unit_cost" not in plain.mix
