@@ -15,6 +15,7 @@ import json
 import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -62,21 +63,35 @@ def progress_bar(enabled: bool) -> Progress:
 
 
 # --- worker side ------------------------------------------------------------------------------
-_EVALUATORS: dict[str, Evaluator] = {}
+_EVALUATORS: dict[str, Evaluator] = {}  # built in the parent, inherited by forked workers
+_LOCAL = threading.local()  # otherwise one per worker thread: threads must not share HiGHS
 
 
 def _evaluator(token: str, case: Case | None, uncapped: bool) -> Evaluator:
-    """One evaluator per worker process and case: the model is built once per worker
-    (or once in the parent, when workers are forked from it)."""
+    """One evaluator per worker and case: the model is built once per worker thread
+    (or once in the parent, when workers are forked from it: ``case`` is then None)."""
     key = f"{token}:{uncapped}"
-    if key not in _EVALUATORS:
-        if case is None:
+    if case is None:
+        if key not in _EVALUATORS:
             raise RuntimeError(
                 "worker has no model: it was not forked from a parent that built one"
             )
+        return _EVALUATORS[key]
+    # a Dask worker may run tasks on several threads of one process (LocalCluster with
+    # processes=False): each thread gets its own model and HiGHS instance
+    cache: dict[str, Evaluator] = _LOCAL.__dict__.setdefault("evaluators", {})
+    if key not in cache:
+        cache.clear()
+        cache[key] = Evaluator(case, uncapped=uncapped)
+    return cache[key]
+
+
+def _build_for_fork(token: str, case: Case, uncapped: bool) -> None:
+    """Build the model in the parent, for the workers forked next to inherit."""
+    key = f"{token}:{uncapped}"
+    if key not in _EVALUATORS:
         _EVALUATORS.clear()
         _EVALUATORS[key] = Evaluator(case, uncapped=uncapped)
-    return _EVALUATORS[key]
 
 
 def run_chunk(token: str, case: Case | None, chunk: Chunk, uncapped: bool = True) -> list[Record]:
@@ -197,7 +212,7 @@ def run_points(
             fork = "fork" in multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork") if fork else None
             if fork:
-                _evaluator(token, case, uncapped)
+                _build_for_fork(token, case, uncapped)
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = [
                     pool.submit(run_chunk, token, None if fork else case, chunk, uncapped)
