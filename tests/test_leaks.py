@@ -390,3 +390,22 @@ def test_cli_quiet_prints_exactly_the_run_folder(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"{out / 'solutions' / 'markup'}\n"
     assert Path(proc.stdout.strip()).is_dir()
+
+
+def test_cli_sweep_prints_a_markup_like_path_literally(tmp_path: Path):
+    case = markup_case(tmp_path / "case")
+    out = tmp_path / "o[/]x[/docs]"
+    proc = sourcing(
+        "sweep",
+        str(case),
+        "--set",
+        "max_china_share=1,0.5",
+        "--out",
+        str(out),
+        "--no-plots",
+        "--no-progress",
+    )
+    assert proc.returncode == 0, proc.stderr
+    run = out / "solutions" / "markup-sweep"
+    assert proc.stdout.splitlines()[-1].endswith(f"; wrote {run}")
+    assert run.is_dir()
