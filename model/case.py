@@ -266,11 +266,34 @@ def validate(case: Case) -> Case:
 
 
 # --- reading ----------------------------------------------------------------------------------
+def inside_folder(path: Path, folder: Path, what: str = "case folder") -> bool:
+    """Whether ``path`` exists; an error if it is a symbolic link out of ``folder`` or a broken one.
+
+    Files of a case folder are copied into run folders and embedded in reports,
+    which users mail: a link to a file elsewhere (``SOURCES.md -> ~/.ssh/...``)
+    must not be followed. Links that stay inside the folder are fine. A broken
+    link is an error, not an absent optional file.
+    """
+    if path.is_symlink() and not path.exists():
+        raise InputError("is a broken symbolic link", path)
+    if not path.exists():
+        return False
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise InputError(
+            f"is a symbolic link to a file outside the {what}; copy the file into the "
+            f"{what} instead",
+            path,
+        )
+    return True
+
+
 def read_case_folder(folder: Path) -> Case:
     """Read ``case.toml`` and the CSV tables of a case folder."""
     if not folder.is_dir():
         raise InputError("case folder does not exist", folder)
     toml_path = folder / "case.toml"
+    inside_folder(toml_path, folder)
+    inside_folder(folder / "SOURCES.md", folder)  # copied into run folders and reports
     meta = parse(CaseFile, read_toml(toml_path), toml_path)
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {"case": str(toml_path)}
@@ -278,7 +301,7 @@ def read_case_folder(folder: Path) -> Case:
     for name, spec in TABLES.items():
         path = folder / spec.file
         files[name] = str(path)
-        if not spec.required and not path.exists():
+        if not inside_folder(path, folder) and not spec.required:
             tables[name] = empty_table(spec)
             continue
         tables[name] = read_table(spec, path)

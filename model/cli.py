@@ -24,9 +24,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Least-cost diversified sourcing of AI-critical commodities (Pyomo + HiGHS).",
 )
-# Piped output (CI logs, notebooks' ! commands) gets a fixed, readable width.
-out = Console(width=None if sys.stdout.isatty() else 130)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 130)
+# Piped output (CI logs, notebooks' ! commands) gets a fixed, readable width. User text
+# (names, units, descriptions, paths) is printed literally: passed through `escape` where
+# markup is on, never read as :emoji: codes, and paths are never wrapped (`wrote`).
+out = Console(width=None if sys.stdout.isatty() else 130, emoji=False)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 130, emoji=False)
 
 CaseArg = Annotated[
     Path,
@@ -48,6 +50,11 @@ def fail(exc: SourcingError) -> None:
     # escaped: "case.xlsx[supply]" or "rules[#1]" are text, not console markup
     err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def wrote(path: Path | str) -> None:
+    """Print ``wrote PATH`` on one line, the path exactly as it is."""
+    out.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
 def _fmt(value: float, pct: bool = False) -> str:
@@ -76,7 +83,7 @@ def _money(value: float) -> str:
 
 def print_summary(result, folder: Path | None) -> None:
     s = result.summary
-    out.print(f"[bold]{s['case']}[/]: {s['description']}", highlight=False)
+    out.print(f"[bold]{escape(s['case'])}[/]: {escape(s['description'])}", highlight=False)
     table = Table(show_edge=False, header_style="bold")
     for col in (
         "commodity",
@@ -101,9 +108,9 @@ def print_summary(result, folder: Path | None) -> None:
     why = []
     for r in result.commodities.itertuples(index=False):
         table.add_row(
-            r.commodity,
-            r.stage or "-",
-            r.unit,
+            escape(r.commodity),
+            escape(r.stage or "-"),
+            escape(r.unit),
             _fmt(r.demand + r.downstream_use),
             _fmt(r.supplied),
             ("[red]" + _fmt(r.shortfall) + "[/]") if r.shortfall > 0 else "0",
@@ -113,12 +120,13 @@ def print_summary(result, folder: Path | None) -> None:
             _pct_premium(r),
         )
         if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
-            why.append(f"  {r.commodity}: {escape(r.binding or 'no supplier')}")
+            why.append(f"  {escape(r.commodity)}: {escape(r.binding or 'no supplier')}")
     out.print(table)
     if result.stages["stage"].nunique() > 1:
         for r in result.stages.itertuples(index=False):
             text = (
-                f"  {r.stage}: ${r.cost / 1e6:,.1f}M, China {_fmt(r.china_cost_share, pct=True)}"
+                f"  {escape(r.stage)}: ${r.cost / 1e6:,.1f}M, "
+                f"China {_fmt(r.china_cost_share, pct=True)}"
                 " of spend"
             )
             if getattr(r, "unit_cost_premium_pct", float("nan")) == r.unit_cost_premium_pct:
@@ -143,7 +151,7 @@ def print_summary(result, folder: Path | None) -> None:
         line += "; all demand met"
     out.print(line, highlight=False)
     if folder is not None:
-        out.print(f"wrote {folder}", highlight=False)
+        wrote(folder)
 
 
 @app.command()
@@ -182,7 +190,7 @@ def solve(
         fail(exc)
         return
     if quiet:
-        out.print(str(folder), highlight=False)
+        print(folder, flush=True)  # exactly the path, on one line, for scripts
     else:
         print_summary(result, folder)
 
@@ -198,8 +206,9 @@ def validate(case: CaseArg) -> None:
         fail(exc)
         return
     out.print(
-        f"ok: {loaded.name}: {len(loaded.commodities)} commodities, {len(loaded.countries)} "
-        f"countries, {len(loaded.supply)} supply rows, {len(loaded.recipes)} recipe rows, "
+        f"ok: {escape(loaded.name)}: {len(loaded.commodities)} commodities, "
+        f"{len(loaded.countries)} countries, {len(loaded.supply)} supply rows, "
+        f"{len(loaded.recipes)} recipe rows, "
         f"{len(loaded.policy.rules)} share rules",
         highlight=False,
     )
@@ -357,9 +366,10 @@ def sweep(
         except KeyboardInterrupt:
             if partial.exists():
                 err.print(
-                    f"interrupted; finished points are kept in {partial}; "
+                    f"interrupted; finished points are kept in {escape(str(partial))}; "
                     "run the same command with --resume to continue",
                     highlight=False,
+                    soft_wrap=True,
                 )
             else:
                 err.print("interrupted before any point finished", highlight=False)
@@ -384,8 +394,9 @@ def sweep(
     pts = result.points
     out.print(
         f"{len(pts)} points, objective {pts['objective'].min():,.0f} to "
-        f"{pts['objective'].max():,.0f}; wrote {folder}",
+        f"{pts['objective'].max():,.0f}; wrote {escape(str(folder))}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -431,9 +442,9 @@ def curve(
     for col in ("commodity", "from", "to", "what changes"):
         table.add_column(col, no_wrap=col != "what changes")
     for r in result.breakpoints.itertuples(index=False):
-        table.add_row(r.commodity, f"{r.cap_from:.2%}", f"{r.cap_to:.2%}", escape(r.change))
+        table.add_row(escape(r.commodity), f"{r.cap_from:.2%}", f"{r.cap_to:.2%}", escape(r.change))
     out.print(table)
-    out.print(f"wrote {folder}", highlight=False)
+    wrote(folder)
 
 
 @app.command()
@@ -485,14 +496,14 @@ def stress(
     for r in result.ranking.head(top).itertuples(index=False):
         table.add_row(
             str(r.rank),
-            r.outage,
+            escape(r.outage),
             _money(r.objective_increase),
             _money(r.supply_cost_increase),
             str(r.commodities_short),
-            r.worst_commodity,
+            escape(r.worst_commodity),
         )
     out.print(table)
-    out.print(f"wrote {folder}", highlight=False)
+    wrote(folder)
 
 
 @app.command()
@@ -521,7 +532,7 @@ def compare(
     table = Table(show_edge=False, header_style="bold")
     table.add_column("commodity", no_wrap=True)
     for n in names:
-        table.add_column(f"{n}\ncost $M / China / short", justify="right")
+        table.add_column(f"{escape(n)}\ncost $M / China / short", justify="right")
     wide = result.by_commodity.set_index(["commodity", "case"])
     for k in result.results[0].commodities["commodity"]:
         cells = []
@@ -530,10 +541,10 @@ def compare(
             cells.append(
                 f"{_money(r['cost'])} / {_fmt(r['china_share'], pct=True)} / {_fmt(r['shortfall'])}"
             )
-        table.add_row(k, *cells)
+        table.add_row(escape(k), *cells)
     table.add_row("[bold]total[/]", *[f"[bold]{_money(r.total_cost)}[/]" for r in result.results])
     out.print(table)
-    out.print(f"wrote {folder}", highlight=False)
+    wrote(folder)
 
 
 @app.command()
@@ -550,7 +561,7 @@ def report(
         fail(exc)
         return
     for path in paths:
-        out.print(f"wrote {path}", highlight=False)
+        wrote(path)
 
 
 # Click's error base class: typer >= 0.23 vendors click, older typer uses click itself.

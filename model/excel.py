@@ -64,6 +64,8 @@ def _cell(value: Any) -> Any:
 def _add_sheet(wb: Any, title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
     from openpyxl.styles import Font
 
+    from model.output import formula_like
+
     ws = wb.create_sheet(title=title[:31])
     ws.append(list(header))
     for row in rows:
@@ -71,8 +73,11 @@ def _add_sheet(wb: Any, title: str, header: list[str], rows: Iterable[Iterable[A
     widths = [len(str(h)) for h in header]
     for row in ws.iter_rows(min_row=2):
         for i, cell in enumerate(row):
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula stays text
+            if isinstance(cell.value, str) and formula_like(cell.value):
+                # text that looks like a formula stays text, also when edited in Excel
+                # (quotePrefix is the ' Excel puts before such text; the value is unchanged)
+                cell.data_type = "s"
+                cell.quotePrefix = True
             if i < len(widths) and cell.value is not None:
                 widths[i] = max(widths[i], min(60, len(str(cell.value))))
     for cell in ws[1]:
@@ -474,7 +479,11 @@ def read_case_xlsx(path: str | Path) -> Any:
                 tables[name] = empty_table(spec)
                 continue
             tables[name] = _read_table_sheet(spec, ws, where, Path(tmp), uncached.get(ws.title))
-    beside = path.parent if (path.parent / "SOURCES.md").is_file() else None
+    from model.case import inside_folder
+
+    sources_md = path.parent / "SOURCES.md"  # the case's sources, beside the workbook
+    present = inside_folder(sources_md, path.parent) and sources_md.is_file()
+    beside = path.parent if present else None
     return Case(
         name=parsed.name,
         description=parsed.description,

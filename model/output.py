@@ -118,6 +118,58 @@ def _csv_columns(frame: pd.DataFrame) -> str | None:
     return "\n".join([header, *map(",".join, zip(*columns, strict=True))]) + "\n"
 
 
+# Spreadsheet formula injection (OWASP "CSV injection"): Excel and LibreOffice read a cell
+# that starts with one of these as a formula, e.g. =HYPERLINK(...) in a country's name.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|nan)")
+
+
+def formula_like(text: str) -> bool:
+    """Would a spreadsheet read this text as a formula (after any leading quotes)?
+
+    Leading quotes count so that prefixing one is reversible (`restore_text`);
+    a plain number such as ``-5`` (or ``-inf``, as workbooks hold infinities) is a
+    number, not a formula.
+    """
+    bare = text.lstrip("'")
+    if not bare.startswith(FORMULA_START):
+        return False
+    return len(bare) < len(text) or _PLAIN_NUMBER.fullmatch(text) is None
+
+
+def neutralise_text(text: str) -> str:
+    """``'`` before text a spreadsheet would run as a formula, as OWASP recommends."""
+    return "'" + text if formula_like(text) else text
+
+
+def restore_text(text: str) -> str:
+    """Undo `neutralise_text` (for reading a run folder's tables back)."""
+    return text[1:] if text.startswith("'") and formula_like(text[1:]) else text
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every formula-like text cell neutralised (numbers untouched).
+
+    Applied to result tables before they are written as CSV, so `csv_bytes` stays
+    equal to pandas' bytes for the same frame. Returns the frame itself when
+    nothing needs a change.
+    """
+    out = frame
+    for i in range(frame.shape[1]):
+        series = frame.iloc[:, i]
+        if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
+            continue
+        values = series.to_numpy(object).tolist()
+        texts = {v for v in values if v.__class__ is str}
+        bad = {v for v in texts if v.startswith(("'", *FORMULA_START)) and formula_like(v)}
+        if bad:
+            if out is frame:
+                out = frame.copy()
+            fixed = ["'" + v if v in bad else v for v in values]
+            out.isetitem(i, pd.Series(fixed, index=frame.index, dtype=object))
+    return out
+
+
 def _toml_clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _toml_clean(v) for k, v in value.items() if v is not None}
@@ -167,8 +219,12 @@ def run_files_common(
     }
     for name, data in (input_files or canonical_inputs(case)).items():
         files[f"inputs/{name}"] = data
-    if case.folder is not None and (case.folder / "SOURCES.md").is_file():
-        files["inputs/SOURCES.md"] = (case.folder / "SOURCES.md").read_bytes()
+    if case.folder is not None:
+        from model.case import inside_folder
+
+        sources_md = case.folder / "SOURCES.md"
+        if inside_folder(sources_md, case.folder) and sources_md.is_file():
+            files["inputs/SOURCES.md"] = sources_md.read_bytes()
     for src in [*case.sources, *(extra_sources or [])]:
         src = Path(src)
         if src.suffix == ".toml" and src.name != "case.toml":
@@ -211,7 +267,7 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
         "ranging_costs": result.cost_ranges,
         "ranging_limits": result.limit_ranges,
     }
-    files = {f"{name}.csv": csv_bytes(frame) for name, frame in tables.items()}
+    files = {f"{name}.csv": csv_bytes(neutralise(frame)) for name, frame in tables.items()}
     summary = {**result.summary, "timings_seconds": result.timings}
     files.update(run_files_common(result.case, summary, input_files=result.input_files))
     summary.pop("timings_seconds")  # the workbook, like the plots, must not change run to run
@@ -233,7 +289,7 @@ def write_tables_run(
 ) -> Path:
     """A run folder of a sweep, curve, stress or compare run: a CSV per table,
     summary.json and inputs, plots and workbook; written atomically to `target`."""
-    files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
+    files = {f"{n}.csv": csv_bytes(neutralise(frame)) for n, frame in tables.items()}
     files.update(run_files_common(case, summary, sources))
     stable = {k: v for k, v in summary.items() if k != "timings_seconds"}
     files.update(extra_files(kind, tables, stable, case, plots=plots, xlsx=xlsx))

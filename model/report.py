@@ -109,7 +109,11 @@ class Run:
         return str(self.summary.get("name") or self.summary.get("case") or self.kind)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, restore: bool = False) -> pd.DataFrame:
+    """A table of a run folder; ``restore``: undo the quote result tables put before
+    formula-like text (`model.output.neutralise`), so names show as given."""
+    from model.output import restore_text
+
     try:
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
@@ -121,6 +125,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
             pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col])
         ):
             frame[col] = frame[col].fillna("").astype(str)
+            quoted = frame[col].str.startswith("'") if restore else None
+            if quoted is not None and quoted.any():
+                frame.loc[quoted, col] = frame.loc[quoted, col].map(restore_text)
     return frame
 
 
@@ -136,6 +143,13 @@ def load_run(folder: str | Path) -> Run:
         raise InputError(
             "not a run folder: it has no summary.json (give solutions/<name>/ of a run)", folder
         )
+    # every file read here ends up in report.html: none may be a link out of the run folder
+    from model.case import inside_folder
+
+    def present(path: Path) -> bool:
+        return inside_folder(path, folder, "run folder") and path.is_file()
+
+    present(summary_path)
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -148,22 +162,24 @@ def load_run(folder: str | Path) -> Run:
     tables = {}
     for name in KIND_TABLES[kind]:
         path = folder / f"{name}.csv"
-        if path.is_file():
-            tables[name] = _read_csv(path)
+        if present(path):
+            tables[name] = _read_csv(path, restore=True)
         elif name in REQUIRED[kind]:
             raise InputError(f"the {kind} run folder is missing {name}.csv", folder)
     inputs = {}
     for name in ("countries", "commodities", "supply"):
         path = folder / "inputs" / f"{name}.csv"
-        if path.is_file():
+        if present(path):
             inputs[name] = _read_csv(path)
     if "countries" not in inputs:
         raise InputError("the run folder is missing inputs/countries.csv", folder)
     case_toml: dict[str, Any] = {}
-    if (folder / "inputs" / "case.toml").is_file():
+    if present(folder / "inputs" / "case.toml"):
         case_toml = tomllib.loads((folder / "inputs" / "case.toml").read_text(encoding="utf-8"))
     scenarios = {}
     for path in sorted((folder / "inputs" / "scenario").glob("*.toml")):
+        if not present(path):
+            continue
         try:
             scenarios[path.name] = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -178,7 +194,7 @@ def load_run(folder: str | Path) -> Run:
         inputs=inputs,
         case_toml=case_toml,
         scenarios=scenarios,
-        sources_md=sources.read_text(encoding="utf-8") if sources.is_file() else None,
+        sources_md=sources.read_text(encoding="utf-8") if present(sources) else None,
     )
 
 
@@ -285,16 +301,64 @@ class SourceFile:
 
 Block = Any  # ("h2", text) | ("p", text) | ("ul", [text]) | Table | Figure | Details | Markdown
 
+# Text blocks are a small inline language, valid Markdown as it stands: **bold**, `code` and
+# backslash escapes of ASCII punctuation. User text (names, units, descriptions, rule names)
+# goes in through `lit` (or `code`), so it shows literally in both reports; table cells are
+# literal text and escaped by the renderers.
+_MD_INLINE = re.compile(
+    r"[\\`*\[\]|~]|<(?=[A-Za-z/!?])|&(?=#?\w+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"
+)
+_ESCAPE_OR_CODE = re.compile(r"\\([!-/:-@\[-`{-~])|`([^`]+)`")
+
+
+def _md_inline(text: Any) -> str:
+    """Text as literal Markdown inside a line: specials backslash-escaped, on one line.
+
+    Underscores inside a word (``rare_earths``) cannot start emphasis and stay as they are.
+    """
+    text = re.sub(r"\r\n|\r|\n", " ", str(text))
+    return _MD_INLINE.sub(lambda m: "\\" + m.group(), text)
+
+
+def lit(text: Any) -> str:
+    """User text for a text block: shown literally in HTML and Markdown.
+
+    Besides `_md_inline`, ``#`` is escaped, and so is anything at the start that
+    would open a block where the text begins a line (a list, a quote, a numbered item).
+    """
+    out = _md_inline(text).replace("#", "\\#")
+    out = re.sub(r"^(\s*)([>+\-=])", r"\1\\\2", out)
+    return re.sub(r"^(\s*\d{1,9})([.)])(?=\s|$)", r"\1\\\2", out)
+
+
+def code(text: Any) -> str:
+    """User text as `code` (literal in both reports); plain literal text if it holds a backtick."""
+    text = re.sub(r"\r\n|\r|\n", " ", str(text))
+    return lit(text) if "`" in text or not text.strip() else f"`{text}`"
+
 
 def _inline_html(text: str) -> str:
-    """Escape, then **bold** and `code`."""
-    out = html.escape(text, quote=False)
+    """Escape, then backslash escapes, `code` and **bold** (left to right, as Markdown does)."""
+    kept: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        char, span = m.groups()
+        kept.append(
+            html.escape(char, quote=False)
+            if char is not None
+            else f"<code>{html.escape(span, quote=False)}</code>"
+        )
+        return f"\0{len(kept) - 1}\0"
+
+    out = _ESCAPE_OR_CODE.sub(keep, text.replace("\0", "\ufffd"))
+    out = html.escape(out, quote=False)
     out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return re.sub("\0(\\d+)\0", lambda m: kept[int(m.group(1))], out)
 
 
-def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _md_cell(text: Any) -> str:
+    """A table cell: literal text (tables hold no markup)."""
+    return _md_inline(text)
 
 
 MAX_TABLE_ROWS = 200  # a report lists at most this many rows of a table; the CSV has all
@@ -316,7 +380,7 @@ def _table_html(t: Table) -> str:
     body = []
     for row in frame.itertuples(index=False):
         cells = "".join(
-            f'<td class="{"r" if c in t.right else "l"}">{_inline_html(str(v))}</td>'
+            f'<td class="{"r" if c in t.right else "l"}">{html.escape(str(v), quote=False)}</td>'
             for c, v in zip(cols, row, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
@@ -399,7 +463,7 @@ def _block_html(b: Block) -> str:
 
 
 def render_md(title: str, blocks: list[Block]) -> str:
-    parts = [f"# {title}"]
+    parts = [f"# {lit(title)}"]
     for b in blocks:
         parts.append(_block_md(b))
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -483,7 +547,7 @@ def _policy_words(policy: dict[str, Any]) -> list[str]:
     elif not by_stage:
         out.append("China's share is not capped (unless a commodity sets its own cap).")
     for stage, value in by_stage.items():
-        out.append(f"China's share of {stage} is capped at {pct(value)}.")
+        out.append(f"China's share of {lit(stage)} is capped at {pct(value)}.")
     for rule in policy.get("rules") or []:
         who = rule.get("country", "")
         bounds = []
@@ -492,12 +556,12 @@ def _policy_words(policy: dict[str, Any]) -> list[str]:
         if rule.get("max_share") is not None:
             bounds.append(f"at most {pct(rule['max_share'])}")
         scope = (
-            ", ".join(rule["commodities"])
+            ", ".join(map(lit, rule["commodities"]))
             if rule.get("commodities")
-            else (rule.get("stage") or "every commodity")
+            else (lit(rule["stage"]) if rule.get("stage") else "every commodity")
         )
-        subject = "each single country" if who == "each" else who
-        name = f" ({rule['name']})" if rule.get("name") else ""
+        subject = "each single country" if who == "each" else lit(who)
+        name = f" ({lit(rule['name'])})" if rule.get("name") else ""
         out.append(f"Rule{name}: {subject} supplies {' and '.join(bounds)} of {scope}.")
     return out
 
@@ -507,17 +571,17 @@ def _question(run: Run) -> list[Block]:
     blocks: list[Block] = [("h2", "The question")]
     description = s.get("description") or run.case_toml.get("description", "")
     if run.kind == "solve":
-        blocks.append(("p", f"**Case {s.get('case', '')}**: {description}"))
+        blocks.append(("p", f"**Case {lit(s.get('case', ''))}**: {lit(description)}"))
         if run.case_toml:
             blocks.append(("ul", _policy_words(run.case_toml.get("policy", {}))))
     elif run.kind == "sweep":
-        params = ", ".join(f"`{p}`" for p in s.get("parameters", []))
+        params = ", ".join(code(p) for p in s.get("parameters", []))
         blocks.append(
             (
                 "p",
                 f"How do cost and unmet need change as {params} vary over {s.get('points')} "
-                f"points ({s.get('combine', 'product')} of the grids), on case "
-                f"**{s.get('case', '')}**?",
+                f"points ({lit(s.get('combine', 'product'))} of the grids), on case "
+                f"**{lit(s.get('case', ''))}**?",
             )
         )
     elif run.kind == "curve":
@@ -528,7 +592,7 @@ def _question(run: Run) -> list[Block]:
                 "The price of de-risking: what does supply cost, and how much need goes "
                 "unmet, as the cap on China's share goes from 100% to 0% "
                 + ("for every commodity at once" if together else "for each commodity in turn")
-                + f", on case **{s.get('case', '')}**?",
+                + f", on case **{lit(s.get('case', ''))}**?",
             )
         )
     elif run.kind == "stress":
@@ -537,7 +601,7 @@ def _question(run: Run) -> list[Block]:
                 "p",
                 f"Which supplier's loss hurts most? Each of {s.get('outages')} outages sets a "
                 "country's (or group's) capacity to zero and solves again, on case "
-                f"**{s.get('case', '')}**.",
+                f"**{lit(s.get('case', ''))}**.",
             )
         )
     elif run.kind == "compare":
@@ -546,9 +610,9 @@ def _question(run: Run) -> list[Block]:
         if run.kind == "compare":
             break  # each compared case is described below, with its own description
         if spec.get("description") and spec["description"] != description:
-            blocks.append(("note", f"`{file}`: {spec['description']}"))
+            blocks.append(("note", f"{code(file)}: {lit(spec['description'])}"))
     if run.kind != "solve" and description and run.kind != "compare":
-        blocks.append(("note", f"Case {s.get('case', '')}: {description}"))
+        blocks.append(("note", f"Case {lit(s.get('case', ''))}: {lit(description)}"))
     return blocks
 
 
@@ -557,6 +621,7 @@ def _figures(run: Run, new_files: dict[str, bytes] | None) -> list[Figure]:
 
     Drawn plots (PNG and SVG) are added to ``new_files`` as ``plots/<file>`` when given.
     """
+    from model.case import inside_folder
     from model.plots import figure_files, run_figures
 
     names = {
@@ -571,7 +636,7 @@ def _figures(run: Run, new_files: dict[str, bytes] | None) -> list[Figure]:
     if folder is not None:
         for n in names:
             png = folder / "plots" / f"{n}.png"
-            if png.is_file():
+            if inside_folder(png, folder, "run folder") and png.is_file():
                 have[n] = png.read_bytes()
     missing = [n for n in names if n not in have]
     if missing:
@@ -643,11 +708,11 @@ def _estimate_sections(text: str) -> list[tuple[str, str]]:
 def _footer(run: Run) -> list[Block]:
     s = run.summary
     versions = s.get("versions", {})
-    lines = [f"Run kind: {run.kind}", f"run folder: {run.name}"]
+    lines = [f"Run kind: {lit(run.kind)}", f"run folder: {lit(run.name)}"]
     if s.get("inputs_sha256"):
-        lines.append(f"inputs SHA-256: `{s['inputs_sha256'][:16]}...`")
+        lines.append(f"inputs SHA-256: {code(str(s['inputs_sha256'])[:16] + '...')}")
     if versions:
-        lines.append("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+        lines.append("versions: " + ", ".join(f"{lit(k)} {lit(v)}" for k, v in versions.items()))
     return [
         ("h2", "About this run"),
         ("note", "; ".join(lines) + "."),
@@ -705,7 +770,7 @@ def _solve_headline(run: Run) -> list[Block]:
     need = _need(com)
     if len(short):
         worst = ", ".join(
-            f"{r.commodity} {pct(r.shortfall / need[i])}" for i, r in short.iterrows()
+            f"{lit(r.commodity)} {pct(r.shortfall / need[i])}" for i, r in short.iterrows()
         )
         cards.append((f"commodities short (of {len(com)})", str(len(short)), f"unmet: {worst}"))
     else:
@@ -725,7 +790,7 @@ def _solve_headline(run: Run) -> list[Block]:
             if getattr(r, "with_shortfall", 0):
                 n = int(r.with_shortfall)
                 note += f"; {n} {'commodity' if n == 1 else 'commodities'} short"
-            cards.append((f"China's share, {r.stage}", pct(r.china_cost_share), note))
+            cards.append((f"China's share, {lit(r.stage)}", pct(r.china_cost_share), note))
     blocks: list[Block] = [("h2", "Headline numbers"), ("cards", cards)]
     blocks.append(
         (
@@ -750,19 +815,20 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
         if not binding and not r.shortfall > 0:
             continue
         words = []
+        unit = lit(r.unit)
         if r.shortfall > 0:
             words.append(
-                f"short {qty(r.shortfall, r.unit)} a year "
+                f"short {qty(r.shortfall, unit)} a year "
                 f"({pct(r.shortfall / (r.supplied + r.shortfall))} of its need)."
             )
         parts = [p.strip() for p in re.split(r";\s*(?![^()]*\))", binding) if p.strip()]
         for part in parts:
             if part.startswith("capacity "):
                 who = part.removeprefix("capacity ").replace(",", ", ")
-                words.append(f"Suppliers at full capacity: {who}.")
+                words.append(f"Suppliers at full capacity: {lit(who)}.")
             elif part.startswith("China cap"):
                 words.append(
-                    f"The {part.removeprefix('China cap ')} cap on China binds "
+                    f"The {lit(part.removeprefix('China cap '))} cap on China binds "
                     f"(China supplies {pct(r.china_share, 1)})."
                 )
                 nxt = getattr(r, "cost_of_next_pp", float("nan"))
@@ -779,23 +845,23 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
                         )
                     if not _isnan(more) and more > 0:
                         text += (
-                            f" and leave {qty(more, r.unit)} more unmet, so the figure is "
+                            f" and leave {qty(more, unit)} more unmet, so the figure is "
                             "mostly the shortfall penalty, a policy weight"
                         )
                     words.append(text + ".")
             elif part.startswith("rule "):
-                words.append(f"The share rule '{part.removeprefix('rule ')}' binds.")
+                words.append(f"The share rule '{lit(part.removeprefix('rule '))}' binds.")
             elif part.startswith("input "):
-                words.append(f"Held back upstream by {part.removeprefix('input ')}.")
+                words.append(f"Held back upstream by {lit(part.removeprefix('input '))}.")
             else:
-                words.append(part + ".")
+                words.append(lit(part) + ".")
         price = getattr(r, "shadow_price", float("nan"))
         if not _isnan(price) and price > 0:
-            text = f"Shadow price: one more {r.unit} of direct demand would cost {dollars(price)}"
+            text = f"Shadow price: one more {unit} of direct demand would cost {dollars(price)}"
             if r.shortfall > 0 and abs(price - r.shortfall_penalty) <= 1e-6 * max(1, price):
                 text += " (its shortfall penalty: at the margin, need goes unmet)"
             words.append(text + ".")
-        out.append(f"**{r.commodity}**: " + " ".join(words))
+        out.append(f"**{lit(r.commodity)}**: " + " ".join(words))
     return out
 
 
@@ -807,8 +873,8 @@ def _capacity_words(cap: pd.DataFrame, com: pd.DataFrame, top: int = 8) -> list[
     out = []
     for r in rows.head(top).itertuples(index=False):
         text = (
-            f"One more {unit.get(r.commodity, 'unit')} a year of **{r.commodity}** from "
-            f"{r.country_name} ({r.country}) would save {dollars(r.marginal_value)}"
+            f"One more {lit(unit.get(r.commodity, 'unit'))} a year of **{lit(r.commodity)}** "
+            f"from {lit(r.country_name)} ({lit(r.country)}) would save {dollars(r.marginal_value)}"
         )
         if bool(r.relieves_shortfall) and str(r.relieves_shortfall) != "False":
             text += " (it relieves unmet need, so this is mostly the shortfall penalty)"
@@ -927,7 +993,7 @@ def _sweep_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     points, table = run.tables["sweep_points"], run.tables["sweep"]
     params = list(run.summary.get("parameters", []))
     cards = [
-        ("points solved", str(len(points)), ", ".join(params)),
+        ("points solved", str(len(points)), ", ".join(map(lit, params))),
         (
             "supply cost",
             f"{money(points['total_cost'].min())} to {money(points['total_cost'].max())}",
@@ -936,14 +1002,14 @@ def _sweep_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     ]
     if "total_cost_premium" in points:
         i = points["total_cost_premium"].idxmax()
-        at = ", ".join(f"{p} = {_param_text(p, points.at[i, p])}" for p in params)
+        at = ", ".join(f"{lit(p)} = {lit(_param_text(p, points.at[i, p]))}" for p in params)
         cards.append(
             ("largest premium", money(points.at[i, "total_cost_premium"], signed=True), f"at {at}")
         )
     short = points[points["commodities_with_shortfall"] > 0]
     if len(short):
         first = short.iloc[0]
-        at = ", ".join(f"{p} = {_param_text(p, first[p])}" for p in params)
+        at = ", ".join(f"{lit(p)} = {lit(_param_text(p, first[p]))}" for p in params)
         cards.append(
             (
                 "points with unmet need",
@@ -1075,7 +1141,7 @@ def _stress_blocks(run: Run, figures: list[Figure]) -> list[Block]:
         cards.append(
             (
                 "most critical",
-                str(top["outage"]),
+                lit(top["outage"]),
                 f"objective {money(top['objective_increase'], signed=True)}; "
                 f"{top['commodities_short']} commodities short",
             )
@@ -1160,7 +1226,7 @@ def _compare_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     by, totals = run.tables["comparison"], run.tables["comparison_totals"]
     totals_table, by_table = compare_tables(by, totals)
     blocks = _question(run)
-    blocks.append(("ul", [f"**{r.case}**: {r.description}" for r in totals.itertuples()]))
+    blocks.append(("ul", [f"**{lit(r.case)}**: {lit(r.description)}" for r in totals.itertuples()]))
     return [
         *blocks,
         ("h2", "Headline numbers"),
