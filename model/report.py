@@ -124,7 +124,9 @@ def _read_csv(path: Path, restore: bool = False) -> pd.DataFrame:
         if col in TEXT_COLUMNS or not (
             pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col])
         ):
-            frame[col] = frame[col].fillna("").astype(str)
+            frame[col] = (
+                frame[col].astype(object).fillna("").astype(str)
+            )  # NaN-only text columns read as float
             quoted = frame[col].str.startswith("'") if restore else None
             if quoted is not None and quoted.any():
                 frame.loc[quoted, col] = frame.loc[quoted, col].map(restore_text)
