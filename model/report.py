@@ -124,9 +124,8 @@ def _read_csv(path: Path, restore: bool = False) -> pd.DataFrame:
         if col in TEXT_COLUMNS or not (
             pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col])
         ):
-            frame[col] = (
-                frame[col].astype(object).fillna("").astype(str)
-            )  # NaN-only text columns read as float
+            # as object first: a text column with no values at all reads as float
+            frame[col] = frame[col].astype(object).fillna("").astype(str)
             quoted = frame[col].str.startswith("'") if restore else None
             if quoted is not None and quoted.any():
                 frame.loc[quoted, col] = frame.loc[quoted, col].map(restore_text)
