@@ -11,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+_ESCAPED = {"Cc", "Zl", "Zp"}  # Unicode categories: controls, line and paragraph separators
+
 
 def one_line(text: str) -> str:
     """Control characters and line breaks as escapes (``\\n``, ``\\x1b``, ``\\u2028``).
@@ -21,9 +23,6 @@ def one_line(text: str) -> str:
     if text.isprintable():  # the common case: nothing to escape
         return text
     return "".join(repr(c)[1:-1] if unicodedata.category(c) in _ESCAPED else c for c in text)
-
-
-_ESCAPED = {"Cc", "Zl", "Zp"}  # controls, line and paragraph separators
 
 
 class SourcingError(Exception):

@@ -331,6 +331,8 @@ def load_run(folder: str | Path) -> Run:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"summary.json is not valid JSON: {exc}", summary_path) from None
+    except RecursionError:
+        raise InputError("summary.json is nested too deeply", summary_path) from None
     if not isinstance(summary, dict):
         raise InputError("summary.json does not hold an object", summary_path)
     kind = summary.get("kind", "solve")
@@ -370,7 +372,7 @@ def load_run(folder: str | Path) -> Run:
     for path in sorted((folder / "inputs" / "scenario").glob("*.toml")):
         try:
             scenarios[path.name] = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
             scenarios[path.name] = {}
     sources = folder / "inputs" / "SOURCES.md"
     return Run(

@@ -267,7 +267,6 @@ def _csv_mutations(target: str, folder: Path, rng: random.Random) -> list[Mutati
                 )
         # rows
         r = rng.randrange(1, len(body) + 1)
-        width = len(header)
         out += [
             Mutation(
                 f"{target}:row:{f}:delete-r{r}", target, edit(lambda x, r=r: x[:r] + x[r + 1 :])
@@ -289,8 +288,8 @@ def _csv_mutations(target: str, folder: Path, rng: random.Random) -> list[Mutati
             Mutation(
                 f"{target}:row:{f}:short-r{r}",
                 target,
-                edit(lambda x, r=r: [*x[:r], x[r][:-1], *x[r + 1 :]]) if width > 1 else edit(list),
-                where=(f, r, None) if width > 1 else None,
+                edit(lambda x, r=r: [*x[:r], x[r][:-1], *x[r + 1 :]]),  # tables have 3+ columns
+                where=(f, r, None),
                 solve=False,
             ),
             Mutation(
@@ -450,6 +449,8 @@ def _toml_mutations(target: str) -> list[Mutation]:
             2,
         ),
         "stage-cap-inf": (lambda t: t.replace("refining = 0.5", "refining = inf"), 2),
+        "deep-array": (lambda t: "x = " + "[" * 5000 + "1" + "]" * 5000 + "\n" + t, 2),
+        "deep-inline-table": (lambda t: "x = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n" + t, 2),
         "penalty-factor-negative": (
             lambda t: t.replace("[policy]", "[policy]\nshortfall_penalty_factor = -1"),
             2,
@@ -790,6 +791,12 @@ def mutations() -> list[Mutation]:
             expect=0,
         ),
         Mutation(
+            "small:cell:supply.csv:field-200k",
+            "small",
+            lambda d: _set(d, "supply.csv", 2, "country", "X" * 200_000),
+            where=("supply.csv", None, None),
+        ),
+        Mutation(
             "small:csv:recipes.csv:quantity-1e16",
             "small",
             lambda d: _set(d, "recipes.csv", 1, "quantity", "1e16"),
@@ -891,7 +898,7 @@ def test_fuzzer_covers_every_kind():
 @pytest.mark.parametrize(
     "mid",
     [
-        "base:encoding:supply.csv:nul",
+        "base:encoding:case.toml:binary",
         "small:encoding:commodities.csv:invalid-utf8",
         "small:toml:unclosed-table",
     ],

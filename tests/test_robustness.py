@@ -113,6 +113,15 @@ def test_control_characters_in_a_message_are_escaped(tmp_path: Path):
         load_case(folder)
 
 
+def test_deeply_nested_toml_is_malformed_not_a_crash(tmp_path: Path):
+    folder = write_case(tmp_path / "t", commodities=[("a", 1)], supply=[("a", "AUS", 9, 1.0)])
+    toml = folder / "case.toml"
+    toml.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n" + toml.read_text())
+    with pytest.raises(InputError) as err:
+        load_case(folder)
+    assert str(err.value) == f"{toml}: malformed TOML: arrays or tables nested too deeply"
+
+
 # --- sourcing report on a damaged run folder ----------------------------------------------------
 SMALL = {
     "commodities": [("ore", 100, "mining"), ("metal", 40, "refining")],
@@ -233,6 +242,12 @@ DAMAGE = {
         lambda f: _summary_value(f, "total_cost", "a lot"),
         "summary.json",
         ", column 'total_cost': must be a number",
+    ),
+    "summary nested too deeply": (
+        "solve",
+        lambda f: (f / "summary.json").write_text("[" * 100_000 + "]" * 100_000),
+        "summary.json",
+        ": summary.json is nested too deeply",
     ),
     "sweep points header only": (
         "sweep",
