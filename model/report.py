@@ -136,7 +136,15 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "sweep_points": ("point", "objective", "total_cost", "commodities_with_shortfall"),
     "sweep": ("point", "commodity", "shortfall"),
     "sweep_mix": ("point", "commodity", "country", "quantity"),
-    "curve": ("commodity", "cap", "breakpoint", "supplied", "shortfall", "cost_premium"),
+    "curve": (
+        "commodity",
+        "cap",
+        "breakpoint",
+        "supplied",
+        "shortfall",
+        "cost_premium",
+        "objective_increase",
+    ),
     "breakpoints": ("commodity", "cap_from", "cap_to", "change"),
     "criticality": (
         "rank",

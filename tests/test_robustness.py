@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from model import InputError, load_case, solve
+from model.curve import curve
 from model.report import write_report
 from model.sweep import sweep
 from tests.conftest import ROOT, write_case
@@ -145,6 +146,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "sweep": sweep(case, {"max_china_share": "1,0.5"}, progress=False).write(
             root / "out", name="sweep", plots=False
         ),
+        "curve": curve(case, commodities=["ore"], grid="1,0.5").write(
+            root / "out", name="curve", plots=False
+        ),
     }
 
 
@@ -161,6 +165,12 @@ def _set_cell(path: Path, row: int, column: str, value: str) -> None:
     cells[header.index(column)] = value
     lines[row] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _drop_column(path: Path, column: str) -> None:
+    lines = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+    i = lines[0].index(column)
+    path.write_text("\n".join(",".join(c[:i] + c[i + 1 :]) for c in lines) + "\n")
 
 
 def _reheaded(path: Path) -> None:
@@ -248,6 +258,12 @@ DAMAGE = {
         lambda f: (f / "summary.json").write_text("[" * 100_000 + "]" * 100_000),
         "summary.json",
         ": summary.json is nested too deeply",
+    ),
+    "curve column the plot reads dropped": (
+        "curve",
+        lambda f: _drop_column(f / "curve.csv", "objective_increase"),
+        "curve.csv",
+        ", column 'objective_increase': required column is missing",
     ),
     "sweep points header only": (
         "sweep",
