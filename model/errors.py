@@ -9,9 +9,23 @@ an optimum; it is not the user's fault and exits with code 3. `WriteError` (an
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+_ESCAPED = {"Cc", "Zl", "Zp"}  # Unicode categories: controls, line and paragraph separators
+
+
+def one_line(text: str) -> str:
+    """Control characters and line breaks as escapes (``\\n``, ``\\x1b``, ``\\u2028``).
+
+    Messages quote cells, names and paths the user wrote; a newline or a terminal
+    escape in one must not break the one-line message or reach the terminal raw.
+    """
+    if text.isprintable():  # the common case: nothing to escape
+        return text
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in _ESCAPED else c for c in text)
 
 
 class SourcingError(Exception):
@@ -47,7 +61,7 @@ class InputError(SourcingError, ValueError):
         if self.column:
             where.append(f"column '{self.column}'")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return one_line(f"{prefix}: {self.message}" if prefix else self.message)
 
 
 class SolveError(SourcingError, RuntimeError):

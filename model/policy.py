@@ -194,6 +194,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", path) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise InputError("malformed TOML: arrays or tables nested too deeply", path) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text: {exc}", path) from None
     except OSError as exc:

@@ -242,9 +242,12 @@ def _parse_cell(raw: str, col: Column, file: Path, row: int) -> object:
             word = "negative" if col.minimum == 0 else f"below {col.minimum:g}"
             raise InputError(f"{raw} is {word}", file, row, col.name)
         if col.maximum is not None and value > col.maximum:
-            raise InputError(
-                f"{raw} is outside [{col.minimum:g}, {col.maximum:g}]", file, row, col.name
-            )
+            # one-sided ranges (no minimum, e.g. recipe quantities) print only what is set
+            if col.minimum is not None:
+                valid = f"[{col.minimum:g}, {col.maximum:g}]"
+            else:
+                valid = f"({0 if col.positive else '-inf'}, {col.maximum:g}]"
+            raise InputError(f"{raw} is outside {valid}", file, row, col.name)
         return value
     if col.kind == "code" and not COUNTRY_CODE.match(raw):
         raise InputError(
