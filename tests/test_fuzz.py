@@ -43,21 +43,7 @@ CASE_FILES = ("case.toml", "countries.csv", "commodities.csv", "supply.csv", "re
 # the issue). Each listed mutation is marked xfail(strict=True): once the branch that
 # fixes it is merged the mutation passes, the strict xfail then fails, and its entry
 # (and finally this whole dict) is to be removed.
-KNOWN_OTHER_BRANCH: dict[str, str] = {
-    "small:toml:description-markup-close": "item 10: '[/]' in text crashes rich output",
-    "small:csv:commodities.csv:unit-markup-close": "item 10: '[/]' in text crashes rich output",
-    "base:csv:commodities.csv:unit-markup-close": "item 10: '[/]' in text crashes rich output",
-    "small:symlink:supply.csv-outside": "item 7: inputs outside the case folder are followed",
-    "base:symlink:SOURCES.md-outside": "item 7: inputs outside the case folder are followed",
-    "small:symlink:recipes.csv-broken": "item 7: a broken recipes.csv symlink reads as none",
-    "small:column:supply.csv:misspelled-freight": "item 15: misspelled columns are ignored",
-    "small:column:commodities.csv:misspelled-max_china_share": (
-        "item 15: misspelled columns are ignored"
-    ),
-    "small:cell:supply.csv:underscore-number": "item 15: '3_00' reads as 300",
-    "small:xlsx:formatted-empty-row": "item 16: formatted empty rows are read as data",
-    "small:name:long-250": "item 14: a 250-character name passes validate, fails late",
-}
+KNOWN_OTHER_BRANCH: dict[str, str] = {}
 
 
 # --- running the CLI in-process -----------------------------------------------------------------
@@ -91,7 +77,7 @@ def cli(*args: str) -> Run:
     out, err = io.StringIO(), io.StringIO()
     argv, app = sys.argv, model.cli.app
     sys.argv = ["sourcing", *args]
-    model.cli.app = lambda: _COMMAND[0].main(prog_name="sourcing")
+    model.cli.app = lambda **kw: _COMMAND[0].main(prog_name="sourcing", **kw)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
