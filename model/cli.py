@@ -6,7 +6,6 @@ column; nothing written), 3 solver failure.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,8 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from model.constants import NAME_PATTERN
-from model.errors import InputError, RunExistsError, SolveError, SourcingError
+from model.constants import MAX_RUN_NAME, name_problem
+from model.errors import InputError, RunExistsError, SolveError, SourcingError, WriteError
 from model.formats import millions_plain, pct_premium, table_number
 
 app = typer.Typer(
@@ -26,9 +25,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Least-cost diversified sourcing of AI-critical commodities (Pyomo + HiGHS).",
 )
-# Piped output (CI logs, notebooks' ! commands) gets a fixed, readable width.
-out = Console(width=None if sys.stdout.isatty() else 130)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 130)
+# Piped output (CI logs, notebooks' ! commands) gets a fixed, readable width. User text
+# (names, units, descriptions, paths) is printed literally: passed through `escape` where
+# markup is on, never read as :emoji: codes, and paths are never wrapped (`wrote`).
+out = Console(width=None if sys.stdout.isatty() else 130, emoji=False)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 130, emoji=False)
 
 CaseArg = Annotated[
     Path,
@@ -52,9 +53,14 @@ def fail(exc: SourcingError) -> None:
     raise typer.Exit(2)
 
 
+def wrote(path: Path | str) -> None:
+    """Print ``wrote PATH`` on one line, the path exactly as it is."""
+    out.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
+
+
 def print_summary(result, folder: Path | None) -> None:
     s = result.summary
-    out.print(f"[bold]{s['case']}[/]: {s['description']}", highlight=False)
+    out.print(f"[bold]{escape(s['case'])}[/]: {escape(s['description'])}", highlight=False)
     table = Table(show_edge=False, header_style="bold")
     for col in (
         "commodity",
@@ -79,9 +85,9 @@ def print_summary(result, folder: Path | None) -> None:
     why = []
     for r in result.commodities.itertuples(index=False):
         table.add_row(
-            r.commodity,
-            r.stage or "-",
-            r.unit,
+            escape(r.commodity),
+            escape(r.stage or "-"),
+            escape(r.unit),
             table_number(r.demand + r.downstream_use),
             table_number(r.supplied),
             ("[red]" + table_number(r.shortfall) + "[/]") if r.shortfall > 0 else "0",
@@ -91,13 +97,14 @@ def print_summary(result, folder: Path | None) -> None:
             pct_premium(r),
         )
         if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
-            why.append(f"  {r.commodity}: {escape(r.binding or 'no supplier')}")
+            why.append(f"  {escape(r.commodity)}: {escape(r.binding or 'no supplier')}")
     out.print(table)
     if result.stages["stage"].nunique() > 1:
         for r in result.stages.itertuples(index=False):
             text = (
-                f"  {r.stage}: ${r.cost / 1e6:,.1f}M, "
-                f"China {table_number(r.china_cost_share, pct=True)} of spend"
+                f"  {escape(r.stage)}: ${r.cost / 1e6:,.1f}M, "
+                f"China {table_number(r.china_cost_share, pct=True)}"
+                " of spend"
             )
             if getattr(r, "unit_cost_premium_pct", float("nan")) == r.unit_cost_premium_pct:
                 text += f", unit-cost premium {r.unit_cost_premium_pct:+.1f}%"
@@ -121,7 +128,7 @@ def print_summary(result, folder: Path | None) -> None:
         line += "; all demand met"
     out.print(line, highlight=False)
     if folder is not None:
-        out.print(f"wrote {folder}", highlight=False)
+        wrote(folder)
 
 
 @app.command()
@@ -160,7 +167,7 @@ def solve(
         fail(exc)
         return
     if quiet:
-        out.print(str(folder), highlight=False)
+        print(folder, flush=True)  # exactly the path, on one line, for scripts
     else:
         print_summary(result, folder)
 
@@ -176,8 +183,9 @@ def validate(case: CaseArg) -> None:
         fail(exc)
         return
     out.print(
-        f"ok: {loaded.name}: {len(loaded.commodities)} commodities, {len(loaded.countries)} "
-        f"countries, {len(loaded.supply)} supply rows, {len(loaded.recipes)} recipe rows, "
+        f"ok: {escape(loaded.name)}: {len(loaded.commodities)} commodities, "
+        f"{len(loaded.countries)} countries, {len(loaded.supply)} supply rows, "
+        f"{len(loaded.recipes)} recipe rows, "
         f"{len(loaded.policy.rules)} share rules",
         highlight=False,
     )
@@ -204,15 +212,29 @@ def check_out_dir(out_dir: Path) -> None:
 
 def _target(out_dir: Path, name: str | None, default: str, force: bool) -> Path:
     final = name or default
-    if not re.match(NAME_PATTERN, final):
-        raise InputError(f"run name '{final}' may use letters, digits, '_', '.', '-' only")
+    if (problem := name_problem(final, MAX_RUN_NAME)) is not None:
+        # repr: a newline or other control character shows as \n, on the one line
+        raise InputError(f"run name {final!r} {problem}", column="--name" if name else None)
     check_out_dir(out_dir)
     target = out_dir / "solutions" / final
+    from model.folders import recover_leftovers
+
+    recover_leftovers(target)  # a run lost by a killed --force is back before the check
     if target.exists() and not force:
         raise RunExistsError(
             f"{target} already exists; pass --force to replace it or --name to write a new run"
         )
     return target
+
+
+def _kept(exc: OSError, partial: Path) -> OSError:
+    """A write failure during a sweep, saying where its finished points are kept."""
+    if not partial.is_dir():
+        return exc
+    return WriteError(
+        f"{exc}; finished points are kept in {partial}; "
+        "run the same command with --resume to continue"
+    )
 
 
 def _client(scheduler: str | None):
@@ -321,9 +343,10 @@ def sweep(
         except KeyboardInterrupt:
             if partial.exists():
                 err.print(
-                    f"interrupted; finished points are kept in {partial}; "
+                    f"interrupted; finished points are kept in {escape(str(partial))}; "
                     "run the same command with --resume to continue",
                     highlight=False,
+                    soft_wrap=True,
                 )
             else:
                 err.print("interrupted before any point finished", highlight=False)
@@ -331,11 +354,16 @@ def sweep(
         except SolveError:
             shutil.rmtree(partial, ignore_errors=True)  # a failing sweep cannot be resumed
             raise
+        except OSError as exc:  # e.g. a full disk while logging a point
+            raise _kept(exc, partial) from exc
         finally:
             if client is not None:
                 client.close()
         result.source_files = sources
-        folder = result.write(out_dir, name=target.name, force=force, plots=plots, xlsx=xlsx)
+        try:
+            folder = result.write(out_dir, name=target.name, force=force, plots=plots, xlsx=xlsx)
+        except OSError as exc:  # every point is solved and logged: --resume only writes
+            raise _kept(exc, partial) from exc
         shutil.rmtree(partial, ignore_errors=True)
     except SourcingError as exc:
         fail(exc)
@@ -343,8 +371,9 @@ def sweep(
     pts = result.points
     out.print(
         f"{len(pts)} points, objective {pts['objective'].min():,.0f} to "
-        f"{pts['objective'].max():,.0f}; wrote {folder}",
+        f"{pts['objective'].max():,.0f}; wrote {escape(str(folder))}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -390,9 +419,9 @@ def curve(
     for col in ("commodity", "from", "to", "what changes"):
         table.add_column(col, no_wrap=col != "what changes")
     for r in result.breakpoints.itertuples(index=False):
-        table.add_row(r.commodity, f"{r.cap_from:.2%}", f"{r.cap_to:.2%}", escape(r.change))
+        table.add_row(escape(r.commodity), f"{r.cap_from:.2%}", f"{r.cap_to:.2%}", escape(r.change))
     out.print(table)
-    out.print(f"wrote {folder}", highlight=False)
+    wrote(folder)
 
 
 @app.command()
@@ -444,14 +473,14 @@ def stress(
     for r in result.ranking.head(top).itertuples(index=False):
         table.add_row(
             str(r.rank),
-            r.outage,
+            escape(r.outage),
             millions_plain(r.objective_increase),
             millions_plain(r.supply_cost_increase),
             str(r.commodities_short),
-            r.worst_commodity,
+            escape(r.worst_commodity),
         )
     out.print(table)
-    out.print(f"wrote {folder}", highlight=False)
+    wrote(folder)
 
 
 @app.command()
@@ -480,7 +509,7 @@ def compare(
     table = Table(show_edge=False, header_style="bold")
     table.add_column("commodity", no_wrap=True)
     for n in names:
-        table.add_column(f"{n}\ncost $M / China / short", justify="right")
+        table.add_column(f"{escape(n)}\ncost $M / China / short", justify="right")
     wide = result.by_commodity.set_index(["commodity", "case"])
     for k in result.results[0].commodities["commodity"]:
         cells = []
@@ -490,12 +519,12 @@ def compare(
                 f"{millions_plain(r['cost'])} / {table_number(r['china_share'], pct=True)}"
                 f" / {table_number(r['shortfall'])}"
             )
-        table.add_row(k, *cells)
+        table.add_row(escape(k), *cells)
     table.add_row(
         "[bold]total[/]", *[f"[bold]{millions_plain(r.total_cost)}[/]" for r in result.results]
     )
     out.print(table)
-    out.print(f"wrote {folder}", highlight=False)
+    wrote(folder)
 
 
 @app.command()
@@ -512,18 +541,37 @@ def report(
         fail(exc)
         return
     for path in paths:
-        out.print(f"wrote {path}", highlight=False)
+        wrote(path)
+
+
+# Click's error base class: typer >= 0.23 vendors click, older typer uses click itself.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def main() -> None:
+    """The console entry point: every failure is one line on stderr, with its exit code."""
     try:
-        app()
+        code = app(standalone_mode=False)  # usage errors come here, not to Typer's box
+    except _CLICK_ERROR as exc:  # a bad option, value or command
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `sourcing`: help was printed
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())  # one line, however click wrapped it
+        err.print(
+            f"[bold red]usage error:[/] {escape(message + hint)}", highlight=False, soft_wrap=True
+        )
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted", highlight=False)
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except OSError as exc:  # unreadable input, unwritable output folder, full disk
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

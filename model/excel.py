@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +23,8 @@ import pandas as pd
 
 from model.case.tables import TABLES
 from model.case.xlsx import CASE_SHEET, RULE_COLUMNS, RULES_SHEET, STAGE_KEY
-from model.errors import InputError
+from model.errors import InputError, writing
+from model.formats import formula_like
 
 FIXED_TIME = "2000-01-01T00:00:00Z"
 
@@ -54,8 +56,11 @@ def _add_sheet(wb: Any, title: str, header: list[str], rows: Iterable[Iterable[A
     widths = [len(str(h)) for h in header]
     for row in ws.iter_rows(min_row=2):
         for i, cell in enumerate(row):
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula stays text
+            if isinstance(cell.value, str) and formula_like(cell.value):
+                # text that looks like a formula stays text, also when edited in Excel
+                # (quotePrefix is the ' Excel puts before such text; the value is unchanged)
+                cell.data_type = "s"
+                cell.quotePrefix = True
             if i < len(widths) and cell.value is not None:
                 widths[i] = max(widths[i], min(60, len(str(cell.value))))
     for cell in ws[1]:
@@ -87,7 +92,9 @@ def _fixed_bytes(wb: Any) -> bytes:
     wb.properties.creator = "sourcing-model"
     wb.properties.created = fixed
     buf = io.BytesIO()
-    wb.save(buf)
+    # openpyxl writes each sheet to a temporary file first: a full disk fails there
+    with writing(f"a temporary file in {tempfile.gettempdir()} (building a workbook)"):
+        wb.save(buf)
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src,
@@ -170,7 +177,9 @@ def write_case_xlsx(case: Any, path: str | Path) -> Path:
         raise InputError("a case workbook must end in .xlsx", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(case_workbook(case))
+    data = case_workbook(case)
+    with writing(path):
+        tmp.write_bytes(data)
     tmp.replace(path)
     return path
 

@@ -3,12 +3,15 @@
 Reports and notebooks use `millions` ("$1,234.5M"), `dollars`, `pct` and `qty`;
 charts `number`, `money_scale` and `money_label`; the command line
 `table_number`, `millions_plain` and `pct_premium`. Rounding of the numbers
-themselves (what the CSV files hold) is `model.numbers`.
+themselves (what the CSV files hold) is `model.numbers`. Text that a spreadsheet
+would run as a formula is neutralised with `neutralise_text` (and read back
+with `restore_text`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -112,3 +115,33 @@ def pct_premium(r: Any) -> str:
 def millions_plain(value: float) -> str:
     """USD in millions, to 0.1 M."""
     return "-" if value != value else f"{value / 1e6:,.1f}"
+
+
+# --- text in spreadsheets ---------------------------------------------------------------------
+# Spreadsheet formula injection (OWASP "CSV injection"): Excel and LibreOffice read a cell
+# that starts with one of these as a formula, e.g. =HYPERLINK(...) in a country's name.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|nan)")
+
+
+def formula_like(text: str) -> bool:
+    """Would a spreadsheet read this text as a formula (after any leading quotes)?
+
+    Leading quotes count so that prefixing one is reversible (`restore_text`);
+    a plain number such as ``-5`` (or ``-inf``, as workbooks hold infinities) is a
+    number, not a formula.
+    """
+    bare = text.lstrip("'")
+    if not bare.startswith(FORMULA_START):
+        return False
+    return len(bare) < len(text) or _PLAIN_NUMBER.fullmatch(text) is None
+
+
+def neutralise_text(text: str) -> str:
+    """``'`` before text a spreadsheet would run as a formula, as OWASP recommends."""
+    return "'" + text if formula_like(text) else text
+
+
+def restore_text(text: str) -> str:
+    """Undo `neutralise_text` (for reading a run folder's tables back)."""
+    return text[1:] if text.startswith("'") and formula_like(text[1:]) else text

@@ -6,16 +6,15 @@ results.xlsx, and ``inputs/`` (the resolved case, itself a loadable case that
 reproduces the run). Files are first written to a hidden
 temporary folder beside the target and renamed into place in one step, so a
 run folder is either complete or absent.
+
+How a folder is replaced, old or new at every instant, is `model.folders`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +23,10 @@ import pandas as pd
 import tomli_w
 
 from model._compat import pause_gc
-from model.case.tables import TABLES
-from model.errors import RunExistsError
+from model.case.tables import TABLES, inside_folder
 from model.excel import results_workbook
+from model.folders import write_folder_atomically
+from model.formats import FORMULA_START, formula_like
 from model.report import RunResult, result_html
 
 if TYPE_CHECKING:
@@ -93,6 +93,29 @@ def _csv_columns(frame: pd.DataFrame) -> str | None:
     return "\n".join([header, *map(",".join, zip(*columns, strict=True))]) + "\n"
 
 
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every formula-like text cell neutralised (numbers untouched).
+
+    Applied to result tables before they are written as CSV, so `csv_bytes` stays
+    equal to pandas' bytes for the same frame. Returns the frame itself when
+    nothing needs a change.
+    """
+    out = frame
+    for i in range(frame.shape[1]):
+        series = frame.iloc[:, i]
+        if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
+            continue
+        values = series.to_numpy(object).tolist()
+        texts = {v for v in values if v.__class__ is str}
+        bad = {v for v in texts if v.startswith(("'", *FORMULA_START)) and formula_like(v)}
+        if bad:
+            if out is frame:
+                out = frame.copy()
+            fixed = ["'" + v if v in bad else v for v in values]
+            out.isetitem(i, pd.Series(fixed, index=frame.index, dtype=object))
+    return out
+
+
 def _toml_clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _toml_clean(v) for k, v in value.items() if v is not None}
@@ -142,8 +165,10 @@ def run_files_common(
     }
     for name, data in (input_files or canonical_inputs(case)).items():
         files[f"inputs/{name}"] = data
-    if case.folder is not None and (case.folder / "SOURCES.md").is_file():
-        files["inputs/SOURCES.md"] = (case.folder / "SOURCES.md").read_bytes()
+    if case.folder is not None:
+        sources_md = case.folder / "SOURCES.md"
+        if inside_folder(sources_md, case.folder) and sources_md.is_file():
+            files["inputs/SOURCES.md"] = sources_md.read_bytes()
     for src in [*case.sources, *(extra_sources or [])]:
         src = Path(src)
         if src.suffix == ".toml" and src.name != "case.toml":
@@ -184,7 +209,7 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
         "ranging_costs": result.cost_ranges,
         "ranging_limits": result.limit_ranges,
     }
-    files = {f"{name}.csv": csv_bytes(frame) for name, frame in tables.items()}
+    files = {f"{name}.csv": csv_bytes(neutralise(frame)) for name, frame in tables.items()}
     summary = {**result.summary, "timings_seconds": result.timings}
     files.update(run_files_common(result.case, summary, input_files=result.input_files))
     summary.pop("timings_seconds")  # the workbook, like the plots, must not change run to run
@@ -206,7 +231,7 @@ def write_tables_run(
 ) -> Path:
     """A run folder of a sweep, curve, stress or compare run: a CSV per table,
     summary.json and inputs, plots and workbook; written atomically to `target`."""
-    files = {f"{n}.csv": csv_bytes(frame) for n, frame in tables.items()}
+    files = {f"{n}.csv": csv_bytes(neutralise(frame)) for n, frame in tables.items()}
     files.update(run_files_common(case, summary, sources))
     stable = {k: v for k, v in summary.items() if k != "timings_seconds"}
     files.update(extra_files(kind, tables, stable, case, plots=plots, xlsx=xlsx))
@@ -261,39 +286,6 @@ class TablesRun(RunResult):
 
     def _repr_html_(self) -> str:
         return result_html(self)
-
-
-def write_folder_atomically(files: dict[str, bytes], target: Path, *, force: bool) -> Path:
-    """Write files into ``target`` so it is complete or absent; refuse to overwrite."""
-    target = Path(target)
-    if target.exists() and not force:
-        raise RunExistsError(
-            f"{target} already exists; pass --force (force=True) to replace it "
-            "or --name to write a new run"
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run folder is not
-    try:
-        for rel, data in files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        if target.exists():  # force: move the old run aside, then swap
-            old = Path(
-                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
-            )
-            os.rename(target, old / "run")
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
 
 
 def write_run(

@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from model.case import Case, load_case
+from model.case import Case, load_case, load_target
 from model.case.params import Grid, apply_values, parse_grid, parse_parameter
 from model.case.policy import Strict, parse, read_toml
-from model.constants import NAME_PATTERN
+from model.constants import MAX_NAME, NAME_PATTERN
 from model.errors import InputError
 from model.numbers import vclean
 from model.optimization.evaluate import Point, Record
@@ -46,7 +46,7 @@ class SweepParameter(Strict):
 
 
 class SweepFile(Strict):
-    name: str | None = Field(default=None, pattern=NAME_PATTERN)
+    name: str | None = Field(default=None, pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
     case: str | None = None
     combine: Literal["product", "zip"] = "product"
@@ -149,12 +149,25 @@ class MixRows:
             self.rows[int(rec["point"])] = (j, q, share, unit, vclean(q * unit, q * unit))
 
 
+# Result columns that a parameter written without a selector can share a name with
+# (`demand`, `max_china_share`, `unit_cost`): when it does, the parameter keeps the name
+# (it is the point's value, as in sweep_points.csv) and the result column takes a prefix.
+SHADOWED = {"demand": "commodity_", "max_china_share": "commodity_", "unit_cost": "supplier_"}
+
+
+def result_column(column: str, names: list[str]) -> str:
+    """Name of a result column in a table whose parameter columns are `names`."""
+    return SHADOWED.get(column, "") + column if column in names else column
+
+
 def tables(
     case: Case, names: list[str], records: dict[int, Record], mix_rows: MixRows | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Point table, point x commodity table and long mix from records (vectorized).
 
     ``mix_rows`` may hold the mix rows of some points already (see `MixRows`).
+    Parameter columns always hold the point's values; a result column of the
+    same name is renamed (see `result_column`).
     """
     ks = list(case.commodities["commodity"])
     nk = len(ks)
@@ -174,12 +187,12 @@ def tables(
         **{n: np.repeat(values[:, j], nk) for j, n in enumerate(names)},
         "commodity": np.tile(ks, npts),
         "stage": np.tile(case.commodities["stage"].to_numpy(), npts),
-        "demand": demand.ravel(),
+        result_column("demand", names): demand.ravel(),
         "downstream_use": vclean(stack("downstream"), stack("downstream")).ravel(),
         "supplied": s.ravel(),
         "shortfall": shortfall.ravel(),
         "china_share": _ratio(vclean(stack("china"), supplied), s, 9).ravel(),
-        "max_china_share": stack("cap").ravel(),
+        result_column("max_china_share", names): stack("cap").ravel(),
         "cost": vclean(cost, cost).ravel(),
         "average_unit_cost": _ratio(cost, np.where(s > 0, supplied, 0.0), 6).ravel(),
     }
@@ -211,7 +224,8 @@ def tables(
     points["commodities_with_shortfall"] = (shortfall > 0).sum(axis=1).astype(int)
 
     countries = np.array(case.supply["country"].tolist(), dtype=object)
-    mix_cols = ["point", *names, "commodity", "country", "quantity", "share", "unit_cost", "cost"]
+    unit_cost_col = result_column("unit_cost", names)
+    mix_cols = ["point", *names, "commodity", "country", "quantity", "share", unit_cost_col, "cost"]
     mix_rows = mix_rows or MixRows(case)
     row_k = mix_rows.row_k
     mix_rows.add([records[i] for i in order if i not in mix_rows.rows])
@@ -230,7 +244,7 @@ def tables(
                 "country": countries[j],
                 "quantity": q,
                 "share": share,
-                "unit_cost": unit_cost,
+                unit_cost_col: unit_cost,
                 "cost": cost,
             },
             copy=False,  # fresh arrays: one copy (pandas' own block) is enough at 10^6 rows
@@ -305,7 +319,5 @@ def load_sweep(path: str | Path, case: str | Path | None = None) -> tuple[Case, 
     if case is None:
         if spec.case is None:
             raise InputError("the sweep file names no case; give one", path, column="case")
-        case = (path.parent / spec.case).resolve()
-        if not case.exists():
-            raise InputError(f"case '{spec.case}' does not exist", path, column="case")
+        return load_target(path, spec.case, "case"), grid, spec
     return load_case(case), grid, spec

@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and the ones below):
 
-    base          errors, constants, numbers, formats, _compat, the package __init__
+    base          errors, constants, numbers, formats, folders, _compat, the package __init__
     input         case/
     output        output, excel, plots/, report/   (results seen through RunResult)
     optimization  optimization/
@@ -28,7 +28,14 @@ PACKAGE = ROOT / "model"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "base",
-        ("model", "model.errors", "model.constants", "model.numbers", "model.formats"),
+        (
+            "model",
+            "model.errors",
+            "model.constants",
+            "model.numbers",
+            "model.formats",
+            "model.folders",
+        ),
     ),
     ("base", ("model._compat",)),
     ("input", ("model.case",)),

@@ -53,17 +53,31 @@ def check_references(case: Case) -> None:
 
 
 def check_recipes_acyclic(case: Case) -> None:
-    """Recipes must form a chain, not a loop (a product may not consume itself indirectly)."""
+    """Recipes must form a chain, not a loop (a product may not consume itself indirectly).
+
+    Depth-first search with an explicit stack: chains thousands of recipes deep are
+    valid and must not hit Python's recursion limit.
+    """
     edges: dict[str, list[tuple[str, int]]] = {}
     for row, p, i in case.recipes[["product", "input"]].itertuples():
         edges.setdefault(p, []).append((i, row))
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
-
-    def visit(k: str, path: list[tuple[str, int]]) -> None:
-        state[k] = 1
-        for i, row in edges.get(k, []):
+    for root in list(edges):
+        if state.get(root) is not None:
+            continue
+        state[root] = 1
+        stack: list[tuple[str, int]] = [(root, 0)]  # (commodity, next edge to follow)
+        while stack:
+            k, at = stack[-1]
+            out = edges.get(k, [])
+            if at == len(out):
+                state[k] = 2
+                stack.pop()
+                continue
+            stack[-1] = (k, at + 1)
+            i, row = out[at]
             if state.get(i) == 1:
-                names = [p for p, _ in path] + [k, i]
+                names = [p for p, _ in stack] + [i]
                 start = names.index(i)
                 raise InputError(
                     "recipe cycle: " + " -> ".join(names[start:]),
@@ -72,12 +86,8 @@ def check_recipes_acyclic(case: Case) -> None:
                     "input",
                 )
             if state.get(i) is None:
-                visit(i, [*path, (k, row)])
-        state[k] = 2
-
-    for k in list(edges):
-        if state.get(k) is None:
-            visit(k, [])
+                state[i] = 1
+                stack.append((i, 0))
 
 
 def check_policy(case: Case) -> None:

@@ -94,10 +94,22 @@ class Case:
         full: dict[str, float] = {}
 
         def full_cost(k: str) -> float:
-            if k not in full:
-                full[k] = float(dearest.get(k, 0.0)) + sum(
-                    q * full_cost(i) for i, q in inputs.get(k, [])
+            # inputs before products, with an explicit stack: recipe chains can be
+            # deeper than Python's recursion limit
+            stack = [k]
+            while stack:
+                top = stack[-1]
+                if top in full:
+                    stack.pop()
+                    continue
+                todo = [i for i, _ in inputs.get(top, []) if i not in full]
+                if todo:
+                    stack.extend(todo)
+                    continue
+                full[top] = float(dearest.get(top, 0.0)) + sum(
+                    q * full[i] for i, q in inputs.get(top, [])
                 )
+                stack.pop()
             return full[k]
 
         factor = self.policy.shortfall_penalty_factor

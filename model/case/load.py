@@ -17,7 +17,7 @@ from model.case.checks import validate
 from model.case.core import Case
 from model.case.policy import CaseFile, ScenarioFile, parse, read_toml
 from model.case.scenario import apply_scenario
-from model.case.tables import TABLES, empty_table, read_table
+from model.case.tables import TABLES, empty_table, inside_folder, read_table
 from model.case.xlsx import load_case_xlsx
 from model.errors import InputError
 
@@ -28,6 +28,8 @@ def read_case_folder(folder: Path) -> Case:
     if not folder.is_dir():
         raise InputError("case folder does not exist", folder)
     toml_path = folder / "case.toml"
+    inside_folder(toml_path, folder)
+    inside_folder(folder / "SOURCES.md", folder)  # copied into run folders and reports
     meta = parse(CaseFile, read_toml(toml_path), toml_path)
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {"case": str(toml_path)}
@@ -35,7 +37,7 @@ def read_case_folder(folder: Path) -> Case:
     for name, spec in TABLES.items():
         path = folder / spec.file
         files[name] = str(path)
-        if not spec.required and not path.exists():
+        if not inside_folder(path, folder) and not spec.required:
             tables[name] = empty_table(spec)
             continue
         tables[name] = read_table(spec, path)
@@ -84,8 +86,42 @@ def load_case(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Case:
 def load_scenario(path: Path, data: dict[str, Any], _seen: tuple[Path, ...]) -> Case:
     """Load the base of a scenario and apply the scenario's overrides and changes."""
     spec = parse(ScenarioFile, data, path)
-    base_path = (path.parent / spec.base).resolve()
-    if not base_path.exists():
-        raise InputError(f"base '{spec.base}' does not exist ({base_path})", path, column="base")
-    case = load_case(base_path, _seen=_seen)
+    case = load_target(path, spec.base, "base", _seen=_seen)
     return apply_scenario(case, spec, path)
+
+
+def load_target(owner: Path, target: str, key: str, *, _seen: tuple[Path, ...] = ()) -> Case:
+    """Load the case that a scenario's ``base`` or a sweep file's ``case`` points at.
+
+    A fault in the pointer itself (empty, missing, not a case) names ``owner`` and
+    ``key``; a fault inside the target names the target's file, and says how it was
+    reached, e.g. "(base of scenarios/x.toml)".
+    """
+    owner = Path(owner)
+    if not target.strip():
+        raise InputError(
+            f"{key} is empty; give a case folder, a .xlsx case workbook or a scenario .toml "
+            "(relative to this file)",
+            owner,
+            column=key,
+        )
+    resolved = (owner.parent / target).resolve()
+    if not resolved.exists():
+        raise InputError(f"{key} '{target}' does not exist ({resolved})", owner, column=key)
+    if resolved.is_dir():
+        if not (resolved / "case.toml").is_file():
+            raise InputError(
+                f"{key} '{target}' is not a case: {resolved} has no case.toml", owner, column=key
+            )
+    elif not resolved.is_file() or resolved.suffix.lower() not in (".toml", ".xlsx"):
+        raise InputError(
+            f"{key} '{target}' is not a case folder, a .xlsx case workbook or a scenario .toml",
+            owner,
+            column=key,
+        )
+    try:
+        return load_case(resolved, _seen=_seen)
+    except InputError as exc:
+        raise InputError(
+            f"{exc.message} ({key} of {owner})", exc.file, exc.row, exc.column
+        ) from None

@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from model.constants import EACH, NAME_PATTERN
+from model.constants import EACH, MAX_NAME, NAME_PATTERN
 from model.errors import InputError
 
 T = TypeVar("T", bound="BaseModel")
@@ -59,6 +59,10 @@ class ShareRule(Strict):
             raise ValueError("country = 'each' takes max_share only (a min for every country)")
         if self.commodities is not None and self.stage is not None:
             raise ValueError("give either commodities or stage, not both")
+        if self.commodities == []:  # would cover nothing: a rule that silently does nothing
+            raise ValueError(
+                "commodities is empty; list at least one, or leave it out to cover every commodity"
+            )
         return self
 
     @property
@@ -91,7 +95,7 @@ class Policy(Strict):
 
 
 class CaseFile(Strict):
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
     policy: Policy = Field(default_factory=Policy)
 
@@ -139,7 +143,7 @@ class Change(Strict):
 
 
 class ScenarioFile(Strict):
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str | None = Field(default=None, pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
     base: str
     policy: PolicyOverride = Field(default_factory=PolicyOverride)
@@ -165,6 +169,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", path) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise InputError("malformed TOML: arrays or tables nested too deeply", path) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text: {exc}", path) from None
     except OSError as exc:

@@ -1,6 +1,6 @@
 """Scenarios: a TOML file that changes a base case.
 
-    name = "gallium-export-ban"
+    name = "gallium-export-ban"       # optional; default: the file name without .toml
     base = "../base"                  # a case folder or another scenario
     [policy]
     max_china_share = 0.5             # overrides; rules are appended
@@ -24,7 +24,7 @@ import pandas as pd
 from model.case.core import Case
 from model.case.policy import Change, ScenarioFile
 from model.case.tables import TABLES
-from model.constants import GROUP_PREFIX
+from model.constants import GROUP_PREFIX, name_problem
 from model.errors import InputError
 
 
@@ -104,7 +104,14 @@ def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
 
 def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
     """Apply a scenario's overrides and changes to its loaded base case (in place)."""
-    case.name = spec.name
+    # without a name, the file's stem names the case, if it can name a run folder
+    if spec.name is None and (problem := name_problem(path.stem)) is not None:
+        raise InputError(
+            f"no name given, and the file name '{path.stem}' {problem}; add name = \"...\"",
+            path,
+            column="name",
+        )
+    case.name = spec.name or path.stem
     case.description = spec.description or case.description
     case.sources.append(str(path))
     case.files["case"] = str(path)

@@ -12,6 +12,7 @@ Rows keep their position in the file as the DataFrame index (named ``row``,
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -193,6 +194,35 @@ TABLES: dict[str, Table] = {
 }
 
 
+def plain_float(raw: str) -> float:
+    """``float(raw)`` without Python's extras: '3_00' (underscores) and non-ASCII digits
+    ('١٢') raise ValueError, as they would in a spreadsheet. 'nan' and 'inf' still parse
+    (callers reject them as not finite, with their own message)."""
+    if "_" in raw or not raw.isascii():
+        raise ValueError(f"could not convert string to float: {raw!r}")
+    return float(raw)
+
+
+def misspelled_columns(table: Table, header: list[str]) -> dict[str, str]:
+    """Known columns absent from the header -> the extra header column that looks like it.
+
+    An extra column equal to a known one but for case ('Freight'), or a close match
+    ('tarif'), is a typo, not extra data: carried along untouched while the real
+    column took its default, it would silently change the answer.
+    """
+    known = {c.name for c in table.columns}
+    absent = {c.name.lower(): c.name for c in table.columns if c.name not in header}
+    found: dict[str, str] = {}
+    for name in header:
+        if name in known or not absent:
+            continue
+        close = difflib.get_close_matches(name.lower(), list(absent), n=1, cutoff=0.8)
+        match = absent.get(name.lower()) or (absent[close[0]] if close else None)
+        if match is not None and match not in found:
+            found[match] = name
+    return found
+
+
 def _parse_cell(raw: str, col: Column, file: Path, row: int) -> object:
     """Turn one stripped CSV cell into a typed value or raise InputError."""
     if raw == "":
@@ -201,7 +231,7 @@ def _parse_cell(raw: str, col: Column, file: Path, row: int) -> object:
         return col.default
     if col.kind == "number":
         try:
-            value = float(raw)
+            value = plain_float(raw)
         except ValueError:
             raise InputError(f"'{raw}' is not a number", file, row, col.name) from None
         if not math.isfinite(value):
@@ -212,9 +242,12 @@ def _parse_cell(raw: str, col: Column, file: Path, row: int) -> object:
             word = "negative" if col.minimum == 0 else f"below {col.minimum:g}"
             raise InputError(f"{raw} is {word}", file, row, col.name)
         if col.maximum is not None and value > col.maximum:
-            raise InputError(
-                f"{raw} is outside [{col.minimum:g}, {col.maximum:g}]", file, row, col.name
-            )
+            # one-sided ranges (no minimum, e.g. recipe quantities) print only what is set
+            if col.minimum is not None:
+                valid = f"[{col.minimum:g}, {col.maximum:g}]"
+            else:
+                valid = f"({0 if col.positive else '-inf'}, {col.maximum:g}]"
+            raise InputError(f"{raw} is outside {valid}", file, row, col.name)
         return value
     if col.kind == "code" and not COUNTRY_CODE.match(raw):
         raise InputError(
@@ -265,9 +298,19 @@ def read_table(table: Table, path: Path) -> pd.DataFrame:
         if name in seen:
             raise InputError("column appears twice in the header", path, column=name)
         seen.add(name)
+    typos = misspelled_columns(table, header)
     for col in table.columns:
         if col.required and col.name not in seen:
-            raise InputError("required column is missing", path, column=col.name)
+            hint = f" (the header has '{typos[col.name]}')" if col.name in typos else ""
+            raise InputError(f"required column is missing{hint}", path, column=col.name)
+    if typos:
+        known, typo = next(iter(typos.items()))
+        raise InputError(
+            f"unknown column; did you mean '{known}'? (names are case-sensitive; rename "
+            "the column if it is meant as an extra column)",
+            path,
+            column=typo,
+        )
 
     specs = {c.name: c for c in table.columns}
     width = len(header)
@@ -344,12 +387,13 @@ def _parse_column(cells: list[str], col: Column, path: Path, rows: list[int]) ->
     if col.kind == "number":
         if not rows:
             return np.array([], dtype=float)
-        try:  # fast path: every cell is a number
+        joined = "".join(cells)
+        try:  # fast path: every cell is a number (numpy, like float(), takes '3_00')
             values = np.array(cells, dtype=float)
         except ValueError:
             pass
         else:
-            if np.isfinite(values).all():
+            if np.isfinite(values).all() and "_" not in joined and joined.isascii():
                 return _check_range(values, col, path, rows, cells=cells)
         series = pd.Series(cells, dtype=object)
         blank = series == ""
@@ -405,3 +449,24 @@ def empty_table(table: Table) -> pd.DataFrame:
     )
     frame.index.name = "row"
     return frame
+
+
+def inside_folder(path: Path, folder: Path, what: str = "case folder") -> bool:
+    """Whether ``path`` exists; an error if it is a symbolic link out of ``folder`` or a broken one.
+
+    Files of a case folder are copied into run folders and embedded in reports,
+    which users mail: a link to a file elsewhere (``SOURCES.md -> ~/.ssh/...``)
+    must not be followed. Links that stay inside the folder are fine. A broken
+    link is an error, not an absent optional file.
+    """
+    if path.is_symlink() and not path.exists():
+        raise InputError("is a broken symbolic link", path)
+    if not path.exists():
+        return False
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise InputError(
+            f"is a symbolic link to a file outside the {what}; copy the file into the "
+            f"{what} instead",
+            path,
+        )
+    return True

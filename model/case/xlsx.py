@@ -23,8 +23,11 @@ openpyxl is imported only when a workbook is read.
 from __future__ import annotations
 
 import csv
+import posixpath
 import re
 import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ import pandas as pd
 from model.case.checks import validate
 from model.case.core import Case
 from model.case.policy import CaseFile, ShareRule, parse
-from model.case.tables import TABLES, empty_table, read_table
+from model.case.tables import TABLES, empty_table, inside_folder, plain_float, read_table
 from model.errors import InputError
 
 CASE_SHEET, RULES_SHEET = "case", "rules"
@@ -56,25 +59,110 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _sheet_rows(ws: Any, where: str) -> list[list[str]]:
-    """The sheet as rows of text, cut to the header's width (values beyond it are an error)."""
-    rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    if not rows:
-        return []
-    header = rows[0]
-    width = max((i + 1 for i, v in enumerate(header) if v.strip()), default=0)
-    for number, row in enumerate(rows[1:], start=1):
-        for i in range(width, len(row)):
-            if row[i].strip():
-                from openpyxl.utils import get_column_letter
+def _sheet_rows(
+    ws: Any, where: str, uncached: dict[tuple[int, int], str] | None = None
+) -> list[list[str]]:
+    """The sheet as rows of text, cut to the header's width (values beyond it are an error).
 
-                raise InputError(
-                    f"value '{row[i]}' in sheet column {get_column_letter(i + 1)}, "
-                    "which has no header",
-                    where,
-                    number,
+    Built from the cells the sheet stores, not by walking every row up to
+    ``ws.max_row``: a formatted but empty cell at row 1,048,576 would make that a
+    million rows (and gigabytes of cell objects). Trailing blank rows are dropped;
+    blank rows inside the table become empty records, which the CSV reader skips
+    as it skips blank lines, so row numbers still count every sheet row.
+    ``uncached`` holds the sheet's formula cells without a saved value (see
+    `_uncached_formulas`): openpyxl reads them as blank, so each is an error.
+    """
+    from openpyxl.utils import get_column_letter
+
+    filled: dict[int, dict[int, str]] = {}
+    for (r, c), cell in ws._cells.items():  # openpyxl's sparse cell store, {(row, col): cell}
+        text = _text(cell.value)
+        if text.strip():
+            filled.setdefault(r, {})[c] = text
+    header = filled.get(1, {})
+    width = max(header, default=0)
+    for r, c in sorted(uncached or {}):
+        if c not in filled.get(r, {}):
+            column = header.get(c, "").strip() or f"sheet column {get_column_letter(c)}"
+            raise InputError(
+                f"cell {get_column_letter(c)}{r} holds the formula {uncached[r, c]} but no "
+                "saved value (written by a program that does not calculate); open and save "
+                "the workbook in Excel or LibreOffice, or type the value",
+                where,
+                r - 1 if r > 1 else None,
+                column,
+            )
+    if not filled:
+        return []
+    rows: list[list[str]] = []
+    for r in range(1, max(filled) + 1):
+        cells = filled.get(r)
+        if not cells and r > 1:
+            rows.append([])  # blank row
+            continue
+        cells = cells or {}
+        beyond = [c for c in cells if c > width]
+        if beyond:
+            c = min(beyond)
+            raise InputError(
+                f"value '{cells[c]}' in sheet column {get_column_letter(c)}, which has no header",
+                where,
+                r - 1,
+            )
+        rows.append([cells.get(c, "") for c in range(1, width + 1)])
+    return rows
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _uncached_formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet name, the formula cells without a saved value: (row, column) -> formula.
+
+    Excel saves each formula's computed value beside it and openpyxl (data_only)
+    reads that; a workbook written by a script (openpyxl, pandas) has formulas
+    with no value (``<v/>`` or none), which openpyxl reads as blank. Only sheets
+    whose XML holds a formula at all are parsed.
+    """
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            targets = {
+                r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_NS}Relationship")
+            }
+            for sheet in book.iter(f"{_MAIN_NS}sheet"):
+                target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+                part = (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else posixpath.normpath("xl/" + target)
                 )
-    return [row[:width] + [""] * (width - len(row)) for row in rows]
+                if part not in names:
+                    continue
+                data = z.read(part)
+                if not _HAS_FORMULA.search(data):
+                    continue
+                cells: dict[tuple[int, int], str] = {}
+                for c in ET.fromstring(data).iter(f"{_MAIN_NS}c"):
+                    f, v = c.find(f"{_MAIN_NS}f"), c.find(f"{_MAIN_NS}v")
+                    if f is None or not c.get("r"):
+                        continue
+                    # no value, or an empty one that is not a text result ("" is t="str")
+                    if v is None or (not v.text and c.get("t") != "str"):
+                        cells[coordinate_to_tuple(c.get("r"))] = "=" + (f.text or "(shared)")
+                if cells:
+                    found[sheet.get("name", "")] = cells
+    except (KeyError, ValueError, zipfile.BadZipFile, ET.ParseError):
+        return {}  # an unusual layout: openpyxl has read it; skip this check
+    return found
 
 
 def _find_sheet(wb: Any, name: str, path: Path, required: bool) -> Any:
@@ -89,9 +177,11 @@ def _find_sheet(wb: Any, name: str, path: Path, required: bool) -> Any:
     return None
 
 
-def _read_table_sheet(spec: Any, ws: Any, where: str, tmp: Path) -> pd.DataFrame:
+def _read_table_sheet(
+    spec: Any, ws: Any, where: str, tmp: Path, uncached: dict[tuple[int, int], str] | None = None
+) -> pd.DataFrame:
     """Run the CSV reader on the sheet's cells, so every check and message is the same."""
-    rows = _sheet_rows(ws, where)
+    rows = _sheet_rows(ws, where, uncached)
     file = tmp / spec.file
     with file.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
@@ -101,14 +191,18 @@ def _read_table_sheet(spec: Any, ws: Any, where: str, tmp: Path) -> pd.DataFrame
         raise InputError(exc.message, where, exc.row, exc.column) from None
 
 
-def _read_case_sheet(ws: Any, where: str) -> tuple[dict[str, Any], dict[str, int]]:
-    rows = _sheet_rows(ws, where)
+def _read_case_sheet(
+    ws: Any, where: str, uncached: dict[tuple[int, int], str] | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    rows = _sheet_rows(ws, where, uncached)
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if header[:2] != ["key", "value"]:
         raise InputError("the case sheet needs the header 'key', 'value' in row 1", where)
     data: dict[str, Any] = {"policy": {}}
     where_key: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=1):
+        if not row:  # blank row
+            continue
         key, value = row[0].strip(), row[1].strip()
         if not key and not value:
             continue
@@ -121,7 +215,7 @@ def _read_case_sheet(ws: Any, where: str) -> tuple[dict[str, Any], dict[str, int
             if value == "":
                 raise InputError("value is blank but required", where, number, "value")
             try:
-                number_value = float(value)
+                number_value = plain_float(value)
             except ValueError:
                 raise InputError(f"'{value}' is not a number", where, number, "value") from None
             if key.startswith(STAGE_KEY):
@@ -141,8 +235,10 @@ def _read_case_sheet(ws: Any, where: str) -> tuple[dict[str, Any], dict[str, int
     return data, where_key
 
 
-def _read_rules_sheet(ws: Any, where: str) -> list[Any]:
-    rows = _sheet_rows(ws, where)
+def _read_rules_sheet(
+    ws: Any, where: str, uncached: dict[tuple[int, int], str] | None = None
+) -> list[Any]:
+    rows = _sheet_rows(ws, where, uncached)
     if not rows:
         return []
     header = [h.strip() for h in rows[0]]
@@ -153,6 +249,8 @@ def _read_rules_sheet(ws: Any, where: str) -> list[Any]:
             )
     rules = []
     for number, row in enumerate(rows[1:], start=1):
+        if not row:  # blank row
+            continue
         cells = {h: v.strip() for h, v in zip(header, row, strict=True) if v.strip()}
         if not cells:
             continue
@@ -160,7 +258,7 @@ def _read_rules_sheet(ws: Any, where: str) -> list[Any]:
         for key, value in cells.items():
             if key in ("max_share", "min_share"):
                 try:
-                    data[key] = float(value)
+                    data[key] = plain_float(value)
                 except ValueError:
                     raise InputError(f"'{value}' is not a number", where, number, key) from None
             elif key == "commodities":
@@ -188,10 +286,16 @@ def read_case_xlsx(path: str | Path) -> Any:
         wb = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
         raise InputError(f"not a readable .xlsx workbook: {exc}", path) from None
+    uncached = _uncached_formulas(path)
     files = {"case": f"{path}[{CASE_SHEET}]"}
-    meta, key_rows = _read_case_sheet(_find_sheet(wb, CASE_SHEET, path, True), files["case"])
+    case_ws = _find_sheet(wb, CASE_SHEET, path, True)
+    meta, key_rows = _read_case_sheet(case_ws, files["case"], uncached.get(case_ws.title))
     rules_ws = _find_sheet(wb, RULES_SHEET, path, False)
-    rules = _read_rules_sheet(rules_ws, f"{path}[{RULES_SHEET}]") if rules_ws else []
+    rules = (
+        _read_rules_sheet(rules_ws, f"{path}[{RULES_SHEET}]", uncached.get(rules_ws.title))
+        if rules_ws
+        else []
+    )
     try:
         parsed = parse(CaseFile, meta, Path(files["case"]))
     except InputError as exc:
@@ -207,8 +311,10 @@ def read_case_xlsx(path: str | Path) -> Any:
             if ws is None:
                 tables[name] = empty_table(spec)
                 continue
-            tables[name] = _read_table_sheet(spec, ws, where, Path(tmp))
-    beside = path.parent if (path.parent / "SOURCES.md").is_file() else None
+            tables[name] = _read_table_sheet(spec, ws, where, Path(tmp), uncached.get(ws.title))
+    sources_md = path.parent / "SOURCES.md"  # the case's sources, beside the workbook
+    present = inside_folder(sources_md, path.parent) and sources_md.is_file()
+    beside = path.parent if present else None
     return Case(
         name=parsed.name,
         description=parsed.description,

@@ -42,6 +42,9 @@ class Evaluator:
             for q, a in pairs:
                 self.uses[kidx[p], kidx[q]] += a
         self._uncapped_cache: dict[tuple, dict[str, list[float]]] = {}
+        # every point starts from the base optimum's basis; solved here, before any
+        # point, so that forked workers inherit it instead of each solving it again
+        self.solver.solve_base()
 
     def _aggregate(self, sol: PointSolution) -> dict[str, list[float]]:
         cost = self.solver.current["cost"]  # the costs of the point just solved

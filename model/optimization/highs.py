@@ -130,6 +130,7 @@ class Solver:
             self._compile()
         self.build_seconds = time.perf_counter() - t0
         self.compile_seconds = time.perf_counter() - t1
+        self.base_data = self.model.data  # the case as built: its optimum's basis starts points
         self.base_basis: Any = None
 
     @functools.cached_property
@@ -355,17 +356,33 @@ class Solver:
                 )
         return out
 
+    def solve_base(self) -> Any:
+        """The basis of the base case's optimum (solved cold once, then kept).
+
+        The base values are pushed for this solve and whatever values the
+        instance held are put back after it, so the basis is the same whichever
+        point (if any) was applied first.
+        """
+        if self.base_basis is None:
+            d = self.model.data
+            self.apply(self.base_data)
+            try:
+                self.h.clearSolver()
+                self._run()
+                self.base_basis = self.h.getBasis()
+            finally:
+                self.apply(d)
+        return self.base_basis
+
     def solve_point(self) -> PointSolution:
-        """Solve from the stored base basis with no other history (for sweep points).
+        """Solve from the base case optimum's basis with no other history (sweep points).
 
         Clearing the solver drops the factorization, edge weights and
         perturbations of earlier solves, so the answer depends only on the
         point's values: identical whatever ran before on this worker.
         """
         h = self.h
-        if self.base_basis is None:
-            self._run()
-            self.base_basis = h.getBasis()
+        self.solve_base()
         h.clearSolver()
         h.setBasis(self.base_basis)
         self._run()

@@ -190,23 +190,39 @@ def _binding(solver: Solver, sol: Solution, facts: _Facts, k: str) -> list[str]:
 
 
 def _limits(
-    solver: Solver, sol: Solution, facts: _Facts, k: str, seen: frozenset[str] = frozenset()
+    solver: Solver, sol: Solution, facts: _Facts, k: str, memo: dict[str, str] | None = None
 ) -> str:
     """What holds k where it is, and for a short product, what holds its inputs.
 
     A product can fall short because an input cannot be supplied (its own
-    capacity, cap or rules bind upstream), so the inputs are traced recursively.
+    capacity, cap or rules bind upstream), so the inputs are traced upstream,
+    with an explicit stack (recipe chains can be deeper than Python's recursion
+    limit). ``memo`` keeps each commodity's answer across calls.
     """
     d = solver.model.data
-    parts = _binding(solver, sol, facts, k)
-    if sol.shortfall[k] > 1e-7 * max(1.0, d.demand[k]):
-        for p, _ in d.inputs[k]:
-            if p in seen:
+    memo = {} if memo is None else memo
+    entered: set[str] = set()
+    stack: list[tuple[str, bool]] = [(k, False)]  # (commodity, its inputs are done)
+    while stack:
+        c, ready = stack.pop()
+        if c in memo:
+            continue
+        short = sol.shortfall[c] > 1e-7 * max(1.0, d.demand[c])
+        ups = [p for p, _ in d.inputs[c]] if short else []
+        if not ready:
+            if c in entered:  # c consumes itself: only possible in an unvalidated case
                 continue
-            upstream = _limits(solver, sol, facts, p, seen | {k})
+            entered.add(c)
+            stack.append((c, True))
+            stack.extend((p, False) for p in reversed(ups) if p not in memo)
+            continue
+        parts = _binding(solver, sol, facts, c)
+        for p in ups:
+            upstream = memo.get(p, "")
             if upstream:
                 parts.append(f"input {p} ({upstream})")
-    return "; ".join(parts)
+        memo[c] = "; ".join(parts)
+    return memo[k]
 
 
 def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
@@ -259,6 +275,7 @@ def make_result(
     com = case.commodities
     meta = {c: dict(zip(com["commodity"], com[c], strict=True)) for c in ("name", "stage", "unit")}
     facts = _Facts(solver, main)
+    limits: dict[str, str] = {}  # binding text per commodity, shared by upstream tracing
     u_facts = _Facts(solver, uncapped) if uncapped is not None else None
     rows = []
     for k in d.commodities:
@@ -306,7 +323,7 @@ def make_result(
             row["shortfall_of_next_pp"] = clean(dshort, d.demand[k]) if dshort == dshort else dshort
         # dual of the balance row: objective cost of one more unit of direct demand
         row["shadow_price"] = money(main.balance_dual[k], d.penalty[k])
-        row["binding"] = _limits(solver, main, facts, k)
+        row["binding"] = _limits(solver, main, facts, k, limits)
         rows.append(row)
     commodities = pd.DataFrame(rows)
 

@@ -11,10 +11,15 @@ lets an interrupted run resume without losing or repeating points.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -33,7 +38,7 @@ from rich.progress import (
 from rich.text import Text
 
 from model.case import Case
-from model.errors import InputError
+from model.errors import InputError, WriteError, writing
 from model.optimization.evaluate import Evaluator, Point, Record
 
 Chunk = list[tuple[int, Point]]
@@ -62,21 +67,63 @@ def progress_bar(enabled: bool) -> Progress:
 
 
 # --- worker side ------------------------------------------------------------------------------
-_EVALUATORS: dict[str, Evaluator] = {}
+_EVALUATORS: dict[str, Evaluator] = {}  # built in the parent, inherited by forked workers
+_LOCAL = threading.local()  # otherwise one per worker thread: threads must not share HiGHS
 
 
 def _evaluator(token: str, case: Case | None, uncapped: bool) -> Evaluator:
-    """One evaluator per worker process and case: the model is built once per worker
-    (or once in the parent, when workers are forked from it)."""
+    """One evaluator per worker and case: the model is built once per worker thread
+    (or once in the parent, when workers are forked from it: ``case`` is then None)."""
     key = f"{token}:{uncapped}"
-    if key not in _EVALUATORS:
-        if case is None:
+    if case is None:
+        if key not in _EVALUATORS:
             raise RuntimeError(
                 "worker has no model: it was not forked from a parent that built one"
             )
+        return _EVALUATORS[key]
+    # a Dask worker may run tasks on several threads of one process (LocalCluster with
+    # processes=False): each thread gets its own model and HiGHS instance
+    cache: dict[str, Evaluator] = _LOCAL.__dict__.setdefault("evaluators", {})
+    if key not in cache:
+        cache.clear()
+        cache[key] = Evaluator(case, uncapped=uncapped)
+    return cache[key]
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that started it dies.
+
+    A pool's workers block on its queue, and a parent killed with SIGKILL never
+    closes it, so without this they would live on. On Linux the kernel kills the
+    worker (prctl PR_SET_PDEATHSIG); everywhere a thread also polls the parent's pid.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            args = (PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+            libc.prctl(ctypes.c_int(args[0]), *map(ctypes.c_ulong, args[1:]))
+        except (OSError, AttributeError):  # pragma: no cover - the thread below still works
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _build_for_fork(token: str, case: Case, uncapped: bool) -> None:
+    """Build the model in the parent, for the workers forked next to inherit."""
+    key = f"{token}:{uncapped}"
+    if key not in _EVALUATORS:
         _EVALUATORS.clear()
         _EVALUATORS[key] = Evaluator(case, uncapped=uncapped)
-    return _EVALUATORS[key]
 
 
 def run_chunk(token: str, case: Case | None, chunk: Chunk, uncapped: bool = True) -> list[Record]:
@@ -116,14 +163,22 @@ class Checkpoint:
             return self._read()
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = spec.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.fingerprint, sort_keys=True))
+        with writing(spec):
+            tmp.write_text(json.dumps(self.fingerprint, sort_keys=True))
         os.replace(tmp, spec)
         return {}
 
     def _read(self) -> dict[int, Record]:
         done: dict[int, Record] = {}
         if self.log.exists():
-            for line in self.log.read_text().splitlines():
+            data = self.log.read_bytes()
+            if not data.endswith(b"\n"):
+                # a kill cut the last line short: drop it (that point reruns), so that
+                # the next record starts a line of its own instead of joining it
+                data = data[: data.rfind(b"\n") + 1]
+                with self.log.open("r+b") as fh:
+                    fh.truncate(len(data))
+            for line in data.decode("utf-8", errors="replace").splitlines():
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError:
@@ -136,13 +191,19 @@ class Checkpoint:
         return self
 
     def add(self, records: Iterable[Record]) -> None:
-        for rec in records:
-            self._fh.write(json.dumps(rec, default=_plain) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        with writing(self.log):
+            for rec in records:
+                self._fh.write(json.dumps(rec, default=_plain) + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
 
-    def __exit__(self, *exc: object) -> None:
-        self._fh.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            with writing(self.log):  # close() flushes what a failed add() left buffered
+                self._fh.close()
+        except WriteError:
+            if exc_type is None:  # else the error already under way is the one to report
+                raise
 
 
 # --- driver -----------------------------------------------------------------------------------
@@ -197,8 +258,13 @@ def run_points(
             fork = "fork" in multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork") if fork else None
             if fork:
-                _evaluator(token, case, uncapped)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                _build_for_fork(token, case, uncapped)
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:
                 futures = [
                     pool.submit(run_chunk, token, None if fork else case, chunk, uncapped)
                     for chunk in chunks(todo, 8 * workers)  # small: points differ in cost

@@ -5,8 +5,11 @@ its CSV tables, summary.json and ``inputs/``, without solving again, and
 writes ``report.html`` (plots embedded as data URIs, inline CSS, no scripts and
 nothing fetched) and ``report.md`` (plots linked as ``plots/*.png``). Plots
 missing from the folder (a run made with ``--no-plots``) are drawn from the
-tables and written to ``plots/`` first. Existing reports are replaced only with
-``force``; every file is written to a temporary name and renamed into place.
+tables and written to ``plots/`` with the report. Existing reports are replaced
+only with ``force``. The report files and the plots it adds are one set, written
+all or none: a copy of the run folder gets them and replaces the folder in one
+step (`model.folders.update_folder_atomically`), so at every instant the folder
+holds the old set or the new one.
 
 A report answers, in order: the question the run asks (the case or scenario
 descriptions and its policy), the headline numbers, the plots, the key

@@ -7,9 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from model.case.tables import inside_folder
 from model.formats import pct
-from model.report.document import Block, Details, Figure, Markdown, SourceFile, Table
-from model.report.run import ESTIMATE_WORDS, PLOT_TITLES, Run, _write_atomic
+from model.report.document import Block, Details, Figure, Markdown, SourceFile, Table, code, lit
+from model.report.run import ESTIMATE_WORDS, PLOT_TITLES, Run
 
 
 # --- shared pieces ----------------------------------------------------------------------------
@@ -22,7 +23,7 @@ def _policy_words(policy: dict[str, Any]) -> list[str]:
     elif not by_stage:
         out.append("China's share is not capped (unless a commodity sets its own cap).")
     for stage, value in by_stage.items():
-        out.append(f"China's share of {stage} is capped at {pct(value)}.")
+        out.append(f"China's share of {lit(stage)} is capped at {pct(value)}.")
     for rule in policy.get("rules") or []:
         who = rule.get("country", "")
         bounds = []
@@ -31,12 +32,12 @@ def _policy_words(policy: dict[str, Any]) -> list[str]:
         if rule.get("max_share") is not None:
             bounds.append(f"at most {pct(rule['max_share'])}")
         scope = (
-            ", ".join(rule["commodities"])
+            ", ".join(map(lit, rule["commodities"]))
             if rule.get("commodities")
-            else (rule.get("stage") or "every commodity")
+            else (lit(rule["stage"]) if rule.get("stage") else "every commodity")
         )
-        subject = "each single country" if who == "each" else who
-        name = f" ({rule['name']})" if rule.get("name") else ""
+        subject = "each single country" if who == "each" else lit(who)
+        name = f" ({lit(rule['name'])})" if rule.get("name") else ""
         out.append(f"Rule{name}: {subject} supplies {' and '.join(bounds)} of {scope}.")
     return out
 
@@ -46,17 +47,17 @@ def _question(run: Run) -> list[Block]:
     blocks: list[Block] = [("h2", "The question")]
     description = s.get("description") or run.case_toml.get("description", "")
     if run.kind == "solve":
-        blocks.append(("p", f"**Case {s.get('case', '')}**: {description}"))
+        blocks.append(("p", f"**Case {lit(s.get('case', ''))}**: {lit(description)}"))
         if run.case_toml:
             blocks.append(("ul", _policy_words(run.case_toml.get("policy", {}))))
     elif run.kind == "sweep":
-        params = ", ".join(f"`{p}`" for p in s.get("parameters", []))
+        params = ", ".join(code(p) for p in s.get("parameters", []))
         blocks.append(
             (
                 "p",
                 f"How do cost and unmet need change as {params} vary over {s.get('points')} "
-                f"points ({s.get('combine', 'product')} of the grids), on case "
-                f"**{s.get('case', '')}**?",
+                f"points ({lit(s.get('combine', 'product'))} of the grids), on case "
+                f"**{lit(s.get('case', ''))}**?",
             )
         )
     elif run.kind == "curve":
@@ -67,7 +68,7 @@ def _question(run: Run) -> list[Block]:
                 "The price of de-risking: what does supply cost, and how much need goes "
                 "unmet, as the cap on China's share goes from 100% to 0% "
                 + ("for every commodity at once" if together else "for each commodity in turn")
-                + f", on case **{s.get('case', '')}**?",
+                + f", on case **{lit(s.get('case', ''))}**?",
             )
         )
     elif run.kind == "stress":
@@ -76,7 +77,7 @@ def _question(run: Run) -> list[Block]:
                 "p",
                 f"Which supplier's loss hurts most? Each of {s.get('outages')} outages sets a "
                 "country's (or group's) capacity to zero and solves again, on case "
-                f"**{s.get('case', '')}**.",
+                f"**{lit(s.get('case', ''))}**.",
             )
         )
     elif run.kind == "compare":
@@ -85,14 +86,17 @@ def _question(run: Run) -> list[Block]:
         if run.kind == "compare":
             break  # each compared case is described below, with its own description
         if spec.get("description") and spec["description"] != description:
-            blocks.append(("note", f"`{file}`: {spec['description']}"))
+            blocks.append(("note", f"{code(file)}: {lit(spec['description'])}"))
     if run.kind != "solve" and description and run.kind != "compare":
-        blocks.append(("note", f"Case {s.get('case', '')}: {description}"))
+        blocks.append(("note", f"Case {lit(s.get('case', ''))}: {lit(description)}"))
     return blocks
 
 
-def _figures(run: Run, write: bool) -> list[Figure]:
-    """The run's plots: from plots/*.png when there, else drawn from the tables."""
+def _figures(run: Run, new_files: dict[str, bytes] | None) -> list[Figure]:
+    """The run's plots: from plots/*.png when there, else drawn from the tables.
+
+    Drawn plots (PNG and SVG) are added to ``new_files`` as ``plots/<file>`` when given.
+    """
     from model.plots import figure_files, run_figures  # here: matplotlib only when drawing
 
     names = {
@@ -107,18 +111,17 @@ def _figures(run: Run, write: bool) -> list[Figure]:
     if folder is not None:
         for n in names:
             png = folder / "plots" / f"{n}.png"
-            if png.is_file():
+            if inside_folder(png, folder, "run folder") and png.is_file():
                 have[n] = png.read_bytes()
     missing = [n for n in names if n not in have]
     if missing:
         summary = {k: v for k, v in run.summary.items() if k != "timings_seconds"}
         figs = run_figures(run.kind, run.tables, summary, run.countries)
         for n in missing:
-            files = figure_files(figs[n], n, svg=write)
+            files = figure_files(figs[n], n, svg=new_files is not None)
             have[n] = files[f"{n}.png"]
-            if write and folder is not None:
-                for file, data in files.items():
-                    _write_atomic(folder / "plots" / file, data)
+            if new_files is not None and folder is not None:
+                new_files.update({f"plots/{file}": data for file, data in files.items()})
     return [Figure(n, have[n], PLOT_TITLES.get(n, n)) for n in names]
 
 
@@ -180,11 +183,11 @@ def _estimate_sections(text: str) -> list[tuple[str, str]]:
 def _footer(run: Run) -> list[Block]:
     s = run.summary
     versions = s.get("versions", {})
-    lines = [f"Run kind: {run.kind}", f"run folder: {run.name}"]
+    lines = [f"Run kind: {lit(run.kind)}", f"run folder: {lit(run.name)}"]
     if s.get("inputs_sha256"):
-        lines.append(f"inputs SHA-256: `{s['inputs_sha256'][:16]}...`")
+        lines.append(f"inputs SHA-256: {code(str(s['inputs_sha256'])[:16] + '...')}")
     if versions:
-        lines.append("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+        lines.append("versions: " + ", ".join(f"{lit(k)} {lit(v)}" for k, v in versions.items()))
     return [
         ("h2", "About this run"),
         ("note", "; ".join(lines) + "."),

@@ -47,16 +47,64 @@ class SourceFile:
 
 Block = Any  # ("h2", text) | ("p", text) | ("ul", [text]) | Table | Figure | Details | Markdown
 
+# Text blocks are a small inline language, valid Markdown as it stands: **bold**, `code` and
+# backslash escapes of ASCII punctuation. User text (names, units, descriptions, rule names)
+# goes in through `lit` (or `code`), so it shows literally in both reports; table cells are
+# literal text and escaped by the renderers.
+_MD_INLINE = re.compile(
+    r"[\\`*\[\]|~]|<(?=[A-Za-z/!?])|&(?=#?\w+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"
+)
+_ESCAPE_OR_CODE = re.compile(r"\\([!-/:-@\[-`{-~])|`([^`]+)`")
+
+
+def _md_inline(text: Any) -> str:
+    """Text as literal Markdown inside a line: specials backslash-escaped, on one line.
+
+    Underscores inside a word (``rare_earths``) cannot start emphasis and stay as they are.
+    """
+    text = re.sub(r"\r\n|\r|\n", " ", str(text))
+    return _MD_INLINE.sub(lambda m: "\\" + m.group(), text)
+
+
+def lit(text: Any) -> str:
+    """User text for a text block: shown literally in HTML and Markdown.
+
+    Besides `_md_inline`, ``#`` is escaped, and so is anything at the start that
+    would open a block where the text begins a line (a list, a quote, a numbered item).
+    """
+    out = _md_inline(text).replace("#", "\\#")
+    out = re.sub(r"^(\s*)([>+\-=])", r"\1\\\2", out)
+    return re.sub(r"^(\s*\d{1,9})([.)])(?=\s|$)", r"\1\\\2", out)
+
+
+def code(text: Any) -> str:
+    """User text as `code` (literal in both reports); plain literal text if it holds a backtick."""
+    text = re.sub(r"\r\n|\r|\n", " ", str(text))
+    return lit(text) if "`" in text or not text.strip() else f"`{text}`"
+
 
 def _inline_html(text: str) -> str:
-    """Escape, then **bold** and `code`."""
-    out = html.escape(text, quote=False)
+    """Escape, then backslash escapes, `code` and **bold** (left to right, as Markdown does)."""
+    kept: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        char, span = m.groups()
+        kept.append(
+            html.escape(char, quote=False)
+            if char is not None
+            else f"<code>{html.escape(span, quote=False)}</code>"
+        )
+        return f"\0{len(kept) - 1}\0"
+
+    out = _ESCAPE_OR_CODE.sub(keep, text.replace("\0", "\ufffd"))
+    out = html.escape(out, quote=False)
     out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return re.sub("\0(\\d+)\0", lambda m: kept[int(m.group(1))], out)
 
 
-def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _md_cell(text: Any) -> str:
+    """A table cell: literal text (tables hold no markup)."""
+    return _md_inline(text)
 
 
 MAX_TABLE_ROWS = 200  # a report lists at most this many rows of a table; the CSV has all
@@ -78,7 +126,7 @@ def _table_html(t: Table) -> str:
     body = []
     for row in frame.itertuples(index=False):
         cells = "".join(
-            f'<td class="{"r" if c in t.right else "l"}">{_inline_html(str(v))}</td>'
+            f'<td class="{"r" if c in t.right else "l"}">{html.escape(str(v), quote=False)}</td>'
             for c, v in zip(cols, row, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
@@ -161,7 +209,7 @@ def _block_html(b: Block) -> str:
 
 
 def render_md(title: str, blocks: list[Block]) -> str:
-    parts = [f"# {title}"]
+    parts = [f"# {lit(title)}"]
     for b in blocks:
         parts.append(_block_md(b))
     return "\n\n".join(p for p in parts if p) + "\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -12,7 +11,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from model.case.policy import CaseFile, parse, read_toml
+from model.case.tables import inside_folder
 from model.errors import InputError
+from model.formats import restore_text
 
 if TYPE_CHECKING:
     from model.case import Case
@@ -111,19 +113,227 @@ class Run:
         return str(self.summary.get("name") or self.summary.get("case") or self.kind)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+# What the report reads from each CSV of a run folder (path without ".csv"): columns
+# it needs, and columns it needs only beside another. A hand-edited or truncated
+# table then stops the report with one line naming the file, not a traceback.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "commodities": (
+        "commodity",
+        "stage",
+        "unit",
+        "supplied",
+        "shortfall",
+        "china_share",
+        "max_china_share",
+        "cost",
+        "shortfall_penalty",
+    ),
+    "mix": ("commodity", "country", "country_name", "quantity", "share", "unit_cost", "cost"),
+    "stages": ("stage", "commodities", "with_shortfall", "cost", "china_cost_share"),
+    "capacity_values": (
+        "commodity",
+        "country",
+        "country_name",
+        "capacity",
+        "marginal_value",
+        "relieves_shortfall",
+    ),
+    "sweep_points": ("point", "objective", "total_cost", "commodities_with_shortfall"),
+    "sweep": ("point", "commodity", "shortfall"),
+    "sweep_mix": ("point", "commodity", "country", "quantity"),
+    "curve": (
+        "commodity",
+        "cap",
+        "breakpoint",
+        "supplied",
+        "shortfall",
+        "cost_premium",
+        "objective_increase",
+    ),
+    "breakpoints": ("commodity", "cap_from", "cap_to", "change"),
+    "criticality": (
+        "rank",
+        "outage",
+        "kind",
+        "objective_increase",
+        "supply_cost_increase",
+        "commodities_short",
+        "worst_commodity",
+    ),
+    "stress": ("outage", "commodity", "cost_increase", "extra_shortfall", "china_share"),
+    "comparison": ("case", "commodity", "cost", "supplied", "shortfall", "china_share"),
+    "comparison_totals": (
+        "case",
+        "description",
+        "total_cost",
+        "objective",
+        "commodities_with_shortfall",
+        "total_cost_vs_first",
+    ),
+    "inputs/countries": ("country", "name", "groups"),
+    "inputs/commodities": ("commodity",),
+    "inputs/supply": ("commodity", "country"),
+}
+NEEDS_BESIDE: dict[str, dict[str, tuple[str, ...]]] = {
+    "stages": {"cost_premium": ("unit_cost_premium_pct",)},
+}
+# tables that always have a row (a case has a commodity, a sweep a point, ...): the
+# report quotes their first or largest row and plots them
+NEEDS_ROWS = {
+    "commodities",
+    "stages",
+    "sweep_points",
+    "sweep",
+    "curve",
+    "criticality",
+    "comparison",
+    "comparison_totals",
+}
+# columns that hold numbers wherever they appear (blank = not available)
+NUMBER_COLUMNS = {
+    "average_unit_cost",
+    "breakpoint",
+    "cap",
+    "cap_from",
+    "cap_to",
+    "capacity",
+    "china_cost_share",
+    "china_share",
+    "china_share_vs_base",
+    "commodities",
+    "commodities_short",
+    "commodities_with_shortfall",
+    "cost",
+    "cost_increase",
+    "cost_lower",
+    "cost_of_next_pp",
+    "cost_premium",
+    "cost_upper",
+    "cost_vs_base",
+    "demand",
+    "downstream_use",
+    "dual_value",
+    "extra_shortfall",
+    "freight",
+    "freight_cost",
+    "lower",
+    "marginal_cost_per_pp",
+    "marginal_value",
+    "max_china_share",
+    "objective",
+    "objective_increase",
+    "point",
+    "quantity",
+    "rank",
+    "shadow_price",
+    "share",
+    "shortfall",
+    "shortfall_of_next_pp",
+    "shortfall_penalty",
+    "shortfall_value",
+    "shortfall_vs_base",
+    "supplied",
+    "supply_cost_increase",
+    "supply_cost_saving",
+    "tariff",
+    "tariff_cost",
+    "tariff_per_unit",
+    "total_cost",
+    "total_cost_premium",
+    "total_cost_vs_first",
+    "uncapped_cost",
+    "uncapped_shortfall",
+    "unit_cost",
+    "unit_cost_premium",
+    "unit_cost_premium_pct",
+    "upper",
+    "value",
+    "with_shortfall",
+}
+# summary.json keys the report computes with, and the JSON type each must have
+SUMMARY_TYPES: dict[str, tuple[type, ...]] = {
+    "total_cost": (int, float),
+    "total_cost_premium": (int, float),
+    "objective": (int, float),
+    "shortfall_penalty_cost": (int, float),
+    "parameters": (list,),
+    "cases": (list,),
+    "versions": (dict,),
+    "inputs_sha256": (str,),
+}
+
+
+def _read_csv(
+    path: Path, table: str | None = None, numbers: tuple[str, ...] = (), restore: bool = False
+) -> pd.DataFrame:
+    """Read one CSV of a run folder; with ``table`` (a `NEEDS` key) check what the report needs.
+
+    ``numbers`` adds columns that must hold numbers (a sweep's parameter columns).
+    ``restore`` undoes the quote result tables put before formula-like text
+    (`model.output.neutralise`), so names show as given.
+    Every fault is an `InputError` naming the file (and row and column).
+    """
+    needs = NEEDS.get(table or "", ())
     try:
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
+        if needs:
+            raise InputError("file is empty (no header row)", path) from None
         return pd.DataFrame()
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc}", path) from None
+    except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"cannot read the table: {exc}", path) from None
+    for col in needs:
+        if col not in frame.columns:
+            raise InputError("required column is missing", path, column=col)
+    for col, beside in NEEDS_BESIDE.get(table or "", {}).items():
+        for other in beside if col in frame.columns else ():
+            if other not in frame.columns:
+                raise InputError(f"required column is missing (beside {col})", path, column=other)
+    if table in NEEDS_ROWS and frame.empty:
+        raise InputError("table has no rows", path)
+    for col in frame.columns:
+        if (col in NUMBER_COLUMNS or col in numbers) and not (
+            pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col])
+        ):
+            cells = frame[col]
+            bad = cells.notna() & pd.to_numeric(cells, errors="coerce").isna()
+            if bad.any():
+                i = int(bad.to_numpy().argmax())
+                raise InputError(f"'{cells.iloc[i]}' is not a number", path, i + 1, col)
+            frame[col] = pd.to_numeric(cells)  # e.g. "True" beside numbers: numbers after all
     for col in frame.columns:
         if col in TEXT_COLUMNS or not (
             pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col])
         ):
-            frame[col] = frame[col].fillna("").astype(str)
+            # as object first: a text column with no values at all reads as float
+            frame[col] = frame[col].astype(object).fillna("").astype(str)
+            quoted = frame[col].str.startswith("'") if restore else None
+            if quoted is not None and quoted.any():
+                frame.loc[quoted, col] = frame.loc[quoted, col].map(restore_text)
     return frame
+
+
+def _check_summary(summary: dict[str, Any], path: Path) -> None:
+    """summary.json values the report computes with must have their JSON type."""
+    for key, types in SUMMARY_TYPES.items():
+        value = summary.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, types):
+            kind = {int: "a number", list: "a list", dict: "an object", str: "text"}[types[0]]
+            raise InputError(f"must be {kind}", path, column=key)
+    for key in ("parameters", "cases"):
+        if any(not isinstance(v, str) for v in summary.get(key) or []):
+            raise InputError("must be a list of names", path, column=key)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc}", path) from None
 
 
 def load_run(folder: str | Path) -> Run:
@@ -138,37 +348,60 @@ def load_run(folder: str | Path) -> Run:
         raise InputError(
             "not a run folder: it has no summary.json (give solutions/<name>/ of a run)", folder
         )
+
+    # every file read here ends up in report.html: none may be a link out of the run folder
+    def present(path: Path) -> bool:
+        return inside_folder(path, folder, "run folder") and path.is_file()
+
+    present(summary_path)
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"summary.json is not valid JSON: {exc}", summary_path) from None
+    except RecursionError:
+        raise InputError("summary.json is nested too deeply", summary_path) from None
     if not isinstance(summary, dict):
         raise InputError("summary.json does not hold an object", summary_path)
     kind = summary.get("kind", "solve")
-    if kind not in KIND_TABLES:
+    if not isinstance(kind, str) or kind not in KIND_TABLES:
         raise InputError(f"unknown run kind '{kind}'", summary_path, column="kind")
+    _check_summary(summary, summary_path)
     tables = {}
+    params = tuple(summary.get("parameters") or ()) if kind == "sweep" else ()
     for name in KIND_TABLES[kind]:
         path = folder / f"{name}.csv"
-        if path.is_file():
-            tables[name] = _read_csv(path)
+        if present(path):
+            tables[name] = _read_csv(path, name, params, restore=True)
         elif name in REQUIRED[kind]:
             raise InputError(f"the {kind} run folder is missing {name}.csv", folder)
+    if "sweep_points" in tables:
+        for p in params:  # the report tabulates each parameter's value per point
+            if p not in tables["sweep_points"].columns:
+                raise InputError(
+                    "required column is missing (a swept parameter)",
+                    folder / "sweep_points.csv",
+                    column=p,
+                )
     inputs = {}
     for name in ("countries", "commodities", "supply"):
         path = folder / "inputs" / f"{name}.csv"
-        if path.is_file():
-            inputs[name] = _read_csv(path)
+        if present(path):
+            inputs[name] = _read_csv(path, f"inputs/{name}")
     if "countries" not in inputs:
         raise InputError("the run folder is missing inputs/countries.csv", folder)
     case_toml: dict[str, Any] = {}
-    if (folder / "inputs" / "case.toml").is_file():
-        case_toml = tomllib.loads((folder / "inputs" / "case.toml").read_text(encoding="utf-8"))
+    if present(folder / "inputs" / "case.toml"):
+        # the resolved case the run wrote: it must still read as a case file
+        toml_path = folder / "inputs" / "case.toml"
+        case_toml = read_toml(toml_path)
+        parse(CaseFile, case_toml, toml_path)
     scenarios = {}
     for path in sorted((folder / "inputs" / "scenario").glob("*.toml")):
+        if not present(path):
+            continue
         try:
             scenarios[path.name] = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
             scenarios[path.name] = {}
     sources = folder / "inputs" / "SOURCES.md"
     return Run(
@@ -180,7 +413,7 @@ def load_run(folder: str | Path) -> Run:
         inputs=inputs,
         case_toml=case_toml,
         scenarios=scenarios,
-        sources_md=sources.read_text(encoding="utf-8") if sources.is_file() else None,
+        sources_md=_read_text(sources) if present(sources) else None,
     )
 
 
@@ -193,14 +426,3 @@ def run_from_result(obj: RunResult) -> Run:
     if not isinstance(obj, RunResult) or obj.kind not in KIND_TABLES:
         raise TypeError(f"no report for {type(obj).__name__}")
     return Run(obj.kind, obj.summary, obj.run_tables(), obj.run_case().countries)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # open() honours the umask
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

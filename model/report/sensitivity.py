@@ -8,7 +8,7 @@ import pandas as pd
 
 from model.formats import millions, pct, qty
 from model.report.common import _question
-from model.report.document import Block, Details, Figure, Table
+from model.report.document import Block, Details, Figure, Table, lit
 from model.report.run import Run
 
 
@@ -42,7 +42,7 @@ def _sweep_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     points, table = run.tables["sweep_points"], run.tables["sweep"]
     params = list(run.summary.get("parameters", []))
     cards = [
-        ("points solved", str(len(points)), ", ".join(params)),
+        ("points solved", str(len(points)), ", ".join(map(lit, params))),
         (
             "supply cost",
             f"{millions(points['total_cost'].min())} to {millions(points['total_cost'].max())}",
@@ -51,7 +51,7 @@ def _sweep_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     ]
     if "total_cost_premium" in points:
         i = points["total_cost_premium"].idxmax()
-        at = ", ".join(f"{p} = {_param_text(p, points.at[i, p])}" for p in params)
+        at = ", ".join(f"{lit(p)} = {lit(_param_text(p, points.at[i, p]))}" for p in params)
         cards.append(
             (
                 "largest premium",
@@ -62,7 +62,7 @@ def _sweep_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     short = points[points["commodities_with_shortfall"] > 0]
     if len(short):
         first = short.iloc[0]
-        at = ", ".join(f"{p} = {_param_text(p, first[p])}" for p in params)
+        at = ", ".join(f"{lit(p)} = {lit(_param_text(p, first[p]))}" for p in params)
         cards.append(
             (
                 "points with unmet need",
@@ -196,7 +196,7 @@ def _stress_blocks(run: Run, figures: list[Figure]) -> list[Block]:
         cards.append(
             (
                 "most critical",
-                str(top["outage"]),
+                lit(top["outage"]),
                 f"objective {millions(top['objective_increase'], signed=True)}; "
                 f"{top['commodities_short']} commodities short",
             )
@@ -281,7 +281,7 @@ def _compare_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     by, totals = run.tables["comparison"], run.tables["comparison_totals"]
     totals_table, by_table = compare_tables(by, totals)
     blocks = _question(run)
-    blocks.append(("ul", [f"**{r.case}**: {r.description}" for r in totals.itertuples()]))
+    blocks.append(("ul", [f"**{lit(r.case)}**: {lit(r.description)}" for r in totals.itertuples()]))
     return [
         *blocks,
         ("h2", "Headline numbers"),

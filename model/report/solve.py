@@ -9,7 +9,7 @@ import pandas as pd
 
 from model.formats import dollars, millions, missing, pct, qty
 from model.report.common import _question
-from model.report.document import Block, Details, Figure, Table
+from model.report.document import Block, Details, Figure, Table, lit
 from model.report.run import Run
 
 
@@ -61,7 +61,7 @@ def _solve_headline(run: Run) -> list[Block]:
     need = _need(com)
     if len(short):
         worst = ", ".join(
-            f"{r.commodity} {pct(r.shortfall / need[i])}" for i, r in short.iterrows()
+            f"{lit(r.commodity)} {pct(r.shortfall / need[i])}" for i, r in short.iterrows()
         )
         cards.append((f"commodities short (of {len(com)})", str(len(short)), f"unmet: {worst}"))
     else:
@@ -82,7 +82,7 @@ def _solve_headline(run: Run) -> list[Block]:
             if getattr(r, "with_shortfall", 0):
                 n = int(r.with_shortfall)
                 note += f"; {n} {'commodity' if n == 1 else 'commodities'} short"
-            cards.append((f"China's share, {r.stage}", pct(r.china_cost_share), note))
+            cards.append((f"China's share, {lit(r.stage)}", pct(r.china_cost_share), note))
     blocks: list[Block] = [("h2", "Headline numbers"), ("cards", cards)]
     blocks.append(
         (
@@ -107,19 +107,20 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
         if not binding and not r.shortfall > 0:
             continue
         words = []
+        unit = lit(r.unit)
         if r.shortfall > 0:
             words.append(
-                f"short {qty(r.shortfall, r.unit)} a year "
+                f"short {qty(r.shortfall, unit)} a year "
                 f"({pct(r.shortfall / (r.supplied + r.shortfall))} of its need)."
             )
         parts = [p.strip() for p in re.split(r";\s*(?![^()]*\))", binding) if p.strip()]
         for part in parts:
             if part.startswith("capacity "):
                 who = part.removeprefix("capacity ").replace(",", ", ")
-                words.append(f"Suppliers at full capacity: {who}.")
+                words.append(f"Suppliers at full capacity: {lit(who)}.")
             elif part.startswith("China cap"):
                 words.append(
-                    f"The {part.removeprefix('China cap ')} cap on China binds "
+                    f"The {lit(part.removeprefix('China cap '))} cap on China binds "
                     f"(China supplies {pct(r.china_share, 1)})."
                 )
                 nxt = getattr(r, "cost_of_next_pp", float("nan"))
@@ -136,23 +137,23 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
                         )
                     if not missing(more) and more > 0:
                         text += (
-                            f" and leave {qty(more, r.unit)} more unmet, so the figure is "
+                            f" and leave {qty(more, unit)} more unmet, so the figure is "
                             "mostly the shortfall penalty, a policy weight"
                         )
                     words.append(text + ".")
             elif part.startswith("rule "):
-                words.append(f"The share rule '{part.removeprefix('rule ')}' binds.")
+                words.append(f"The share rule '{lit(part.removeprefix('rule '))}' binds.")
             elif part.startswith("input "):
-                words.append(f"Held back upstream by {part.removeprefix('input ')}.")
+                words.append(f"Held back upstream by {lit(part.removeprefix('input '))}.")
             else:
-                words.append(part + ".")
+                words.append(lit(part) + ".")
         price = getattr(r, "shadow_price", float("nan"))
         if not missing(price) and price > 0:
-            text = f"Shadow price: one more {r.unit} of direct demand would cost {dollars(price)}"
+            text = f"Shadow price: one more {unit} of direct demand would cost {dollars(price)}"
             if r.shortfall > 0 and abs(price - r.shortfall_penalty) <= 1e-6 * max(1, price):
                 text += " (its shortfall penalty: at the margin, need goes unmet)"
             words.append(text + ".")
-        out.append(f"**{r.commodity}**: " + " ".join(words))
+        out.append(f"**{lit(r.commodity)}**: " + " ".join(words))
     return out
 
 
@@ -164,8 +165,8 @@ def _capacity_words(cap: pd.DataFrame, com: pd.DataFrame, top: int = 8) -> list[
     out = []
     for r in rows.head(top).itertuples(index=False):
         text = (
-            f"One more {unit.get(r.commodity, 'unit')} a year of **{r.commodity}** from "
-            f"{r.country_name} ({r.country}) would save {dollars(r.marginal_value)}"
+            f"One more {lit(unit.get(r.commodity, 'unit'))} a year of **{lit(r.commodity)}** "
+            f"from {lit(r.country_name)} ({lit(r.country)}) would save {dollars(r.marginal_value)}"
         )
         if bool(r.relieves_shortfall) and str(r.relieves_shortfall) != "False":
             text += " (it relieves unmet need, so this is mostly the shortfall penalty)"
