@@ -72,6 +72,24 @@ def reference_objective(case: Case) -> float:
 
     a_ub = np.array(ub_rows) if ub_rows else None
     b_ub = np.zeros(len(ub_rows)) if ub_rows else None
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    # HiGHS (behind linprog) can end in "Solve error" on a badly scaled LP (demand 1e9,
+    # penalty 1e11) that solves without presolve or by interior point: try those in turn.
+    for method, options in (
+        ("highs", {}),
+        ("highs-ds", {"presolve": False}),
+        ("highs-ipm", {"presolve": False}),
+    ):
+        res = linprog(
+            c,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=a_eq,
+            b_eq=b_eq,
+            bounds=bounds,
+            method=method,
+            options=options,
+        )
+        if res.status == 0:
+            break
     assert res.status == 0, res.message
     return float(res.fun)

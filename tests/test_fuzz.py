@@ -39,12 +39,6 @@ from tests.conftest import BASE, ROOT, write_case
 SEED = 20241111
 CASE_FILES = ("case.toml", "countries.csv", "commodities.csv", "supply.csv", "recipes.csv")
 
-# Findings that belong to items of issue 11 fixed on other branches (item numbers of
-# the issue). Each listed mutation is marked xfail(strict=True): once the branch that
-# fixes it is merged the mutation passes, the strict xfail then fails, and its entry
-# (and finally this whole dict) is to be removed.
-KNOWN_OTHER_BRANCH: dict[str, str] = {}
-
 
 # --- running the CLI in-process -----------------------------------------------------------------
 @dataclass
@@ -755,7 +749,7 @@ def mutations() -> list[Mutation]:
         Mutation(
             "small:column:commodities.csv:misspelled-max_china_share",
             "small",
-            lambda d: _add_column(d, "commodities.csv", "max_china_shar", "0.1"),
+            lambda d: _rename_column(d, "commodities.csv", "max_china_share", "max_china_shar"),
             expect=2,
         ),
         Mutation(
@@ -801,6 +795,13 @@ def _set(d: Path, f: str, row: int, column: str, value: str) -> Path:
     return d
 
 
+def _rename_column(d: Path, f: str, old: str, new: str) -> Path:
+    rows = read_rows(d / f)
+    rows[0][rows[0].index(old)] = new
+    write_rows(d / f, rows)
+    return d
+
+
 def _add_column(d: Path, f: str, name: str, value: str) -> Path:
     rows = read_rows(d / f)
     write_rows(d / f, [[*rows[0], name], *([*r, value] for r in rows[1:])])
@@ -811,15 +812,7 @@ MUTATIONS = mutations()
 
 
 def _param(m: Mutation):
-    marks = []
-    if m.id in KNOWN_OTHER_BRANCH:
-        marks.append(pytest.mark.xfail(reason=KNOWN_OTHER_BRANCH[m.id], strict=True))
-    return pytest.param(m, id=m.id, marks=marks)
-
-
-def test_known_other_branch_entries_exist():
-    """Every entry of the known-failing list names a mutation (typos would hide nothing)."""
-    assert set(KNOWN_OTHER_BRANCH) <= {m.id for m in MUTATIONS}
+    return pytest.param(m, id=m.id)
 
 
 # --- the properties -----------------------------------------------------------------------------

@@ -37,6 +37,25 @@ from model.optimization.build import SHARE_FAMILIES, ModelData, build_model
 
 INF = highspy.kHighsInf
 
+# Options every run starts from: one thread (deterministic, and machines are shared).
+OPTIONS: dict[str, Any] = {"output_flag": False, "threads": 1, "random_seed": 0}
+
+# What `Solver._run` tries, in this order and each from a cleared solver (so the
+# answer depends only on the LP), when a run ends without an optimum. Badly scaled
+# cases (demand 1e9 with a penalty of 1e11, capacities down to 1e-6) can make
+# presolve hand the dual simplex a reduced LP whose dual values break its ratio test
+# ("Solve error") although the LP itself is fine; without presolve it solves, and
+# where the dual simplex fails too, the primal simplex or the interior point method
+# (with crossover, which leaves a basis for ranging and warm re-solves; its iterations
+# capped, as IPX can stall forever on such LPs) does. Only an optimum HiGHS reports
+# on the original LP is accepted.
+RETRIES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("cold start", {}),
+    ("presolve off", {"presolve": "off"}),
+    ("primal simplex", {"presolve": "off", "simplex_strategy": 4}),
+    ("interior point", {"presolve": "off", "solver": "ipm", "ipm_iteration_limit": 1000}),
+)
+
 
 @dataclass
 class Solution:
@@ -88,6 +107,12 @@ def _light_scipy_for_pyomo() -> None:
 _light_scipy_for_pyomo()  # at import: the first build in a session does not pay for it
 
 
+def _option(h: highspy.Highs, name: str) -> Any:
+    """An option's current value (highspy versions return it bare or as (status, value))."""
+    value = h.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
 @contextlib.contextmanager
 def quiet_stdout():
     """Silence C-level writes to stdout (fd 1) for the duration."""
@@ -132,6 +157,8 @@ class Solver:
         self.compile_seconds = time.perf_counter() - t1
         self.base_data = self.model.data  # the case as built: its optimum's basis starts points
         self.base_basis: Any = None
+        # runs that needed a retry: {"run", "attempts": [{"attempt", "options", "status"}]}
+        self.retries: list[dict[str, Any]] = []
 
     @functools.cached_property
     def col(self) -> dict[int, int]:
@@ -208,9 +235,9 @@ class Solver:
         lp.a_matrix_.num_row_ = n_row
         with quiet_stdout():  # the constructor prints a banner before options apply
             h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", 1)  # deterministic, and the machine is shared
-        h.setOptionValue("random_seed", 0)
+        for name, value in OPTIONS.items():
+            h.setOptionValue(name, value)
+        self._any_threads = False  # see _attempt
         if h.passModel(lp) != highspy.HighsStatus.kOk:
             raise SolveError("HiGHS rejected the compiled model")
         self.h = h
@@ -308,24 +335,72 @@ class Solver:
         m.data = d
 
     # --- solve --------------------------------------------------------------------------------
-    def _run(self) -> None:
-        self.h.run()
-        status = self.h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise SolveError(
-                f"HiGHS did not reach an optimum: {self.h.modelStatusToString(status)}"
+    def _attempt(self) -> highspy.HighsModelStatus:
+        """One `Highs.run` with the options set now; its model status."""
+        h = self.h
+        if (
+            h.run() == highspy.HighsStatus.kError
+            and h.getModelStatus() == highspy.HighsModelStatus.kNotset
+            and not self._any_threads
+        ):
+            # HiGHS sizes a task scheduler for each calling thread at that thread's
+            # first run and refuses a later run whose `threads` option differs (status
+            # "Not Set"): after any other HiGHS solve in a notebook or in Pyomo's
+            # appsi_highs, `threads=1` fails. threads=0 accepts the scheduler as it
+            # is (resetting it instead would resize it under the user's own models on
+            # this thread). The methods used here (dual and primal simplex, IPX) are
+            # serial whatever the scheduler's size, so the answer is the same. HiGHS
+            # checks this first in `run`, so the basis and solution are untouched.
+            self._any_threads = True
+            h.setOptionValue("threads", 0)
+            h.run()
+        return h.getModelStatus()
+
+    def _run(self, what: str = "re-solve") -> None:
+        """Solve; if HiGHS ends without an optimum, try `RETRIES` in turn.
+
+        Each retry starts from a cleared solver with its options set on top of
+        `OPTIONS`, and the options are restored after it, so the next run starts
+        as every run does. Runs that needed a retry are logged in
+        ``self.retries`` (and so in summary.json); if none reaches an optimum,
+        `SolveError` names the first failure and what was tried.
+        """
+        h, optimal = self.h, highspy.HighsModelStatus.kOptimal
+        status = self._attempt()
+        if status == optimal:
+            return
+        attempts = [{"attempt": "first", "options": {}, "status": h.modelStatusToString(status)}]
+        for label, options in RETRIES:
+            h.clearSolver()
+            saved = {key: _option(h, key) for key in options}
+            try:
+                for key, value in options.items():
+                    h.setOptionValue(key, value)
+                status = self._attempt()
+            finally:
+                for key, value in saved.items():
+                    h.setOptionValue(key, value)
+            attempts.append(
+                {"attempt": label, "options": options, "status": h.modelStatusToString(status)}
             )
+            if status == optimal:
+                self.retries.append({"run": what, "attempts": attempts})
+                return
+        raise SolveError(
+            f"HiGHS did not reach an optimum: {attempts[0]['status']} "
+            f"(also tried: {', '.join(label for label, _ in RETRIES)})"
+        )
 
     def run(self, *, shares: bool = True) -> Solution:
         """Solve; with ``shares=False`` the China caps and share rules are relaxed."""
         d = self.model.data
         t0 = time.perf_counter()
         if shares:
-            self._run()
+            self._run("main")
         else:
             self.apply(relaxed(d))
             try:
-                self._run()
+                self._run("uncapped")
             finally:
                 self.apply(d)
         seconds = time.perf_counter() - t0
@@ -397,16 +472,13 @@ class Solver:
     def _probe(self, change, restore) -> tuple[float, np.ndarray] | None:
         change(self.h)
         try:
-            self.h.run()
-            ok = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            self._run("probe")  # with the retries; a probe that fails all of them is n/a
             out = (
-                (
-                    float(self.h.getInfo().objective_function_value) + self.offset,
-                    np.asarray(self.h.getSolution().col_value),
-                )
-                if ok
-                else None
+                float(self.h.getInfo().objective_function_value) + self.offset,
+                np.asarray(self.h.getSolution().col_value),
             )
+        except SolveError:
+            out = None
         finally:
             restore(self.h)
         return out

@@ -12,9 +12,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import highspy
 import pandas as pd
 
 from model.constants import CHINA
+from model.errors import SolveError
 
 if TYPE_CHECKING:
     from model.optimization.highs import Solution, Solver
@@ -32,7 +34,9 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Call right after the solve whose basis it describes.
     """
-    _status, rg = solver.h.getRanging()
+    status, rg = solver.h.getRanging()
+    if status != highspy.HighsStatus.kOk:  # no ranges rather than ranges of nothing
+        raise SolveError("HiGHS could not compute ranging for the optimal basis")
     # each attribute access copies the whole vector from C++: take them once
     cost_dn, cost_up = list(rg.col_cost_dn.value_), list(rg.col_cost_up.value_)
     bound_dn, bound_up = list(rg.col_bound_dn.value_), list(rg.col_bound_up.value_)
