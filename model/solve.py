@@ -70,7 +70,7 @@ def solve(
         result = make_result(solver, main, uncapped, probe=probes, input_files=input_files)
     result.cost_ranges, result.limit_ranges = ranges
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}
-    # runs HiGHS solved only on a retry (model.solver.RETRIES); [] for most cases
+    # runs HiGHS solved only on a retry (model.optimization.highs.RETRIES); [] for most cases
     result.summary["solver"]["retries"] = solver.retries
     result.timings.update(
         build=round(solver.build_seconds, 4),

@@ -322,7 +322,7 @@ def test_probes_use_the_retries(monkeypatch) -> None:
 
 
 def test_ranging_that_fails_is_a_solve_error(monkeypatch) -> None:
-    from model.ranging import ranging
+    from model.optimization.ranging import ranging
 
     s = Solver(load_case(BASE))
     main = s.run()
