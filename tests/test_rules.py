@@ -147,6 +147,12 @@ def test_need_of_an_input_is_what_full_downstream_demand_consumes(case_dir, basi
             [("ree", "AUS", 100, 1)],
             "rule EU 65%, which 1 supplier cannot meet",
         ),
+        # a supplier without capacity does not count
+        (
+            {"rules": [{"country": "each", "max_share": 0.65}]},
+            [("ree", "AUS", 100, 1), ("ree", "JPN", 0, 1)],
+            "rule each max 65%, which 1 supplier cannot meet",
+        ),
         ({"max_china_share": 0.0}, [("ree", "CHN", 100, 1)], "China cap 0% with no other supplier"),
         (
             {"rules": [{"country": "CHN|USA", "max_share": 0.5}]},

@@ -193,11 +193,10 @@ def _forced_zero(solver: Solver, sol: Solution, k: str) -> str | None:
         elif cap * d.need[k] <= tol:  # a share of need only forces zero at a 0% cap
             items["china", -1] = [([pos[CHINA]], -INF, 0.0)]
     for fam, r, country, _ in sol.rule_slack.get(k, []):
-        members = (
-            [pos[country]]
-            if fam == SHARE_EACH
-            else sorted(pos[n] for n in d.rules[r][1] if n in pos)
-        )
+        if fam == SHARE_EACH and country not in pos:  # a supplier with no capacity
+            continue
+        subject = [country] if fam == SHARE_EACH else d.rules[r][1]
+        members = sorted(pos[n] for n in subject if n in pos)
         if fam == SHARE_MIN:
             items.setdefault(("min", r), []).append((members, d.rule_min[r], INF))
             continue
@@ -206,8 +205,6 @@ def _forced_zero(solver: Solver, sol: Solution, k: str) -> str | None:
             if bound * d.need[k] > tol:
                 continue
             bound = 0.0
-        if fam == SHARE_EACH and country not in pos:
-            continue
         items.setdefault(("max", r), []).append((members, -INF, bound))
     n = len(suppliers)
     every = [row for group in items.values() for row in group]
