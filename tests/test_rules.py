@@ -287,14 +287,20 @@ def test_need_basis_sweeps_equal_cold_solves(case_dir):
     case = load_case(
         case_dir(
             commodities=[("ree", 100)],
-            supply=THREE,
+            supply=[*THREE, ("ree", "CHN", 100, 0.5)],
             policy={"rules": [rule], "max_china_share": 0.5, "china_cap_basis": "need"},
         )
     )
-    s = sweep(case, {"rule[each 40].max_share": [0.4, 0.25], "demand[commodity=ree]": [1.0, 0.5]})
+    grid = {
+        "max_china_share": [0.5, 0.1],
+        "rule[each 40].max_share": [0.4, 0.25],
+        "demand[commodity=ree]": [1.0, 0.5],
+    }
+    s = sweep(case, grid)
+    points = s.points.set_index("point")
     for i, point in enumerate(s.points_spec):
         cold = solve(apply_values(case, point), compare=False)
-        assert s.points.set_index("point").loc[i, "objective"] == pytest.approx(cold.objective)
-    # by hand, max 25% of need 50: AUS 12.5 (1) + JPN 12.5 (2) + USA 10 (3), 15 short at 30
-    last = s.points.set_index("point").loc[3, "objective"]
-    assert last == pytest.approx(12.5 + 25 + 30 + 15 * 30, **APPROX)
+        assert points.loc[i, "objective"] == pytest.approx(cold.objective)
+    # by hand, China <= 10% and each <= 25% of need 50: CHN 5 (0.5), AUS 12.5 (1),
+    # JPN 12.5 (2), USA 10 (3): 40 bought, 10 short at 30 (10 x the dearest, USA)
+    assert points.loc[7, "objective"] == pytest.approx(2.5 + 12.5 + 25 + 30 + 10 * 30, **APPROX)
