@@ -151,20 +151,25 @@ def case_workbook(case: Any) -> bytes:
         ("policy.max_china_share", p.max_china_share),
         ("policy.shortfall_penalty_factor", p.shortfall_penalty_factor),
     ]
+    if p.china_cap_basis != "supplied":  # only when used: other workbooks keep their bytes
+        rows.append(("policy.china_cap_basis", p.china_cap_basis))
     rows += [(STAGE_KEY + s, v) for s, v in p.max_china_share_by_stage.items()]
     _add_sheet(wb, CASE_SHEET, ["key", "value"], rows)
+    with_basis = any(r.basis != "supplied" for r in p.rules)
+    columns = list(RULE_COLUMNS) if with_basis else list(RULE_COLUMNS[:-1])
     rules = [
         (
             r.name,
-            r.country,
+            r.subject,
             ";".join(r.commodities) if r.commodities is not None else None,
             r.stage,
             r.max_share,
             r.min_share,
-        )
+            r.basis,
+        )[: len(columns)]
         for r in p.rules
     ]
-    _add_sheet(wb, RULES_SHEET, list(RULE_COLUMNS), rules)
+    _add_sheet(wb, RULES_SHEET, columns, rules)
     for name in TABLES:
         _frame_sheet(wb, name, getattr(case, name))
     return _fixed_bytes(wb)

@@ -133,6 +133,12 @@ def canonical_inputs(case: Case) -> dict[str, bytes]:
             continue
         files[spec.file] = csv_bytes(frame)
     policy = case.policy.model_dump(mode="json")
+    # the default basis is left out, so cases that do not use it keep their bytes (and hash)
+    if policy["china_cap_basis"] == "supplied":
+        del policy["china_cap_basis"]
+    for r in policy["rules"]:
+        if r["basis"] == "supplied":
+            del r["basis"]
     policy["rules"] = [_toml_clean(r) for r in policy["rules"]]
     doc = {"name": case.name, "description": case.description, "policy": _toml_clean(policy)}
     files["case.toml"] = tomli_w.dumps(doc).encode("utf-8")

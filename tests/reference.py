@@ -2,6 +2,9 @@
 
 It reads the validated `Case` tables directly and writes every row by hand,
 sharing no code with `model.optimization.build`, so agreement of optima is real evidence.
+A share "of need" is a share of the commodity's gross requirement (direct demand
+plus what full downstream demand consumes), computed here by expanding the
+recipe matrix: need = (I - A)^-1 demand with A[p, q] = a[q, p].
 """
 
 from __future__ import annotations
@@ -35,19 +38,29 @@ def reference_objective(case: Case) -> float:
         a_eq[kidx[i]] -= q * srow[kidx[p]]
     b_eq = demand
 
-    ub_rows = []
+    # gross requirement: need = demand + A need, A[p, q] = units of p per unit of q
+    a_mat = np.zeros((nk, nk))
+    for p, i, q in case.recipes[["product", "input", "quantity"]].itertuples(index=False):
+        a_mat[kidx[i], kidx[p]] += q
+    need = np.linalg.solve(np.eye(nk) - a_mat, demand)
 
-    def share_row(k: str, members: set[str], bound: float, sense: str) -> None:
+    ub_rows, ub_rhs = [], []
+
+    def share_row(k: str, members: set[str], bound: float, sense: str, basis: str) -> None:
         r = np.zeros(nx + nk)
         for j, (kk, n) in enumerate(zip(sup["commodity"], sup["country"], strict=True)):
             if kk == k:
-                r[j] = (1.0 if n in members else 0.0) - bound
+                in_g = 1.0 if n in members else 0.0
+                r[j] = in_g - bound if basis == "supplied" else in_g
+        rhs = bound * need[kidx[k]] if basis == "need" else 0.0
         ub_rows.append(r if sense == "max" else -r)
+        ub_rhs.append(rhs if sense == "max" else -rhs)
 
     caps = case.china_caps()
+    china_basis = case.policy.china_cap_basis
     for k in com:
         if ((sup["commodity"] == k) & (sup["country"] == "CHN")).any():
-            share_row(k, {"CHN"}, caps[k], "max")
+            share_row(k, {"CHN"}, caps[k], "max", china_basis)
     groups = case.groups()
     for rule in case.policy.rules:
         if rule.commodities is not None:
@@ -56,22 +69,27 @@ def reference_objective(case: Case) -> float:
             ks = [k for k, s in zip(com, case.commodities["stage"], strict=True) if s == rule.stage]
         else:
             ks = com
+        # the subject as written: a string with "|" between parts, or a list of such strings
+        given = [rule.country] if isinstance(rule.country, str) else rule.country
+        parts = [p.strip() for g in given for p in g.split("|")]
         for k in ks:
-            if rule.country == "each":
+            if parts == ["each"]:
                 for n in sup.loc[sup["commodity"] == k, "country"]:
-                    share_row(k, {n}, rule.max_share, "max")
+                    share_row(k, {n}, rule.max_share, "max", rule.basis)
                 continue
-            if rule.country.startswith("group:"):
-                members = groups.get(rule.country[6:], set())
-            else:
-                members = {rule.country}
+            members: set[str] = set()
+            for part in parts:
+                if part.startswith("group:"):
+                    members |= groups.get(part[6:], set())
+                else:
+                    members.add(part)
             if rule.max_share is not None:
-                share_row(k, members, rule.max_share, "max")
+                share_row(k, members, rule.max_share, "max", rule.basis)
             if rule.min_share is not None:
-                share_row(k, members, rule.min_share, "min")
+                share_row(k, members, rule.min_share, "min", rule.basis)
 
     a_ub = np.array(ub_rows) if ub_rows else None
-    b_ub = np.zeros(len(ub_rows)) if ub_rows else None
+    b_ub = np.array(ub_rhs) if ub_rows else None
     # HiGHS (behind linprog) can end in "Solve error" on a badly scaled LP (demand 1e9,
     # penalty 1e11) that solves without presolve or by interior point: try those in turn.
     for method, options in (

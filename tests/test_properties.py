@@ -24,6 +24,12 @@ RULES = [
     {"country": "each", "max_share": 0.65},
     {"country": "USA", "min_share": 0.1, "max_share": 0.6},
     {"country": "CHN", "max_share": 0.2, "stage": "refining"},
+    # several countries and groups in one rule, and shares of need
+    {"country": ["USA", "group:partner"], "min_share": 0.4},
+    {"country": "CHN|USA", "max_share": 0.5},
+    {"country": "each", "max_share": 0.3, "basis": "need"},
+    {"country": ["CHN", "JPN"], "max_share": 0.4, "basis": "need"},
+    {"country": "group:partner|CHN", "max_share": 0.45, "basis": "need", "stage": "mining"},
 ]
 
 
@@ -43,14 +49,14 @@ def cases(draw, chains: bool = True):
         for i in range(1, n):
             recipes.append((ks[i], ks[i - 1], draw(st.sampled_from([0.5, 1.0, 1.2, 2.0]))))
     rules = draw(st.lists(st.sampled_from(RULES), max_size=2, unique_by=str))
-    if not any(s == "refining" for s in stages):
-        rules = [r for r in rules if "stage" not in r]
+    rules = [r for r in rules if "stage" not in r or r["stage"] in stages]
     cap = draw(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 1.0]))
+    basis = draw(st.sampled_from(["supplied", "need"]))
     return dict(
         commodities=commodities,
         supply=supply,
         recipes=recipes,
-        policy={"max_china_share": cap, "rules": rules},
+        policy={"max_china_share": cap, "china_cap_basis": basis, "rules": rules},
     )
 
 
@@ -71,7 +77,21 @@ def check_feasible(case, r) -> None:
         assert s + c["shortfall"] == pytest.approx(c["demand"] + downstream[k], abs=TOL)
         assert -TOL <= c["shortfall"] <= c["demand"] + TOL
         chn = mix[(mix.commodity == k) & (mix.country == "CHN")]["quantity"].sum()
-        assert chn <= caps[k] * s + TOL
+        if case.policy.china_cap_basis == "supplied":
+            assert chn <= caps[k] * s + TOL
+        else:  # a share of need: demand plus what full downstream demand consumes
+            assert chn <= caps[k] * need(case, k) + TOL
+
+
+def need(case, k: str) -> float:
+    """Gross requirement of k, by walking the recipes up from k (they form no cycle)."""
+    demand = dict(zip(case.commodities["commodity"], case.commodities["demand"], strict=True))
+    uses = [
+        (p, q)
+        for p, i, q in case.recipes[["product", "input", "quantity"]].itertuples(index=False)
+        if i == k
+    ]
+    return float(demand[k]) + sum(q * need(case, p) for p, q in uses)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

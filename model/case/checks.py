@@ -107,23 +107,23 @@ def check_policy(case: Case) -> None:
     for rule in case.policy.rules:
         where = {"file": rule._origin or case.files["case"]}
         key = rule._key or "policy.rules"
-        who = rule.country
-        if who.startswith(GROUP_PREFIX):
-            tag = who.removeprefix(GROUP_PREFIX)
-            if tag not in groups:
+        for who in rule.members:
+            if who.startswith(GROUP_PREFIX):
+                tag = who.removeprefix(GROUP_PREFIX)
+                if tag not in groups:
+                    raise InputError(
+                        f"group '{tag}' has no countries "
+                        f"(groups: {', '.join(sorted(groups)) or 'none'})",
+                        column=f"{key}.country",
+                        **where,
+                    )
+            elif who != EACH and who not in countries:
                 raise InputError(
-                    f"group '{tag}' has no countries "
-                    f"(groups: {', '.join(sorted(groups)) or 'none'})",
+                    f"unknown country '{who}' (use an ISO code from countries.csv, "
+                    "'group:<tag>' or 'each'; several joined by '|' or as a list)",
                     column=f"{key}.country",
                     **where,
                 )
-        elif who != EACH and who not in countries:
-            raise InputError(
-                f"unknown country '{who}' (use an ISO code from countries.csv, "
-                "'group:<tag>' or 'each')",
-                column=f"{key}.country",
-                **where,
-            )
         for k in rule.commodities or []:
             if k not in commodities:
                 raise InputError(f"unknown commodity '{k}'", column=f"{key}.commodities", **where)

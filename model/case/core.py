@@ -123,12 +123,18 @@ class Case:
         return pd.Series(out, index=ids, dtype=float)
 
     def rule_countries(self, rule: ShareRule) -> set[str] | None:
-        """Countries a rule's subject covers; None for 'each'."""
-        if rule.country == EACH:
+        """Countries a rule's subject covers (the union of its members); None for 'each'."""
+        members = rule.members
+        if members == [EACH]:
             return None
-        if rule.country.startswith(GROUP_PREFIX):
-            return self.groups().get(rule.country.removeprefix(GROUP_PREFIX), set())
-        return {rule.country}
+        groups = self.groups() if any(m.startswith(GROUP_PREFIX) for m in members) else {}
+        out: set[str] = set()
+        for who in members:
+            if who.startswith(GROUP_PREFIX):
+                out |= groups.get(who.removeprefix(GROUP_PREFIX), set())
+            else:
+                out.add(who)
+        return out
 
     def rule_commodities(self, rule: ShareRule) -> list[str]:
         """Commodities a rule covers, in table order."""

@@ -7,7 +7,8 @@
     capacity[country=group:partner]         ... a group's rows (scale)
     unit_cost[...], demand[...], freight[...], tariff_per_unit[...]   (scale)
     tariff[country=CHN]                     ad-valorem tariff rate (set)
-    rule[partners >= 40%].min_share         a share rule's bound, by name or by '#2' (set)
+    rule[partners >= 40%].min_share         a share rule's bound, by name, label or '#2' (set);
+                                            a label may hold '|': rule[CHN|USA max 50%]
 
 Selectors are ``commodity``, ``country`` (an ISO code or ``group:<tag>``) and
 ``stage``; several values are separated by ``|``. Capacity, cost and demand

@@ -13,12 +13,17 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from model.constants import EACH, MAX_NAME, NAME_PATTERN
+from model.constants import EACH, MAX_NAME, NAME_PATTERN, RULE_SEPARATOR
 from model.errors import InputError
 
 T = TypeVar("T", bound="BaseModel")
 
 Share = Field(default=None, ge=0.0, le=1.0)
+
+# What a share is a share of: the supplied quantity S[k] (default) or the need S[k] + s[k],
+# the commodity's direct demand plus what the downstream production that is made consumes
+# (the balance row's left side), as the EU CRMA and most supply-security rules word it.
+Basis = Literal["supplied", "need"]
 
 
 class Strict(BaseModel):
@@ -28,19 +33,23 @@ class Strict(BaseModel):
 
 
 class ShareRule(Strict):
-    """Bound the share of one country, a group, or each country, in a commodity's mix.
+    """Bound the share of countries, groups, or each country, in a commodity's mix.
 
-    ``country`` is an ISO code (``"AUS"``), a group (``"group:partner"``) or
-    ``"each"`` (every supplying country separately, e.g. the 65% single-supplier rule).
-    Without ``commodities`` or ``stage`` the rule covers every commodity.
+    ``country`` is an ISO code (``"AUS"``), a group (``"group:partner"``), several
+    of those joined by ``|`` or given as a list (``["USA", "group:partner"]``: their
+    union), or ``"each"`` (every supplying country separately, e.g. the 65%
+    single-supplier rule). Without ``commodities`` or ``stage`` the rule covers
+    every commodity. ``basis`` says what the share is of: ``"supplied"`` (the
+    quantity bought, default) or ``"need"`` (what is needed, bought or short).
     """
 
     name: str | None = None
-    country: str
+    country: str | list[str]
     commodities: list[str] | None = None
     stage: str | None = None
     max_share: float | None = Share
     min_share: float | None = Share
+    basis: Basis = "supplied"
 
     _origin: str = PrivateAttr(default="")
     _key: str = PrivateAttr(default="")
@@ -55,8 +64,23 @@ class ShareRule(Strict):
             and self.min_share > self.max_share
         ):
             raise ValueError(f"min_share {self.min_share:g} is above max_share {self.max_share:g}")
-        if self.country == EACH and self.min_share is not None:
+        members = self.members
+        if not members or any(not m for m in members):
+            raise ValueError(
+                f"country {self.country!r} names no country (give codes, 'group:<tag>' or "
+                f"'each', several joined by '{RULE_SEPARATOR}' or as a list)"
+            )
+        if EACH in members and len(members) > 1:
+            raise ValueError(
+                "'each' stands alone: it cannot be combined with other countries or groups"
+            )
+        if members == [EACH] and self.min_share is not None:
             raise ValueError("country = 'each' takes max_share only (a min for every country)")
+        if self.basis == "need" and self.min_share is not None:
+            raise ValueError(
+                "basis = 'need' takes max_share only: a minimum share of need cannot be met "
+                "when supply is short; use basis = 'supplied' for a minimum"
+            )
         if self.commodities is not None and self.stage is not None:
             raise ValueError("give either commodities or stage, not both")
         if self.commodities == []:  # would cover nothing: a rule that silently does nothing
@@ -66,22 +90,42 @@ class ShareRule(Strict):
         return self
 
     @property
+    def members(self) -> list[str]:
+        """The rule's subjects in order: codes, ``group:<tag>`` or ``each``.
+
+        ``"A|B"`` and ``["A", "B"]`` give the same members; the rule covers their union.
+        """
+        given = [self.country] if isinstance(self.country, str) else self.country
+        return [part.strip() for item in given for part in item.split(RULE_SEPARATOR)]
+
+    @property
+    def subject(self) -> str:
+        """The members as one string, as written in a workbook cell: ``USA|group:partner``."""
+        return RULE_SEPARATOR.join(self.members)
+
+    @property
     def label(self) -> str:
         """A readable name for reports: the given name or one made from the rule."""
         if self.name:
             return self.name
-        parts = [self.country]
+        parts = [self.subject]
         if self.min_share is not None:
             parts.append(f"min {self.min_share:.0%}")
         if self.max_share is not None:
             parts.append(f"max {self.max_share:.0%}")
+        if self.basis == "need":
+            parts.append("of need")
         return " ".join(parts)
 
 
 class Policy(Strict):
-    """Policy of a case: China caps, shortfall pricing and share rules."""
+    """Policy of a case: China caps, shortfall pricing and share rules.
+
+    ``china_cap_basis`` is what the China caps are a share of, like a rule's ``basis``.
+    """
 
     max_china_share: float = Field(default=1.0, ge=0.0, le=1.0)
+    china_cap_basis: Basis = "supplied"
     max_china_share_by_stage: dict[str, float] = Field(default_factory=dict)
     shortfall_penalty_factor: float = Field(default=10.0, ge=1.0, le=1e6)
     rules: list[ShareRule] = Field(default_factory=list)
@@ -104,6 +148,7 @@ class PolicyOverride(Strict):
     """Policy keys a scenario may override; rules are appended unless replace_rules."""
 
     max_china_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    china_cap_basis: Basis | None = None
     max_china_share_by_stage: dict[str, float] | None = None
     shortfall_penalty_factor: float | None = Field(default=None, ge=1.0, le=1e6)
     rules: list[ShareRule] = Field(default_factory=list)

@@ -120,6 +120,8 @@ def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
     policy = case.policy.model_copy(deep=True)
     if over.max_china_share is not None:
         policy.max_china_share = over.max_china_share
+    if over.china_cap_basis is not None:
+        policy.china_cap_basis = over.china_cap_basis
     if over.max_china_share_by_stage is not None:
         for stage, cap in over.max_china_share_by_stage.items():
             if not 0.0 <= cap <= 1.0:

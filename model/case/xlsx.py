@@ -6,10 +6,13 @@ with the CSV file's header in row 1 (``countries``, ``commodities``,
 
 - ``case``: two columns ``key`` and ``value``; keys are ``name``,
   ``description``, ``policy.max_china_share``,
-  ``policy.shortfall_penalty_factor`` and
-  ``policy.max_china_share_by_stage.<stage>`` (one row per stage);
-- ``rules`` (optional): one share rule per row, columns ``name``, ``country``,
-  ``commodities`` (ids separated by ``;``), ``stage``, ``max_share``, ``min_share``.
+  ``policy.shortfall_penalty_factor``, ``policy.china_cap_basis`` (optional,
+  ``supplied`` or ``need``) and ``policy.max_china_share_by_stage.<stage>``
+  (one row per stage);
+- ``rules`` (optional): one share rule per row, columns ``name``, ``country``
+  (several countries or groups joined by ``|``), ``commodities`` (ids separated
+  by ``;``), ``stage``, ``max_share``, ``min_share`` and optionally ``basis``
+  (``supplied`` or ``need``; written only when a rule uses ``need``).
 
 Table sheets go through the same reader and checks as CSV files, and errors
 name the workbook and sheet, ``case.xlsx[supply]``, with the row counted as in
@@ -40,8 +43,9 @@ from model.case.tables import TABLES, empty_table, inside_folder, plain_float, r
 from model.errors import InputError
 
 CASE_SHEET, RULES_SHEET = "case", "rules"
-RULE_COLUMNS = ("name", "country", "commodities", "stage", "max_share", "min_share")
+RULE_COLUMNS = ("name", "country", "commodities", "stage", "max_share", "min_share", "basis")
 POLICY_KEYS = ("policy.max_china_share", "policy.shortfall_penalty_factor")
+TEXT_KEYS = ("policy.china_cap_basis",)
 STAGE_KEY = "policy.max_china_share_by_stage."
 
 
@@ -211,6 +215,8 @@ def _read_case_sheet(
         where_key[key] = number
         if key in ("name", "description"):
             data[key] = value
+        elif key in TEXT_KEYS:
+            data["policy"][key.removeprefix("policy.")] = value
         elif key in POLICY_KEYS or (key.startswith(STAGE_KEY) and len(key) > len(STAGE_KEY)):
             if value == "":
                 raise InputError("value is blank but required", where, number, "value")
@@ -226,8 +232,8 @@ def _read_case_sheet(
                 data["policy"][key.removeprefix("policy.")] = number_value
         else:
             raise InputError(
-                f"unknown key '{key}' (keys: name, description, {', '.join(POLICY_KEYS)}, "
-                f"{STAGE_KEY}<stage>)",
+                f"unknown key '{key}' (keys: name, description, "
+                f"{', '.join((*POLICY_KEYS, *TEXT_KEYS))}, {STAGE_KEY}<stage>)",
                 where,
                 number,
                 "key",

@@ -5,6 +5,9 @@ Notation (all per year):
   x[k,n]    quantity of k bought from n              s[k] shortfall of k (unmet demand)
   S[k]      supplied quantity of k, a variable defined by S[k] = sum_n x[k,n]
   a[q,p]    units of input p consumed per unit of product q (recipes)
+  N[k]      need of k, a constant: demand[k] + sum_q a[q,k] * N[q], the direct demand plus
+            what full downstream demand would consume; caps and rules with basis "need"
+            bound shares of it
 
 S[k] is a variable of its own so that every share row holds it once: a cap
 row has two terms instead of one per supplier, which keeps the matrix sparse
@@ -49,6 +52,9 @@ class ModelData:
     rules: list[tuple[str, set[str] | None, list[str]]] = field(default_factory=list)
     rule_max: dict[int, float] = field(default_factory=dict)
     rule_min: dict[int, float] = field(default_factory=dict)
+    rule_need: set[int] = field(default_factory=set)  # rules whose shares are of need
+    china_need: bool = False  # China caps are shares of need
+    need: dict[str, float] = field(default_factory=dict)  # N[k], when a basis uses it
 
     @classmethod
     def from_case(cls, case: Case, like: tuple[Case, ModelData] | None = None) -> ModelData:
@@ -67,12 +73,16 @@ class ModelData:
                     **{
                         **base.__dict__,
                         "china_cap": case.china_caps().to_dict(),
+                        "china_need": case.policy.china_cap_basis == "need",
                         "rules": [],
                         "rule_max": {},
                         "rule_min": {},
+                        "rule_need": set(),
                     }
                 )
                 data._add_rules(case)
+                if not data.need:
+                    data._add_need()
                 return data
         # .tolist() first: iterating pandas columns element by element is slow at 10^5 rows
         ks = case.commodities["commodity"].tolist()
@@ -95,10 +105,12 @@ class ModelData:
             demand=dict(zip(ks, case.commodities["demand"].to_numpy(float).tolist(), strict=True)),
             penalty=case.shortfall_penalties().to_dict(),
             china_cap=case.china_caps().to_dict(),
+            china_need=case.policy.china_cap_basis == "need",
             uses=uses,
             inputs=inputs,
         )
         data._add_rules(case)
+        data._add_need()
         return data
 
     def _add_rules(self, case: Case) -> None:
@@ -108,6 +120,21 @@ class ModelData:
                 self.rule_max[r] = rule.max_share
             if rule.min_share is not None:
                 self.rule_min[r] = rule.min_share
+            if rule.basis == "need":
+                self.rule_need.add(r)
+
+    def _add_need(self) -> None:
+        """N[k] = demand[k] + sum_q a[q,k] * N[q] (recipes are acyclic), if a basis uses it."""
+        if not (self.rule_need or self.china_need):
+            return
+        need: dict[str, float] = {}
+
+        def of(k: str) -> float:
+            if k not in need:
+                need[k] = self.demand[k] + sum(a * of(q) for q, a in self.uses[k])
+            return need[k]
+
+        self.need = {k: of(k) for k in self.commodities}
 
 
 def define_variables(m: pyo.ConcreteModel) -> None:
@@ -167,12 +194,20 @@ def define_china_share(m: pyo.ConcreteModel) -> None:
     """China cap: x[k,CHN] - cap[k] * S[k] <= 0 for every k China can supply.
 
     A share of the supplied mix, so an unmeetable cap lowers supply (raises
-    shortfall) instead of making the LP infeasible.
+    shortfall) instead of making the LP infeasible. With ``china_cap_basis =
+    "need"`` the share is of the constant need: x[k,CHN] <= cap[k] * N[k].
     """
+    d = m.data
     m.CAPPED = pyo.Set(
-        initialize=[k for k in m.data.commodities if (k, CHINA) in m.data.capacity], ordered=True
+        initialize=[k for k in d.commodities if (k, CHINA) in d.capacity], ordered=True
     )
     xv, S, cap = _vars(m), m.S, m.china_cap
+    if d.china_need:
+        m.china_share = pyo.Constraint(
+            m.CAPPED,
+            rule=lambda m, k: (None, LinearExpression([xv[k, CHINA]]), cap[k] * d.need[k]),
+        )
+        return
     m.china_share = pyo.Constraint(
         m.CAPPED,
         rule=lambda m, k: (None, LinearExpression([xv[k, CHINA], term(-cap[k], S[k])]), 0.0),
@@ -186,15 +221,24 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
       min:  sum_{n in G} x[k,n] - min_share[r] * S[k] >= 0
       each: x[k,n] - max_share[r] * S[k] <= 0            for every supplier n of k
 
+    G is the union of the rule's countries and groups. For a rule with basis
+    "need" (max only) the bound is a constant, a share of the need N[k]:
+
+      max:  sum_{n in G} x[k,n] <= max_share[r] * N[k]   (rows with no supplier in G dropped)
+      each: x[k,n] <= max_share[r] * N[k]
+
     A min share whose countries cannot supply k forces S[k] = 0: the rule is
     reported as what limits supply, which is the literal answer.
     """
     d, xv, S = m.data, _vars(m), m.S
+    need = d.rule_need
     max_idx = [
         (r, k)
         for r in d.rule_max
         for k in d.rules[r][2]
-        if d.rules[r][1] is not None and d.suppliers[k]
+        if d.rules[r][1] is not None
+        and d.suppliers[k]
+        and (r not in need or any(n in d.rules[r][1] for n in d.suppliers[k]))
     ]
     each_idx = [
         (r, k, n)
@@ -207,22 +251,30 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
     rmax, rmin = m.rule_max, m.rule_min
     # one shared -bound * S[k] term per (rule, commodity): rows reuse it
     pairs = dict.fromkeys([*max_idx, *((r, k) for r, k, _ in each_idx)])
-    s_max = {(r, k): term(-rmax[r], S[k]) for r, k in pairs}
-    s_min = {(r, k): term(-rmin[r], S[k]) for r, k in min_idx}
+    # supplied basis: a -bound * S[k] term; need basis: no term, the bound bound * N[k]
+    s_max = {(r, k): [] if r in need else [term(-rmax[r], S[k])] for r, k in pairs}
+    s_min = {(r, k): [term(-rmin[r], S[k])] for r, k in min_idx}
 
-    def group(r: int, k: str, s_term: MonomialTermExpression) -> LinearExpression:
+    def upper(r: int, k: str) -> object:
+        return rmax[r] * d.need[k] if r in need else 0.0
+
+    def group(r: int, k: str, s_terms: list[MonomialTermExpression]) -> LinearExpression:
         subject = d.rules[r][1]
-        return LinearExpression([*(xv[k, n] for n in d.suppliers[k] if n in subject), s_term])
+        return LinearExpression([*(xv[k, n] for n in d.suppliers[k] if n in subject), *s_terms])
 
     m.add_component(
         SHARE_MAX,
-        pyo.Constraint(max_idx, rule=lambda m, r, k: (None, group(r, k, s_max[r, k]), 0.0)),
+        pyo.Constraint(max_idx, rule=lambda m, r, k: (None, group(r, k, s_max[r, k]), upper(r, k))),
     )
     m.add_component(
         SHARE_EACH,
         pyo.Constraint(
             each_idx,
-            rule=lambda m, r, k, n: (None, LinearExpression([xv[k, n], s_max[r, k]]), 0.0),
+            rule=lambda m, r, k, n: (
+                None,
+                LinearExpression([xv[k, n], *s_max[r, k]]),
+                upper(r, k),
+            ),
         ),
     )
     m.add_component(

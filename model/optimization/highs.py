@@ -131,6 +131,33 @@ def quiet_stdout():
         os.close(saved)
 
 
+@functools.cache
+def _small_highs() -> highspy.Highs:
+    with quiet_stdout():  # the constructor prints a banner before options apply
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    return h
+
+
+def shares_feasible(n: int, rows: list[tuple[list[int], float, float]]) -> bool:
+    """Whether shares y_j >= 0 summing to 1 can meet every row lo <= sum_{j in J} y_j <= hi.
+
+    Explains zero supply: a commodity can be bought at all, in any small amount,
+    only if its share rows leave some mix of its suppliers possible.
+    """
+    h = _small_highs()
+    h.clearModel()
+    h.addVars(n, np.zeros(n), np.full(n, INF))
+    for idx, lo, hi in [(list(range(n)), 1.0, 1.0), *rows]:
+        if idx:
+            h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32), np.ones(len(idx)))
+        elif lo > 0 or hi < 0:
+            return False
+    h.run()
+    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
 def relaxed(d: ModelData) -> ModelData:
     """The same values with every China cap at 1 and every rule slack (no share rules)."""
     return ModelData(
@@ -259,13 +286,25 @@ class Solver:
                 r, k = idx[0], idx[1]
                 self.rule_rows.setdefault((kind, r), []).append((i, k))
                 self.rule_index.append(((fam, *idx), i))
+        self.need = d.need
+        self.rhs: dict[int, float] = {}  # right-hand sides of share rows with basis "need"
         for k, i in self.china_row.items():
-            h.changeCoeff(i, self.Scol[k], -d.china_cap[k])
+            self._set_share(i, k, d.china_cap[k], d.china_need)
         for (kind, r), rows in self.rule_rows.items():
             bound = (d.rule_max if kind == "max" else d.rule_min)[r]
             for i, k in rows:
-                h.changeCoeff(i, self.Scol[k], -bound)
+                self._set_share(i, k, bound, r in d.rule_need)
         self.current = self._values(d)
+
+    def _set_share(self, i: int, k: str, bound: float, need: bool, h: Any = None) -> None:
+        """Put a share bound into row i: the coefficient of S[k], or for basis "need" the
+        right-hand side bound * N[k]."""
+        h = self.h if h is None else h
+        if need:
+            self.rhs[i] = bound * self.need[k]
+            h.changeRowBounds(i, -INF, self.rhs[i])
+        else:
+            h.changeCoeff(i, self.Scol[k], -bound)
 
     def _values(self, d: ModelData) -> dict[str, Any]:
         cur = getattr(self, "current", None)
@@ -300,7 +339,11 @@ class Solver:
         old = self.model.data
         if d.rows != old.rows or d.commodities != old.commodities:
             raise SolveError("a re-solve cannot change which supply rows or commodities exist")
+        if d.rule_need != old.rule_need or d.china_need != old.china_need:
+            raise SolveError("a re-solve cannot change what a share is of (its basis)")
         new, cur, h, m = self._values(d), self.current, self.h, self.model
+        need_changed = d.need is not self.need and d.need != self.need  # demand changed
+        self.need = d.need
         changed = np.flatnonzero(new["capacity"] != cur["capacity"])
         if changed.size:  # (arrays are shared, not compared, when the dicts are the same)
             h.changeColsBounds(
@@ -319,17 +362,17 @@ class Solver:
             h.changeColsCost(changed.size, self.scol[changed], new["penalty"][changed])
         for k, i in self.china_row.items():
             cap = new["china_cap"][k]
-            if cap != cur["china_cap"][k]:
-                h.changeCoeff(i, self.Scol[k], -cap)
+            if cap != cur["china_cap"][k] or (need_changed and d.china_need):
+                self._set_share(i, k, cap, d.china_need)
                 self._cap_param[k].set_value(cap)
         for kind in ("max", "min"):
             key = f"rule_{kind}"
             if set(new[key]) != set(cur[key]):
                 raise SolveError(f"a re-solve cannot add or remove a rule's {kind}_share")
             for r, bound in new[key].items():
-                if bound != cur[key][r]:
+                if bound != cur[key][r] or (need_changed and r in d.rule_need):
                     for i, k in self.rule_rows.get((kind, r), []):
-                        h.changeCoeff(i, self.Scol[k], -bound)
+                        self._set_share(i, k, bound, r in d.rule_need)
                     getattr(m, key)[r] = bound
         self.current = new
         m.data = d
@@ -426,8 +469,9 @@ class Solver:
         )
         if shares:
             for (fam, r, k, *rest), i in self.rule_index:
+                body = self.rhs[i] - row_value[i] if i in self.rhs else row_value[i]
                 out.rule_slack.setdefault(k, []).append(
-                    (fam, r, rest[0] if rest else None, abs(float(row_value[i])))
+                    (fam, r, rest[0] if rest else None, abs(float(body)))
                 )
         return out
 
@@ -512,11 +556,11 @@ class Solver:
 
     def cap_change(self, k: str, main: Solution, step: float = 0.01) -> tuple[float, float]:
         """(objective change, shortfall change) if k's China cap were `step` tighter (exact)."""
-        i, sc = self.china_row[k], self.Scol[k]
+        i, need = self.china_row[k], self.model.data.china_need
         cap = self.current["china_cap"][k]
         res = self._probe(
-            lambda h: h.changeCoeff(i, sc, -max(0.0, cap - step)),
-            lambda h: h.changeCoeff(i, sc, -cap),
+            lambda h: self._set_share(i, k, max(0.0, cap - step), need, h),
+            lambda h: self._set_share(i, k, cap, need, h),
         )
         if res is None:
             return math.nan, math.nan

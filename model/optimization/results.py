@@ -23,6 +23,7 @@ from model.case import Case
 from model.constants import CHINA
 from model.numbers import clean, money, vclean, vmoney
 from model.optimization.build import SHARE_EACH, SHARE_MIN
+from model.optimization.highs import INF, shares_feasible
 from model.output import TablesRun, canonical_inputs, write_run
 
 if TYPE_CHECKING:
@@ -167,16 +168,98 @@ class _Facts:
             self.full.setdefault(k, []).append(n)
 
 
-def _binding(solver: Solver, sol: Solution, facts: _Facts, k: str) -> list[str]:
-    """Constraints that hold commodity k's mix where it is, in plain words."""
+def _forced_zero(solver: Solver, sol: Solution, k: str) -> str | None:
+    """Why none of k can be bought, if its China cap and share rules allow no mix at all.
+
+    With no supply, every share-of-supplied row holds trivially, so being tight says
+    nothing. Instead: the rows force zero exactly when no shares y >= 0 (summing to 1)
+    of k's suppliers with capacity meet them all (`shares_feasible`). The cap and the
+    rules whose removal alone would allow a mix are named; a rule that alone rules out
+    every mix says why (too few suppliers, none outside or inside its countries).
+    """
+    d = solver.model.data
+    ki = d.commodities.index(k)
+    rows = np.flatnonzero((solver.row_k == ki) & (solver.current["capacity"] > 0)).tolist()
+    suppliers = [d.rows[i][1] for i in rows]
+    if not suppliers:
+        return None
+    pos = {n: j for j, n in enumerate(suppliers)}
+    tol = 1e-9 * max(1.0, d.need.get(k, 1.0))
+    items: dict[tuple[str, int], list[tuple[list[int], float, float]]] = {}
+    cap = float(solver.model.china_cap[k].value)
+    if k in sol.china_dual and CHINA in pos:
+        if not d.china_need:
+            items["china", -1] = [([pos[CHINA]], -INF, cap)]
+        elif cap * d.need[k] <= tol:  # a share of need only forces zero at a 0% cap
+            items["china", -1] = [([pos[CHINA]], -INF, 0.0)]
+    for fam, r, country, _ in sol.rule_slack.get(k, []):
+        if fam == SHARE_EACH and country not in pos:  # a supplier with no capacity
+            continue
+        subject = [country] if fam == SHARE_EACH else d.rules[r][1]
+        members = sorted(pos[n] for n in subject if n in pos)
+        if fam == SHARE_MIN:
+            items.setdefault(("min", r), []).append((members, d.rule_min[r], INF))
+            continue
+        bound = d.rule_max[r]
+        if r in d.rule_need:
+            if bound * d.need[k] > tol:
+                continue
+            bound = 0.0
+        items.setdefault(("max", r), []).append((members, -INF, bound))
+    n = len(suppliers)
+    every = [row for group in items.values() for row in group]
+    if not items or shares_feasible(n, every):
+        return None
+    names = list(items)
+    decisive = [
+        key
+        for key in names
+        if shares_feasible(n, [row for k2 in names if k2 != key for row in items[k2]])
+    ]
+    alone = {key for key in names if not shares_feasible(n, items[key])}
+    chosen = decisive or [key for key in names if key in alone] or names
+    words = []
+    for kind, r in chosen:
+        if kind == "china":
+            words.append(
+                f"China cap {cap:.0%}" + (" with no other supplier" if (kind, r) in alone else "")
+            )
+            continue
+        label = f"rule {d.rules[r][0]}"
+        if (kind, r) not in alone:
+            words.append(label)
+        elif kind == "min":
+            words.append(f"{label} with no supplier in it")
+        elif d.rules[r][1] is None:
+            words.append(f"{label}, which {n} supplier{'s' if n > 1 else ''} cannot meet")
+        else:
+            words.append(f"{label} with no supplier outside it")
+    return "supply forced to zero by " + " and ".join(words)
+
+
+def _binding(
+    solver: Solver, sol: Solution, facts: _Facts, k: str, wanted: bool = False
+) -> list[str]:
+    """Constraints that hold commodity k's mix where it is, in plain words.
+
+    ``wanted``: k is short, or an input of a short product; if then nothing of k is
+    bought because its cap and rules allow no mix, that is said instead of the
+    (trivially tight) share rows.
+    """
     m, d = solver.model, solver.model.data
     out: list[str] = []
     if k in facts.full:
         out.append("capacity " + ",".join(facts.full[k]))
     total = facts.supplied[k]
+    if (
+        wanted
+        and total <= 1e-9 * max(1.0, d.demand[k])
+        and (forced := _forced_zero(solver, sol, k))
+    ):
+        return [*out, forced]
     cap = float(m.china_cap[k].value)
     if k in sol.china_dual and cap < 1.0:
-        slack = cap * total - sol.x[k, CHINA]
+        slack = cap * (d.need[k] if d.china_need else total) - sol.x[k, CHINA]
         if slack <= 1e-7 * max(1.0, total):
             out.append(f"China cap {cap:.0%}")
     for fam, r, country, body in sol.rule_slack.get(k, []):
@@ -190,39 +273,50 @@ def _binding(solver: Solver, sol: Solution, facts: _Facts, k: str) -> list[str]:
 
 
 def _limits(
-    solver: Solver, sol: Solution, facts: _Facts, k: str, memo: dict[str, str] | None = None
+    solver: Solver,
+    sol: Solution,
+    facts: _Facts,
+    k: str,
+    memo: dict[tuple[str, bool], str] | None = None,
 ) -> str:
     """What holds k where it is, and for a short product, what holds its inputs.
 
     A product can fall short because an input cannot be supplied (its own
     capacity, cap or rules bind upstream), so the inputs are traced upstream,
     with an explicit stack (recipe chains can be deeper than Python's recursion
-    limit). ``memo`` keeps each commodity's answer across calls.
+    limit). ``memo`` keeps each answer across calls, keyed by (commodity, wanted):
+    a commodity is explained differently when it is short or an input of a short
+    product (see `_binding`).
     """
     d = solver.model.data
     memo = {} if memo is None else memo
-    entered: set[str] = set()
-    stack: list[tuple[str, bool]] = [(k, False)]  # (commodity, its inputs are done)
+
+    def short(c: str) -> bool:
+        return sol.shortfall[c] > 1e-7 * max(1.0, d.demand[c])
+
+    top = (k, short(k))
+    entered: set[tuple[str, bool]] = set()
+    stack: list[tuple[tuple[str, bool], bool]] = [(top, False)]  # (key, its inputs are done)
     while stack:
-        c, ready = stack.pop()
-        if c in memo:
+        key, ready = stack.pop()
+        if key in memo:
             continue
-        short = sol.shortfall[c] > 1e-7 * max(1.0, d.demand[c])
-        ups = [p for p, _ in d.inputs[c]] if short else []
+        c, wanted = key
+        ups = [(p, True) for p, _ in d.inputs[c]] if short(c) else []
         if not ready:
-            if c in entered:  # c consumes itself: only possible in an unvalidated case
+            if key in entered:  # c consumes itself: only possible in an unvalidated case
                 continue
-            entered.add(c)
-            stack.append((c, True))
-            stack.extend((p, False) for p in reversed(ups) if p not in memo)
+            entered.add(key)
+            stack.append((key, True))
+            stack.extend((u, False) for u in reversed(ups) if u not in memo)
             continue
-        parts = _binding(solver, sol, facts, c)
-        for p in ups:
-            upstream = memo.get(p, "")
+        parts = _binding(solver, sol, facts, c, wanted=wanted)
+        for u in ups:
+            upstream = memo.get(u, "")
             if upstream:
-                parts.append(f"input {p} ({upstream})")
-        memo[c] = "; ".join(parts)
-    return memo[k]
+                parts.append(f"input {u[0]} ({upstream})")
+        memo[key] = "; ".join(parts)
+    return memo[top]
 
 
 def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
@@ -275,7 +369,7 @@ def make_result(
     com = case.commodities
     meta = {c: dict(zip(com["commodity"], com[c], strict=True)) for c in ("name", "stage", "unit")}
     facts = _Facts(solver, main)
-    limits: dict[str, str] = {}  # binding text per commodity, shared by upstream tracing
+    limits: dict[tuple[str, bool], str] = {}  # binding texts, shared by upstream tracing
     u_facts = _Facts(solver, uncapped) if uncapped is not None else None
     rows = []
     for k in d.commodities:

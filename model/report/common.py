@@ -24,8 +24,12 @@ def _policy_words(policy: dict[str, Any]) -> list[str]:
         out.append("China's share is not capped (unless a commodity sets its own cap).")
     for stage, value in by_stage.items():
         out.append(f"China's share of {lit(stage)} is capped at {pct(value)}.")
+    if policy.get("china_cap_basis") == "need":
+        out.append("China's caps are shares of need (bought or short), not of what is bought.")
     for rule in policy.get("rules") or []:
         who = rule.get("country", "")
+        if isinstance(who, list):
+            who = "|".join(who)
         bounds = []
         if rule.get("min_share") is not None:
             bounds.append(f"at least {pct(rule['min_share'])}")
@@ -38,7 +42,8 @@ def _policy_words(policy: dict[str, Any]) -> list[str]:
         )
         subject = "each single country" if who == "each" else lit(who)
         name = f" ({lit(rule['name'])})" if rule.get("name") else ""
-        out.append(f"Rule{name}: {subject} supplies {' and '.join(bounds)} of {scope}.")
+        of = f"the need for {scope}" if rule.get("basis") == "need" else scope
+        out.append(f"Rule{name}: {subject} supplies {' and '.join(bounds)} of {of}.")
     return out
 
 
