@@ -11,7 +11,7 @@ import pytest
 
 from model import load_case, solve
 from model.errors import InputError
-from model.report import dollars, load_run, money, pct, qty, render_md, report_blocks
+from model.report import _solve_headline, dollars, load_run, money, pct, qty, render_md
 from model.results import clean
 from model.results import money as clean_money
 
@@ -242,9 +242,10 @@ def test_clean_and_money_rounding():
 
 
 def report_md(case, tmp_path) -> str:
+    """The headline section of the report, as Markdown, read back from a run folder
+    (the headline only: drawing the plots would cost seconds)."""
     folder = solve(case).write(tmp_path / "out", plots=False)
-    title, blocks = report_blocks(load_run(folder))
-    return render_md(title, blocks)
+    return render_md("t", _solve_headline(load_run(folder)))
 
 
 def test_report_premium_percentage_is_over_the_uncapped_cost(case_dir, tmp_path):

@@ -10,13 +10,22 @@ out by hand in the comment beside it.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from model import load_case, solve
 from model.errors import InputError
 from tests.conftest import write_case, write_csv
+from tests.reference import (
+    reference_caps,
+    reference_groups,
+    reference_objective,
+    reference_penalties,
+)
 
 APPROX = dict(rel=1e-9, abs=1e-6)
 
@@ -213,3 +222,110 @@ def test_free_supplier_gives_penalty_one(case_dir):
     c = rows(r)
     assert c.loc["a", "shortfall_penalty"] == 1.0
     assert r.objective == pytest.approx(6, **APPROX)  # 4 free, 6 short at 1
+
+
+# --- the independent reference resolves the same way ---------------------------------------------
+def test_reference_resolves_caps_and_penalties_by_hand(tmp_path, case_dir):
+    case = load_case(write_priced_case(tmp_path / "c", policy={"shortfall_penalty_factor": 3}))
+    assert reference_penalties(case) == pytest.approx({"magnet": 21.75, "oxide": 13.5, "lonely": 1})
+    case = load_case(
+        case_dir(
+            commodities=[("a", 1, "refining", 0.2), ("b", 1, "refining"), ("c", 1, "mining")],
+            supply=two_suppliers("a", "b", "c"),
+            policy={"max_china_share": 0.9, "max_china_share_by_stage": {"refining": 0.5}},
+        )
+    )
+    assert reference_caps(case) == {"a": 0.2, "b": 0.5, "c": 0.9}
+    assert reference_groups(case) == {"partner": {"AUS", "JPN"}, "domestic": {"USA"}}
+
+
+@st.composite
+def resolution_cases(draw):
+    """Random cases that exercise every way a cap and a penalty are resolved."""
+    n = draw(st.integers(1, 4))
+    ks = [f"k{i}" for i in range(n)]
+    stages = [draw(st.sampled_from(["mining", "refining", ""])) for _ in ks]
+    com_rows = []
+    for k, stage in zip(ks, stages, strict=True):
+        cap = draw(st.sampled_from(["", "", 0.0, 0.3, 1.0]))
+        pen = draw(st.sampled_from(["", "", "", 0.5, 40.0]))
+        com_rows.append((k, k, "t", draw(st.integers(0, 100)), stage, cap, pen))
+    supply = []
+    for k in ks[:-1] if n > 1 and draw(st.booleans()) else ks:  # maybe one unsuppliable
+        for c in draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=4, unique=True)):
+            supply.append(
+                (
+                    k,
+                    c,
+                    draw(st.integers(0, 80)),
+                    draw(st.integers(0, 1000)) / 100,
+                    draw(st.sampled_from(["", 0.5, 2.0])),
+                    draw(st.sampled_from(["", 0.1])),
+                    draw(st.sampled_from(["", 0.25])),
+                )
+            )
+    recipes = []
+    if n > 1 and draw(st.booleans()):
+        recipes = [(ks[i], ks[i - 1], draw(st.sampled_from([0.5, 1.5]))) for i in range(1, n)]
+    by_stage = {
+        s: draw(st.sampled_from([0.0, 0.4, 1.0]))
+        for s in {"mining", "refining"} & set(stages)
+        if draw(st.booleans())
+    }
+    policy = {
+        "max_china_share": draw(st.sampled_from([0.2, 0.6, 1.0])),
+        "shortfall_penalty_factor": draw(st.sampled_from([1.0, 2.5, 10.0])),
+        "max_china_share_by_stage": by_stage,
+    }
+    rules = draw(st.lists(st.sampled_from(RULES), max_size=2, unique_by=str))
+    return com_rows, supply, recipes, {**policy, "rules": rules}
+
+
+RULES = [
+    {"country": "group:partner", "min_share": 0.3},
+    {"country": "group:partner", "max_share": 0.5},
+    {"country": "each", "max_share": 0.7},
+]
+CODES = ["CHN", "AUS", "JPN", "USA"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(resolution_cases())
+def test_random_resolution_cases_match_the_reference(spec):
+    com_rows, supply, recipes, policy = spec
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_case(
+            Path(tmp) / "c", commodities=[], supply=[], recipes=recipes, policy=policy
+        )
+        write_csv(
+            folder / "commodities.csv",
+            [
+                "commodity",
+                "name",
+                "unit",
+                "demand",
+                "stage",
+                "max_china_share",
+                "shortfall_penalty",
+            ],
+            com_rows,
+        )
+        write_csv(
+            folder / "supply.csv",
+            [
+                "commodity",
+                "country",
+                "capacity",
+                "unit_cost",
+                "freight",
+                "tariff",
+                "tariff_per_unit",
+            ],
+            supply,
+        )
+        case = load_case(folder)
+        r = solve(case, compare=False, probes=False, ranging=False)
+        assert r.objective == pytest.approx(reference_objective(case), rel=1e-7, abs=1e-6)
+        c = rows(r)
+        assert c["max_china_share"].to_dict() == reference_caps(case)
+        assert c["shortfall_penalty"].to_dict() == pytest.approx(reference_penalties(case))
