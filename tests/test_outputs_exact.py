@@ -11,7 +11,16 @@ import pytest
 
 from model import load_case, solve
 from model.errors import InputError
-from model.report import _solve_headline, dollars, load_run, money, pct, qty, render_md
+from model.report import (
+    _solve_headline,
+    dollars,
+    load_run,
+    money,
+    pct,
+    qty,
+    render_md,
+    run_from_result,
+)
 from model.results import clean
 from model.results import money as clean_money
 
@@ -278,3 +287,108 @@ def test_report_shows_a_negative_premium_with_its_sign(case_dir, tmp_path):
     assert "-$2.0M" in md
     assert "-100.0% against the same case" in md
     assert "below zero because unmet need means less is bought" in md
+
+
+def headline_cards(result) -> list[tuple[str, str, str]]:
+    blocks = _solve_headline(run_from_result(result))
+    assert blocks[0] == ("h2", "Headline numbers") and blocks[1][0] == "cards"
+    assert blocks[2] == (
+        "note",
+        "China's share by stage is its share of the stage's spend (quantities of different "
+        "commodities do not add up); by commodity it is its share of the quantity supplied, "
+        "in the table below.",
+    )
+    return blocks[1][1]
+
+
+def test_report_headline_cards_by_hand(case_dir):
+    # a (refining): CHN 0.5M at 1 + AUS 0.5M at 2 = $1.5M (uncapped $1.0M, premium $0.5M)
+    # b (mining): AUS 0.4M of 1M at 3 = $1.2M, 0.6M short at 30 = $18M
+    # c (mining): AUS 0.5M of 1M at 2 = $1.0M, 0.5M short at 20 = $10M
+    # total $3.7M; premium $0.5M over $3.2M = +15.6%; objective 3.7 + 28 = $31.7M
+    # refining spend $1.5M, China 0.5 of it = 33%; mining $2.2M, China 0%, 2 short
+    m = 1_000_000
+    case = load_case(
+        case_dir(
+            commodities=[("a", m, "refining"), ("b", m, "mining"), ("c", m, "mining")],
+            supply=[
+                ("a", "CHN", 10 * m, 1),
+                ("a", "AUS", 10 * m, 2),
+                ("b", "AUS", 400_000, 3),
+                ("c", "AUS", 500_000, 2),
+            ],
+            policy={"max_china_share": 0.5},
+        )
+    )
+    result = solve(case)
+    assert headline_cards(result) == [
+        ("total supply cost", "$3.7M", "a year, at delivered unit costs"),
+        (
+            "premium over no share rules",
+            "+$0.5M",
+            "+15.6% against the same case without the China cap and share rules",
+        ),
+        ("commodities short (of 3)", "2", "unmet: b 60%, c 50%"),
+        (
+            "objective",
+            "$31.7M",
+            "supply cost plus $28.0M of unmet need valued at its shortfall penalty",
+        ),
+        ("China's share, refining", "33%", "of $1.5M spend"),
+        ("China's share, mining", "0%", "of $2.2M spend; 2 commodities short"),
+    ]
+    # a run folder without the stage table (older runs) still gets its headline
+    run = run_from_result(result)
+    del run.tables["stages"]
+    assert [c[0] for c in _solve_headline(run)[1][1]][-1] == "objective"
+
+
+def test_report_headline_cards_negative_premium(case_dir):
+    # only China sells and its cap is 0: nothing bought ($0), 1M short at 20 = $20M;
+    # uncapped $2M -> premium -$2.0M, -100.0% of $2M, with the explanation
+    m = 1_000_000
+    case = load_case(
+        case_dir(
+            commodities=[("a", m)],
+            supply=[("a", "CHN", 10 * m, 2)],
+            policy={"max_china_share": 0.0},
+        )
+    )
+    assert headline_cards(solve(case)) == [
+        ("total supply cost", "$0.0M", "a year, at delivered unit costs"),
+        (
+            "premium over no share rules",
+            "-$2.0M",
+            "-100.0% against the same case without the China cap and share rules; "
+            "below zero because unmet need means less is bought",
+        ),
+        ("commodities short (of 1)", "1", "unmet: a 100%"),
+        (
+            "objective",
+            "$20.0M",
+            "supply cost plus $20.0M of unmet need valued at its shortfall penalty",
+        ),
+        ("China's share, (none)", "-", "of $0.0M spend; 1 commodity short"),
+    ]
+
+
+def test_report_headline_cards_all_met(case_dir):
+    case = load_case(case_dir(commodities=[("a", 2_000_000)], supply=[("a", "AUS", 10**7, 1)]))
+    assert headline_cards(solve(case)) == [
+        ("total supply cost", "$2.0M", "a year, at delivered unit costs"),
+        (
+            "premium over no share rules",
+            "$0.0M",
+            "+0.0% against the same case without the China cap and share rules",
+        ),
+        ("commodities short (of 1)", "0", "all need is met"),
+        ("China's share, (none)", "0%", "of $2.0M spend"),
+    ]
+
+
+def test_number_format_edges():
+    assert dollars(10) == "$10" and dollars(10.5) == "$10" and dollars(9.994) == "$9.99"
+    assert dollars(-10) == "-$10"
+    assert money(1.0, signed=True) == "+$0.0M"  # any gain is signed, however small
+    assert money(1e12) == "$1,000,000.0M"
+    assert qty(100.25) == "100" and qty(99.5) == "99.50" and qty(float("nan")) == "-"

@@ -3,11 +3,15 @@ column of the warm sweep table equal to a cold solve of the same inputs."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from model import load_case, solve
+from model.curve import curve
+from model.errors import InputError
 from model.params import apply_values, parse_parameter
 from model.stress import stress
 from model.sweep import sweep
@@ -258,3 +262,101 @@ def test_stress_ranks_by_value_not_quantity(case_dir):
     assert rows.loc[("CHN", "a"), "cost_increase"] == pytest.approx(-100, **APPROX)
     assert np.isnan(rows.loc[("CHN", "a"), "china_share"])
     assert rows.loc[("CHN", "b"), "china_share"] == 0.0
+
+
+def test_stress_tables_and_summary_by_hand(case_dir):
+    # a, demand 10: AUS 6 at 1, JPN 10 at 2, USA 0 capacity (never an outage);
+    # AUS out -> JPN 10 = 20 (+6); JPN out -> AUS 6, 4 short at 20 = 6 + 80 (+72)
+    # group partner (AUS, JPN) out -> 10 short at 20 = 200 (+186); base objective 6 + 8 = 14
+    case = load_case(
+        case_dir(
+            commodities=[("a", 10)],
+            supply=[("a", "AUS", 6, 1), ("a", "JPN", 10, 2), ("a", "USA", 0, 1)],
+        )
+    )
+    res = stress(case)
+    assert res.ranking[["rank", "outage", "kind", "objective_increase"]].values.tolist() == [
+        [1, "group:partner", "group", 186.0],
+        [2, "JPN", "country", 72.0],
+        [3, "AUS", "country", 6.0],
+    ]
+    rows = res.by_commodity.set_index("outage")
+    assert rows.loc["JPN", ["kind", "commodity", "cost", "shortfall"]].tolist() == [
+        "country",
+        "a",
+        6.0,
+        4.0,
+    ]
+    assert rows.loc["AUS", "cost"] == 20.0 and rows.loc["AUS", "cost_increase"] == 6.0
+    s = res.summary
+    assert {k: s[k] for k in ("kind", "name", "case", "outages", "k", "groups")} == {
+        "kind": "stress",
+        "name": "tiny-stress",
+        "case": "tiny",
+        "outages": 3,
+        "k": 1,
+        "groups": True,
+    }
+    assert s["by_commodity"] is False and s["base_objective"] == pytest.approx(14, **APPROX)
+    assert s["timings_seconds"]["total"] >= 0
+    with pytest.raises(InputError) as err:
+        stress(case, k=0)
+    assert (err.value.file, err.value.column) == ("command line", "k")
+
+
+def test_curve_summary_names_and_errors(case_dir):
+    # one commodity: CHN 100 of demand 300 at 1 (share 1/3 when uncapped), AUS at 2
+    case = load_case(
+        case_dir(
+            commodities=[("a", 300), ("b", 10)],
+            supply=[("a", "CHN", 100, 1), ("a", "AUS", 1000, 2), ("b", "CHN", 100, 1)],
+        )
+    )
+    t0 = time.perf_counter()
+    res = curve(case, commodities=["a"], grid=[1.0, 0.5])
+    elapsed = time.perf_counter() - t0
+    assert res.summary["kind"] == "curve" and res.summary["name"] == "tiny-curve"
+    assert res.summary["commodities"] == ["a"] and res.summary["grid"] == [1.0, 0.5]
+    assert 0 <= res.summary["timings_seconds"]["total"] <= elapsed
+    top = res.curve.iloc[0]
+    assert top["china_share"] == 0.333333333  # 100 / 300, to 9 decimals
+    assert top["cost"] == 500.0 and top["cost_premium"] == 0.0
+    assert res.breakpoints.empty  # China's 1/3 is below 50%: nothing changes
+    both = curve(case, together=True, grid=[1.0, 0.0])
+    assert both.summary["name"] == "tiny-curve-together"
+    # all caps falling together: b (China only) goes short at once; a's China share is
+    # 1/3 (its capacity) until the cap passes 1/3; at 0 China leaves a (AUS fills it)
+    bp = both.breakpoints
+    assert bp["change"].tolist() == [
+        "CHN (b) leaves; shortfall starts (b)",
+        "CHN (a) no longer full",
+        "CHN (a) leaves",
+    ]
+    assert bp.loc[1, "cap_to"] <= 1 / 3 <= bp.loc[1, "cap_from"]
+    assert bp.loc[1, "cap_from"] - bp.loc[1, "cap_to"] <= 1e-4
+    for kwargs, column in (
+        ({"grid": [1.5]}, "grid"),
+        ({"commodities": ["zz"]}, "commodity"),
+        ({"tol": 0.5}, "tol"),
+    ):
+        with pytest.raises(InputError) as err:
+            curve(case, **kwargs)
+        assert (err.value.file, err.value.column) == ("command line", column)
+
+
+def test_case_copy_is_deep(case_dir):
+    # solve(case, cap) works on a copy: the caller's case keeps its own policy and tables
+    case = load_case(case_dir(commodities=[("a", 100)], supply=two_suppliers()))
+    capped = solve(case, 0.3, probes=False, ranging=False)
+    assert capped.total_cost == pytest.approx(170, **APPROX)  # 30 at 1 + 70 at 2
+    assert case.policy.max_china_share == 1.0
+    assert solve(case, probes=False, ranging=False).total_cost == pytest.approx(100, **APPROX)
+    other = case.copy()
+    other.supply.loc[other.supply.index[0], "capacity"] = 0.0
+    other.policy.rules.append(case.policy.rules[0] if case.policy.rules else None)
+    assert case.supply["capacity"].tolist() == [1000.0, 1000.0]
+    assert case.policy.rules == []
+
+
+def two_suppliers() -> list[tuple]:
+    return [("a", "CHN", 1000, 1), ("a", "AUS", 1000, 2)]
