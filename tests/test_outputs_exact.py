@@ -180,7 +180,7 @@ def test_stage_table_in_money(case_dir):
     assert st["cost"] == pytest.approx(170, **APPROX)
     assert st["china_cost_share"] == pytest.approx(50 / 170, abs=1e-9)
     assert st["cost_premium"] == pytest.approx(50, **APPROX)
-    assert st["unit_cost_premium_pct"] == pytest.approx(100 * 50 / 120, abs=1e-6)
+    assert st["unit_cost_premium_pct"] == 41.666667  # 100 * 50 / 120, to 6 decimals
 
 
 # --- row numbers in errors ----------------------------------------------------------------------
@@ -392,3 +392,63 @@ def test_number_format_edges():
     assert money(1.0, signed=True) == "+$0.0M"  # any gain is signed, however small
     assert money(1e12) == "$1,000,000.0M"
     assert qty(100.25) == "100" and qty(99.5) == "99.50" and qty(float("nan")) == "-"
+
+
+def test_binding_cap_range_stops_at_china_capacity(case_dir):
+    # as above but China can sell only 80: the cap row keeps its basis while
+    # x_CHN = 50 + r <= 80 and AUS = 50 - r <= 70: r in [-20, 30] -> cap in [0.3, 0.8]
+    case = load_case(
+        case_dir(
+            commodities=[("a", 100)],
+            supply=[("a", "CHN", 80, 1), ("a", "AUS", 70, 2), ("a", "JPN", 1000, 3)],
+            policy={"max_china_share": 0.5},
+        )
+    )
+    lim = solve(case).limit_ranges
+    row = lim.set_index(["limit", "commodity"]).loc[("china_cap", "a")]
+    assert (row["lower"], row["upper"]) == pytest.approx((0.3, 0.8), abs=1e-9)
+    assert set(lim.loc[lim["limit"] == "demand", "basis"]) == {"HiGHS ranging"}
+
+
+def test_zero_capacity_worth_having_is_listed(case_dir):
+    # AUS has no capacity but would sell at 1.5 against JPN's 2: its first unit is worth 0.5
+    case = load_case(
+        case_dir(
+            commodities=[("a", 100)],
+            supply=[("a", "AUS", 0, 1.5), ("a", "JPN", 1000, 2), ("a", "USA", 0, 3)],
+        )
+    )
+    cv = solve(case).capacity_values
+    assert cv["country"].tolist() == ["AUS"]  # USA's first unit is worth nothing
+    row = cv.iloc[0]
+    assert (row["capacity"], row["quantity"]) == (0.0, 0.0)
+    assert row["dual_value"] == pytest.approx(0.5, **APPROX)
+    assert row["marginal_value"] == pytest.approx(0.5, **APPROX)
+    assert row["supply_cost_saving"] == pytest.approx(0.5, **APPROX)
+
+
+def test_make_result_serializes_inputs_itself(case_dir):
+    from model.results import make_result
+    from model.solver import Solver
+
+    case = load_case(case_dir(commodities=[("a", 10)], supply=[("a", "AUS", 100, 1)]))
+    solver = Solver(case)
+    main = solver.run()
+    r = make_result(solver, main, None, probe=False)
+    assert r.summary["inputs_sha256"] == solve(case).summary["inputs_sha256"]
+    assert r.commodities.loc[0, "name"] == "A" and r.commodities.loc[0, "unit"] == "t"
+    assert "cost_premium" not in r.commodities and "total_cost_premium" not in r.summary
+
+
+def test_solver_refuses_a_structural_change(case_dir):
+    from model.build import ModelData
+    from model.errors import SolveError
+    from model.solver import Solver
+
+    small = load_case(case_dir(commodities=[("a", 10)], supply=[("a", "AUS", 100, 1)]))
+    more = load_case(
+        case_dir(commodities=[("a", 10)], supply=[("a", "AUS", 100, 1), ("a", "JPN", 5, 1)])
+    )
+    solver = Solver(small)
+    with pytest.raises(SolveError, match="cannot change which supply rows"):
+        solver.apply(ModelData.from_case(more))

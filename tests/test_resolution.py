@@ -329,3 +329,44 @@ def test_random_resolution_cases_match_the_reference(spec):
         c = rows(r)
         assert c["max_china_share"].to_dict() == reference_caps(case)
         assert c["shortfall_penalty"].to_dict() == pytest.approx(reference_penalties(case))
+
+
+@pytest.mark.parametrize(
+    ("policy", "column", "message"),
+    [
+        (
+            {"max_china_share_by_stage": {"magnets": 0.5}},
+            "policy.max_china_share_by_stage.magnets",
+            "stage 'magnets' matches no commodity (stages: mining)",
+        ),
+        (
+            {"rules": [{"country": "FRA", "max_share": 0.5}]},
+            "policy.rules[#1].country",
+            "unknown country 'FRA' (use an ISO code from countries.csv, 'group:<tag>' or 'each')",
+        ),
+        (
+            {"rules": [{"country": "AUS", "max_share": 0.5, "commodities": ["zz"]}]},
+            "policy.rules[#1].commodities",
+            "unknown commodity 'zz'",
+        ),
+        (
+            {"rules": [{"country": "group:allies", "max_share": 0.5}]},
+            "policy.rules[#1].country",
+            "group 'allies' has no countries (groups: domestic, partner)",
+        ),
+        (
+            {"rules": [{"country": "AUS", "max_share": 0.5, "stage": "refining"}]},
+            "policy.rules[#1].stage",
+            "stage 'refining' matches no commodity",
+        ),
+    ],
+)
+def test_policy_errors_name_case_toml_and_key(case_dir, policy, column, message):
+    folder = case_dir(commodities=[("m", 1, "mining")], supply=two_suppliers("m"), policy=policy)
+    with pytest.raises(InputError) as err:
+        load_case(folder)
+    assert (err.value.file, err.value.column, err.value.message) == (
+        str(folder / "case.toml"),
+        column,
+        message,
+    )

@@ -262,3 +262,56 @@ def test_scenario_of_a_scenario_applies_both(base):
     assert case.name == "second"
     assert [Path(p).name for p in case.sources][-2:] == ["first.toml", "second.toml"]
     assert load_case(first).name == "first"
+
+
+def test_country_list_mixes_codes_and_groups(base):
+    # CHN and the partner group together: every row of b, scaled to half
+    path = scenario(
+        base.parent,
+        {
+            "changes": [
+                {
+                    "table": "supply",
+                    "column": "capacity",
+                    "commodity": "b",
+                    "country": ["CHN", "group:partner"],
+                    "scale": 0.5,
+                }
+            ]
+        },
+    )
+    case = load_case(path)
+    assert [capacity(case, "b", n) for n in ("CHN", "AUS", "JPN")] == [500, 15, 500]
+    assert [capacity(case, "a", n) for n in ("CHN", "AUS", "JPN")] == [1000, 30, 1000]
+
+
+@pytest.mark.parametrize(
+    ("selector", "column", "message"),
+    [
+        ({"stage": "magnets"}, "changes[#1].stage", "stage 'magnets' matches no commodity"),
+        ({"country": "group:allies"}, "changes[#1].country", "group 'allies' has no countries"),
+        ({"country": "FRA"}, "changes[#1].country", "unknown country 'FRA'"),
+        ({"commodity": ["a", "zz"]}, "changes[#1].commodity", "unknown commodity 'zz'"),
+        ({"commodity": "a", "country": "USA"}, "changes[#1]", "selects no rows of supply.csv"),
+    ],
+)
+def test_selector_errors_name_the_change(base, selector, column, message):
+    change = {"table": "supply", "column": "capacity", "scale": 2.0, **selector}
+    path = scenario(base.parent, {"changes": [change]})
+    with pytest.raises(InputError) as err:
+        load_case(path)
+    assert (err.value.file, err.value.column, err.value.message) == (str(path), column, message)
+
+
+def test_blank_cap_error_names_the_change(base):
+    path = scenario(
+        base.parent,
+        {"changes": [{"table": "commodities", "column": "max_china_share", "add": 0.1}]},
+    )
+    with pytest.raises(InputError) as err:
+        load_case(path)
+    assert (err.value.file, err.value.column, err.value.message) == (
+        str(path),
+        "changes[#1]",
+        "cannot scale or add to a blank max_china_share; use set",
+    )

@@ -360,3 +360,34 @@ def test_case_copy_is_deep(case_dir):
 
 def two_suppliers() -> list[tuple]:
     return [("a", "CHN", 1000, 1), ("a", "AUS", 1000, 2)]
+
+
+def test_default_cap_parameter_leaves_stage_and_own_caps(case_dir):
+    # a: own cap 0.6; b: refining, stage default 0.5; c: no stage -> the swept default
+    # (demand 100 each, China at 1, Australia at 2: cost = 200 - 100 * cap)
+    case = load_case(
+        case_dir(
+            commodities=[("a", 100, "", 0.6), ("b", 100, "refining"), ("c", 100)],
+            supply=[r for k in "abc" for r in ((k, "CHN", 1000, 1), (k, "AUS", 1000, 2))],
+            policy={"max_china_share_by_stage": {"refining": 0.5}},
+        )
+    )
+    s = sweep(case, {"max_china_share": [0.2]})
+    assert s.table.set_index("commodity")["max_china_share"].to_dict() == {
+        "a": 0.6,
+        "b": 0.5,
+        "c": 0.2,
+    }
+    s = sweep(case, {"max_china_share[all]": [0.2]})
+    assert s.table["max_china_share"].tolist() == [0.2, 0.2, 0.2]
+    assert s.points["total_cost"].tolist() == [540.0]
+
+
+def test_sweep_keeps_a_last_commodity_nobody_supplies(case_dir):
+    # 'ghost' (last) has no supply rows: its row is still there, all of it short
+    case = load_case(case_dir(commodities=[("a", 10), ("ghost", 3)], supply=[("a", "AUS", 100, 1)]))
+    s = sweep(case, {"demand": [1.0, 2.0]})
+    ghost = s.table[s.table["commodity"] == "ghost"]
+    assert ghost["supplied"].tolist() == [0.0, 0.0]
+    assert ghost["shortfall"].tolist() == [3.0, 6.0]
+    assert s.points["objective"].tolist() == [13.0, 26.0]  # 10 + 3 * 1; 20 + 6 * 1
