@@ -52,6 +52,9 @@ def test_parameters_parse_to_their_mode_and_selection():
     cap = parse_parameter("max_china_share")
     assert (cap.mode, cap.all_rows, cap.is_policy) == ("set", False, True)
     assert parse_parameter("max_china_share[all]").all_rows
+    assert parse_parameter("capacity[]").all_rows and parse_parameter("capacity[*]").all_rows
+    # only the first '=' splits a selector (the value is checked against the case later)
+    assert parse_parameter("capacity[country=A=B]").selection() == {"country": ["A=B"]}
     assert parse_parameter("tariff[country=CHN]").mode == "set"
     rule = parse_parameter("rule[#2].min_share")
     assert (rule.rule, rule.bound, rule.is_policy) == ("#2", "min_share", True)
@@ -76,6 +79,21 @@ def test_parameter_errors(text, message):
         parse_parameter(text, "sweep.toml")
     assert err.value.file == "sweep.toml" and err.value.column == text.strip()
     assert err.value.message.startswith(message)
+
+
+def test_parameter_error_messages_in_full():
+    with pytest.raises(InputError) as err:
+        parse_parameter("Capacity")
+    assert err.value.file == "command line"
+    assert err.value.message == (
+        "not a parameter (e.g. max_china_share, capacity[country=CHN], rule[#1].min_share)"
+    )
+    with pytest.raises(InputError) as err:
+        parse_parameter("penalty")
+    assert err.value.message == (
+        "unknown parameter 'penalty' (choose from capacity, demand, freight, max_china_share, "
+        "rule, tariff, tariff_per_unit, unit_cost)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -370,3 +370,21 @@ def test_policy_errors_name_case_toml_and_key(case_dir, policy, column, message)
         column,
         message,
     )
+
+
+def test_reading_errors_name_the_cell(case_dir, tmp_path):
+    folder = case_dir(
+        commodities=[("a", 1), ("b", 1)], supply=[("a", "AUS", 1, 1)], recipes=[("b", "b", 1)]
+    )
+    with pytest.raises(InputError) as err:
+        load_case(folder)
+    assert (err.value.file, err.value.row, err.value.column, err.value.message) == (
+        str(folder / "recipes.csv"),
+        1,
+        "input",
+        "'b' cannot be an input to itself",
+    )
+    with pytest.raises(InputError) as err:
+        load_case(tmp_path / "nowhere.toml")
+    assert err.value.message == "scenario or case file does not exist"
+    assert err.value.file == str(tmp_path / "nowhere.toml")
