@@ -2,6 +2,9 @@
 
 It reads the validated `Case` tables directly and writes every row by hand,
 sharing no code with `model.optimization.build`, so agreement of optima is real evidence.
+China caps, shortfall penalties and country groups are resolved here too, from
+the raw tables and the README's rules (not with `Case.china_caps` and friends),
+so a bug in resolving them shows as a different optimum.
 A share "of need" is a share of the commodity's gross requirement (direct demand
 plus what full downstream demand consumes), computed here by expanding the
 recipe matrix: need = (I - A)^-1 demand with A[p, q] = a[q, p].
@@ -15,6 +18,67 @@ from scipy.optimize import linprog
 from model.case import Case
 
 
+def reference_caps(case: Case) -> dict[str, float]:
+    """README: a commodity's own max_china_share, else its stage default, else the case default."""
+    pol = case.policy
+    out = {}
+    for k, own, stage in case.commodities[["commodity", "max_china_share", "stage"]].itertuples(
+        index=False
+    ):
+        if own == own:  # not NaN: a blank cell reads as NaN
+            out[k] = float(own)
+        elif stage in pol.max_china_share_by_stage:
+            out[k] = float(pol.max_china_share_by_stage[stage])
+        else:
+            out[k] = float(pol.max_china_share)
+    return out
+
+
+def reference_penalties(case: Case) -> dict[str, float]:
+    """README: own shortfall_penalty, else factor x (dearest delivered cost + the full cost
+    of the inputs one unit needs); 1 where that full cost is 0 (nothing can supply it)."""
+    dearest: dict[str, float] = {}
+    for k, u, t, f, tpu in case.supply[
+        ["commodity", "unit_cost", "tariff", "freight", "tariff_per_unit"]
+    ].itertuples(index=False):
+        dearest[k] = max(dearest.get(k, 0.0), u * (1 + t) + f + tpu)
+    recipe = case.recipes[["product", "input", "quantity"]].itertuples(index=False)
+    needs: dict[str, list[tuple[str, float]]] = {}
+    for p, i, q in recipe:
+        needs.setdefault(p, []).append((i, float(q)))
+    full: dict[str, float] = {}
+    # inputs before products: repeat until every commodity's inputs are known (recipes
+    # are acyclic, so each pass settles at least one more)
+    pending = list(case.commodities["commodity"])
+    while pending:
+        left = []
+        for k in pending:
+            if all(i in full for i, _ in needs.get(k, [])):
+                full[k] = dearest.get(k, 0.0) + sum(q * full[i] for i, q in needs.get(k, []))
+            else:
+                left.append(k)
+        assert len(left) < len(pending), "recipe cycle"
+        pending = left
+    factor = case.policy.shortfall_penalty_factor
+    out = {}
+    for k, own in case.commodities[["commodity", "shortfall_penalty"]].itertuples(index=False):
+        if own == own:
+            out[k] = float(own)
+        else:
+            out[k] = factor * full[k] if full[k] > 0 else 1.0
+    return out
+
+
+def reference_groups(case: Case) -> dict[str, set[str]]:
+    """Tag -> countries, from the ';'-separated groups column."""
+    out: dict[str, set[str]] = {}
+    for code, tags in case.countries[["country", "groups"]].itertuples(index=False):
+        for tag in str(tags).split(";"):
+            if tag.strip():
+                out.setdefault(tag.strip(), set()).add(code)
+    return out
+
+
 def reference_objective(case: Case) -> float:
     com = list(case.commodities["commodity"])
     sup = case.supply.reset_index(drop=True)
@@ -23,7 +87,8 @@ def reference_objective(case: Case) -> float:
     cost = (
         sup["unit_cost"] * (1 + sup["tariff"]) + sup["freight"] + sup["tariff_per_unit"]
     ).to_numpy()
-    c = np.concatenate([cost, case.shortfall_penalties().reindex(com).to_numpy()])
+    penalties = reference_penalties(case)
+    c = np.concatenate([cost, np.array([penalties[k] for k in com])])
     demand = case.commodities["demand"].to_numpy(dtype=float)
     bounds = [(0, float(v)) for v in sup["capacity"]] + [(0, float(d)) for d in demand]
 
@@ -56,12 +121,12 @@ def reference_objective(case: Case) -> float:
         ub_rows.append(r if sense == "max" else -r)
         ub_rhs.append(rhs if sense == "max" else -rhs)
 
-    caps = case.china_caps()
+    caps = reference_caps(case)
     china_basis = case.policy.china_cap_basis
     for k in com:
         if ((sup["commodity"] == k) & (sup["country"] == "CHN")).any():
             share_row(k, {"CHN"}, caps[k], "max", china_basis)
-    groups = case.groups()
+    groups = reference_groups(case)
     for rule in case.policy.rules:
         if rule.commodities is not None:
             ks = [k for k in com if k in rule.commodities]
