@@ -145,7 +145,7 @@ def test_cap_of_100_percent_never_binds(case_dir):
 def test_binding_traces_a_short_products_inputs(case_dir):
     # magnets need 1 oxide each; oxide only from China, capped at 0.5 of oxide supply...
     # with no other oxide supplier the cap forces oxide supply to 0 -> 10 magnets short,
-    # and the magnet names the oxide's cap as the reason.
+    # and the magnet names the oxide's cap, and that it forces supply to zero, as the reason.
     case = load_case(
         case_dir(
             commodities=[("magnet", 10, "component", 1.0), ("oxide", 0, "refining", 0.5)],
@@ -155,7 +155,9 @@ def test_binding_traces_a_short_products_inputs(case_dir):
     )
     c = rows(solve(case))
     assert c.loc["magnet", "shortfall"] == 10
-    assert c.loc["magnet", "binding"] == "input oxide (China cap 50%)"
+    assert c.loc["magnet", "binding"] == (
+        "input oxide (supply forced to zero by China cap 50% with no other supplier)"
+    )
 
 
 # --- stage table --------------------------------------------------------------------------------

@@ -342,7 +342,8 @@ def test_random_resolution_cases_match_the_reference(spec):
         (
             {"rules": [{"country": "FRA", "max_share": 0.5}]},
             "policy.rules[#1].country",
-            "unknown country 'FRA' (use an ISO code from countries.csv, 'group:<tag>' or 'each')",
+            "unknown country 'FRA' (use an ISO code from countries.csv, 'group:<tag>' or "
+            "'each'; several joined by '|' or as a list)",
         ),
         (
             {"rules": [{"country": "AUS", "max_share": 0.5, "commodities": ["zz"]}]},

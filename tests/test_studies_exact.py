@@ -216,10 +216,14 @@ def test_every_sweep_column_equals_a_cold_solve(case_dir, grid):
     case = staged_case(case_dir)
     s = sweep(case, grid)
     ((name, values),) = grid.items()
+    table = s.table
+    if f"commodity_{name}" in table:  # a result column named as the parameter is renamed
+        assert (table[name] == table["point"].map(dict(enumerate(values)))).all()
+        table = table.drop(columns=name).rename(columns={f"commodity_{name}": name})
     for i, v in enumerate(values):
         cold = solve(apply_values(case, [(parse_parameter(name), v)]), probes=False, ranging=False)
         want = cold.commodities.set_index("commodity")[COLUMNS]
-        got = s.table[s.table["point"] == i].set_index("commodity")[COLUMNS]
+        got = table[table["point"] == i].set_index("commodity")[COLUMNS]
         pd.testing.assert_frame_equal(got, want, check_dtype=False, atol=1e-9, rtol=1e-9)
         p = s.points.iloc[i]
         assert p["objective"] == pytest.approx(cold.objective, rel=1e-12, abs=1e-9)
@@ -373,7 +377,8 @@ def test_default_cap_parameter_leaves_stage_and_own_caps(case_dir):
         )
     )
     s = sweep(case, {"max_china_share": [0.2]})
-    assert s.table.set_index("commodity")["max_china_share"].to_dict() == {
+    assert s.table["max_china_share"].tolist() == [0.2, 0.2, 0.2]  # the swept value
+    assert s.table.set_index("commodity")["commodity_max_china_share"].to_dict() == {
         "a": 0.6,
         "b": 0.5,
         "c": 0.2,
