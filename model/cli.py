@@ -556,7 +556,10 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)  # usage errors come here, not to Typer's box
     except _CLICK_ERROR as exc:  # a bad option, value or command
-        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `sourcing`: help was printed
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `sourcing`: the help, on stdout
+            help_text = exc.format_message()  # (Typer's rich formatter printed it itself)
+            if help_text:
+                print(help_text)
             sys.exit(exc.exit_code)
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
