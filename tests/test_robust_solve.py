@@ -331,3 +331,32 @@ def test_ranging_that_fails_is_a_solve_error(monkeypatch) -> None:
     )
     with pytest.raises(SolveError, match="ranging"):
         ranging(s, main)
+
+
+def test_zero_supply_explanation_after_another_highs_solve(case_dir) -> None:
+    """The small feasibility LP behind "supply forced to zero" also takes the scheduler
+    as it is: after another solve it must not read a refused run as "infeasible"."""
+    from model.optimization.highs import INF, shares_feasible
+
+    def notebook():
+        other_highspy_solve()
+        # two suppliers, one at most half: feasible (the other takes the rest)
+        return shares_feasible(2, [([0], -INF, 0.5)]), shares_feasible(1, [([0], -INF, 0.5)])
+
+    assert in_new_thread(notebook) == (True, False)
+    # and the explanation text in a whole solve after another solve: AUS may sell, so
+    # nothing is "forced to zero" (gallium: CHN capped at 50%, AUS 100 at 2, demand 10)
+    case = load_case(
+        case_dir(
+            commodities=[("gallium", 10, "refining", 0.5)],
+            supply=[("gallium", "CHN", 100, 1), ("gallium", "AUS", 100, 2)],
+        )
+    )
+
+    def solved():
+        other_highspy_solve()
+        return solve(case).commodities.set_index("commodity").loc["gallium"]
+
+    row = in_new_thread(solved)
+    assert row["supplied"] == 10 and row["shortfall"] == 0
+    assert "forced to zero" not in str(row["binding"])

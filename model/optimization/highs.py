@@ -22,6 +22,7 @@ import math
 import operator
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,12 +132,17 @@ def quiet_stdout():
         os.close(saved)
 
 
-@functools.cache
+_small = threading.local()  # one small instance per thread: a Highs object is not thread-safe
+
+
 def _small_highs() -> highspy.Highs:
-    with quiet_stdout():  # the constructor prints a banner before options apply
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    h = getattr(_small, "highs", None)
+    if h is None:
+        with quiet_stdout():  # the constructor prints a banner before options apply
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        _small.highs = h
     return h
 
 
@@ -155,7 +161,20 @@ def shares_feasible(n: int, rows: list[tuple[list[int], float, float]]) -> bool:
         elif lo > 0 or hi < 0:
             return False
     h.run()
-    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kNotset:
+        # another HiGHS solve on this thread fixed the scheduler's size first (see
+        # Solver._attempt): take the scheduler as it is; the answer does not depend on it
+        h.setOptionValue("threads", 0)
+        h.run()
+        status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return True
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return False
+    raise SolveError(
+        f"HiGHS could not decide which shares are possible: {h.modelStatusToString(status)}"
+    )
 
 
 def relaxed(d: ModelData) -> ModelData:
