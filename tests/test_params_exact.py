@@ -196,3 +196,25 @@ def test_apply_values_copies_only_what_it_changes(case_dir):
     out = apply_values(case, [(parse_parameter("max_china_share[all]"), 0.25)])
     assert out.commodities["max_china_share"].tolist() == [0.25]
     assert case.commodities["max_china_share"].isna().all()
+
+
+def test_both_bounds_of_an_unnamed_rule_change_in_one_point(case_dir):
+    # the rule's label ("AUS min 20% max 60%") holds its bounds: after the first bound
+    # of a point changes, the second must still find the rule; and the bounds are
+    # checked together, so min 0.7 with max 0.9 is fine although 0.7 > the old max 0.6
+    case = load_case(
+        case_dir(
+            commodities=[("a", 10)],
+            supply=[("a", "AUS", 100, 1), ("a", "JPN", 100, 2)],
+            policy={"rules": [{"country": "AUS", "min_share": 0.2, "max_share": 0.6}]},
+        )
+    )
+    label = case.policy.rules[0].label
+    assert label == "AUS min 20% max 60%"
+    grid = [(parse_parameter(f"rule[{label}].min_share"), 0.7)]
+    grid.append((parse_parameter(f"rule[{label}].max_share"), 0.9))
+    rule = apply_values(case, grid).policy.rules[0]
+    assert (rule.min_share, rule.max_share) == (0.7, 0.9)
+    bad = [(parse_parameter(f"rule[{label}].min_share"), 0.7)]
+    with pytest.raises(InputError, match=r"min_share 0\.7 would be above max_share 0\.6"):
+        apply_values(case, bad)

@@ -199,12 +199,15 @@ def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
         out.supply = case.supply.copy()
     if "commodities" in tables:
         out.commodities = case.commodities.copy()
+    changed_rules: dict[int, Parameter] = {}
     for param, value in point:
         param.check_value(value)
         if param.name == "max_china_share" and not param.selector and not param.all_rows:
             out.policy.max_china_share = value
         elif param.name == "rule":
-            i = find_rule(out, param)
+            # found in the case as given: an unnamed rule's label holds its bounds, so
+            # after one bound of a point changed it would no longer match the other
+            i = find_rule(case, param)
             rule = out.policy.rules[i]
             if getattr(rule, param.bound) is None:
                 raise InputError(
@@ -213,16 +216,7 @@ def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
                     column=param.text,
                 )
             setattr(rule, param.bound, value)
-            if (
-                rule.min_share is not None
-                and rule.max_share is not None
-                and rule.min_share > rule.max_share
-            ):
-                raise InputError(
-                    f"min_share {rule.min_share:g} would be above max_share {rule.max_share:g}",
-                    param.where,
-                    column=param.text,
-                )
+            changed_rules[i] = param
         else:
             change = Change(
                 table=param.table,
@@ -231,6 +225,15 @@ def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
                 **{param.mode: value},
             )
             apply_change(out, change, param.where, param.text)
+    for i, param in changed_rules.items():  # once all of the point's bounds are in
+        rule = out.policy.rules[i]
+        low, high = rule.min_share, rule.max_share
+        if low is not None and high is not None and low > high:
+            raise InputError(
+                f"min_share {low:g} would be above max_share {high:g}",
+                param.where,
+                column=param.text,
+            )
     return out
 
 
