@@ -181,9 +181,12 @@ def _put_in_place(tmp: Path, target: Path, *, force: bool) -> None:
         try:
             os.rename(tmp, target)
         except BaseException:
-            with contextlib.suppress(OSError):
+            try:
                 os.rename(old / "run", target)
-            _remove(old)
+            except OSError:
+                pass  # the old run stays in `old`, where `recover_leftovers` finds it
+            else:
+                _remove(old)
             raise
         _crash_point("swapped")
         _remove(old)

@@ -347,3 +347,26 @@ def test_force_killed_at_a_random_instant(server, refs, tmp_path, seed):
     code, err = server.run(*args)  # the next run tidies and replaces
     assert code == 0, err
     assert snapshot(solutions / NAME) == new and hidden(solutions) == []
+
+
+def test_fallback_keeps_the_old_run_when_it_cannot_be_put_back(tmp_path, monkeypatch):
+    """Two-rename fallback: if the new folder cannot be moved in and the old one cannot
+    be moved back (another writer made the folder meanwhile), the old run must survive
+    in its hidden .old folder for `recover_leftovers`, not be deleted."""
+    import model.folders as folders
+
+    target = tmp_path / "solutions" / "run"
+    folders.write_folder_atomically({"a.csv": b"old\n"}, target, force=False)
+    monkeypatch.setattr(folders, "_RENAMEAT2", None)
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if Path(dst) == target:  # moving the new run in, and moving the old one back
+            raise OSError(39, "Directory not empty", str(dst))
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(folders.os, "rename", rename)
+    with pytest.raises(OSError):
+        folders.write_folder_atomically({"a.csv": b"new\n"}, target, force=True)
+    kept = list((tmp_path / "solutions").glob(".run.*.old/run/a.csv"))
+    assert [p.read_bytes() for p in kept] == [b"old\n"]
