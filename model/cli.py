@@ -17,7 +17,7 @@ from rich.table import Table
 
 from model.constants import MAX_RUN_NAME, name_problem
 from model.errors import InputError, RunExistsError, SolveError, SourcingError, WriteError
-from model.formats import millions_plain, pct_premium, table_number
+from model.formats import millions_plain, pct_premium, shown, table_number
 
 app = typer.Typer(
     add_completion=False,
@@ -105,7 +105,7 @@ def print_summary(result, folder: Path | None) -> None:
     if result.stages["stage"].nunique() > 1:
         for r in result.stages.itertuples(index=False):
             text = (
-                f"  {escape(r.stage)}: ${r.cost / 1e6:,.1f}M, "
+                f"  {escape(r.stage)}: ${shown(r.cost / 1e6, 1):,.1f}M, "
                 f"China {table_number(r.china_cost_share, pct=True)}"
                 " of spend"
             )
@@ -119,9 +119,9 @@ def print_summary(result, folder: Path | None) -> None:
         for line in why:
             out.print(line, highlight=False, soft_wrap=True)
     premium = s.get("total_cost_premium")
-    line = f"supply cost [bold]${s['total_cost'] / 1e6:,.1f}M[/] a year"
+    line = f"supply cost [bold]${shown(s['total_cost'] / 1e6, 1):,.1f}M[/] a year"
     if premium is not None:
-        line += f" ({premium / 1e6:+,.1f}M against no share rules)"
+        line += f" ({shown(premium / 1e6, 1):+,.1f}M against no share rules)"
     if s["commodities_with_shortfall"]:
         line += (
             f"; [red]shortfall in {s['commodities_with_shortfall']} commodities[/]"

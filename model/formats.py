@@ -17,6 +17,15 @@ from typing import Any
 
 
 # --- reports and notebooks ----------------------------------------------------------------------
+def shown(v: float, digits: int) -> float:
+    """v as it will print with ``digits`` decimals, without a minus on a zero.
+
+    -0.04 printed to one decimal is "-0.0": a sign on nothing, which reads as a loss.
+    """
+    r = round(v, digits)
+    return 0.0 if r == 0 else r
+
+
 def missing(v: Any) -> bool:
     """None or NaN: shown as '-'."""
     return v is None or (isinstance(v, float) and math.isnan(v))
@@ -26,9 +35,9 @@ def millions(v: Any, signed: bool = False) -> str:
     """US dollars in millions: $1,234.5M."""
     if missing(v):
         return "-"
-    v = float(v)
-    sign = "+" if signed and v > 0 else ("-" if v < 0 else "")
-    return f"{sign}${abs(v) / 1e6:,.1f}M"
+    m = shown(float(v) / 1e6, 1)
+    sign = "+" if signed and m > 0 else ("-" if m < 0 else "")
+    return f"{sign}${abs(m):,.1f}M"
 
 
 def dollars(v: Any) -> str:
@@ -36,14 +45,17 @@ def dollars(v: Any) -> str:
     if missing(v):
         return "-"
     v = float(v)
-    return f"{'-' if v < 0 else ''}${abs(v):,.0f}" if abs(v) >= 10 else f"${v:,.2f}"
+    if abs(v) >= 10:
+        return f"{'-' if v < 0 else ''}${abs(v):,.0f}"
+    v = shown(v, 2)
+    return f"{'-' if v < 0 else ''}${abs(v):,.2f}"
 
 
 def pct(v: Any, digits: int = 0) -> str:
     """A share (0-1) as a percentage."""
     if missing(v):
         return "-"
-    return f"{100 * float(v):.{digits}f}%"
+    return f"{shown(100 * float(v), digits):.{digits}f}%"
 
 
 def qty(v: Any, unit: str = "") -> str:
@@ -88,7 +100,7 @@ def money_label(value: float) -> str:
         return f"{sign}${v / 1e6:,.1f}M"
     if v >= 1e3:
         return f"{sign}${v / 1e3:,.1f}k"
-    return f"{sign}${v:,.0f}"
+    return f"{sign if shown(v, 0) else ''}${v:,.0f}"
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -96,11 +108,11 @@ def table_number(value: float, pct: bool = False) -> str:
     """A number for the terminal's tables: 1,234 / 12.35 / 45.6% / 0 / -."""
     if value != value:  # NaN
         return "-"
+    if pct:  # zero too: a share column reads "0.0%" beside "47.5%", not "0"
+        return f"{shown(100 * value, 1):.1f}%"
     if value == 0:
         return "0"
-    if pct:
-        return f"{value:.1%}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    return f"{shown(value, 0):,.0f}" if abs(value) >= 100 else f"{shown(value, 2):,.2f}"
 
 
 def pct_premium(r: Any) -> str:
@@ -114,7 +126,7 @@ def pct_premium(r: Any) -> str:
 
 def millions_plain(value: float) -> str:
     """USD in millions, to 0.1 M."""
-    return "-" if value != value else f"{value / 1e6:,.1f}"
+    return "-" if value != value else f"{shown(value / 1e6, 1):,.1f}"
 
 
 # --- text in spreadsheets ---------------------------------------------------------------------

@@ -386,7 +386,8 @@ def test_report_headline_cards_all_met(case_dir):
 def test_number_format_edges():
     assert dollars(10) == "$10" and dollars(10.5) == "$10" and dollars(9.994) == "$9.99"
     assert dollars(-10) == "-$10"
-    assert money(1.0, signed=True) == "+$0.0M"  # any gain is signed, however small
+    # a sign only on what prints as non-zero: $1 is $0.0M either way (issue 10)
+    assert money(1.0, signed=True) == "$0.0M" and money(60_000, signed=True) == "+$0.1M"
     assert money(1e12) == "$1,000,000.0M"
     assert qty(100.25) == "100" and qty(99.5) == "99.50" and qty(float("nan")) == "-"
 
@@ -449,3 +450,27 @@ def test_solver_refuses_a_structural_change(case_dir):
     solver = Solver(small)
     with pytest.raises(SolveError, match="cannot change which supply rows"):
         solver.apply(ModelData.from_case(more))
+
+
+def test_no_minus_sign_on_a_number_that_prints_as_zero():
+    # issue 10: "Zero supply prints $-0.0M"; -$40,000 is -0.04 M, shown as 0.0 M
+    from model.formats import millions_plain, money_label, table_number
+
+    assert money(-40_000) == "$0.0M"
+    assert money(-40_000, signed=True) == "$0.0M"
+    assert money(-2_600_000) == "-$2.6M"  # a real negative keeps its sign
+    assert dollars(-0.004) == "$0.00"
+    assert dollars(-5.5) == "-$5.50"  # the sign before the $, as for larger amounts
+    assert pct(-0.0001) == "0%"
+    assert millions_plain(-40_000) == "0.0"
+    assert money_label(-0.3) == "$0"
+    assert table_number(-0.004) == "0.00"
+
+
+def test_shares_in_the_terminal_always_read_as_percentages():
+    # issue 10: the CLI printed China "0" beside "47.5%"
+    from model.formats import table_number
+
+    assert table_number(0.0, pct=True) == "0.0%"
+    assert table_number(0.475, pct=True) == "47.5%"
+    assert table_number(0.0) == "0"  # a quantity of zero stays a plain 0
