@@ -114,6 +114,28 @@ def _option(h: highspy.Highs, name: str) -> Any:
     return value[1] if isinstance(value, tuple) else value
 
 
+def run_on_any_scheduler(h: highspy.Highs) -> highspy.HighsModelStatus:
+    """One `Highs.run`, taking HiGHS's task scheduler as it is; the model status.
+
+    HiGHS sizes a task scheduler for each calling thread at that thread's first
+    run and refuses a later run whose `threads` option differs (status "Not Set"):
+    after any other HiGHS solve in a notebook or in Pyomo's appsi_highs,
+    `threads=1` fails. threads=0 accepts the scheduler as it is (resetting it
+    instead would resize it under the user's own models on this thread); the
+    setting stays for the instance's later runs. The methods used here (dual and
+    primal simplex, IPX) are serial whatever the scheduler's size, so the answer is
+    the same. HiGHS checks this first in `run`, so the basis and solution are untouched.
+    """
+    if (
+        h.run() == highspy.HighsStatus.kError
+        and h.getModelStatus() == highspy.HighsModelStatus.kNotset
+        and _option(h, "threads") != 0
+    ):
+        h.setOptionValue("threads", 0)
+        h.run()
+    return h.getModelStatus()
+
+
 @contextlib.contextmanager
 def quiet_stdout():
     """Silence C-level writes to stdout (fd 1) for the duration."""
@@ -160,14 +182,7 @@ def shares_feasible(n: int, rows: list[tuple[list[int], float, float]]) -> bool:
             h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32), np.ones(len(idx)))
         elif lo > 0 or hi < 0:
             return False
-    h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kNotset:
-        # another HiGHS solve on this thread fixed the scheduler's size first (see
-        # Solver._attempt): take the scheduler as it is; the answer does not depend on it
-        h.setOptionValue("threads", 0)
-        h.run()
-        status = h.getModelStatus()
+    status = run_on_any_scheduler(h)
     if status == highspy.HighsModelStatus.kOptimal:
         return True
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -283,7 +298,6 @@ class Solver:
             h = highspy.Highs()
         for name, value in OPTIONS.items():
             h.setOptionValue(name, value)
-        self._any_threads = False  # see _attempt
         if h.passModel(lp) != highspy.HighsStatus.kOk:
             raise SolveError("HiGHS rejected the compiled model")
         self.h = h
@@ -399,24 +413,7 @@ class Solver:
     # --- solve --------------------------------------------------------------------------------
     def _attempt(self) -> highspy.HighsModelStatus:
         """One `Highs.run` with the options set now; its model status."""
-        h = self.h
-        if (
-            h.run() == highspy.HighsStatus.kError
-            and h.getModelStatus() == highspy.HighsModelStatus.kNotset
-            and not self._any_threads
-        ):
-            # HiGHS sizes a task scheduler for each calling thread at that thread's
-            # first run and refuses a later run whose `threads` option differs (status
-            # "Not Set"): after any other HiGHS solve in a notebook or in Pyomo's
-            # appsi_highs, `threads=1` fails. threads=0 accepts the scheduler as it
-            # is (resetting it instead would resize it under the user's own models on
-            # this thread). The methods used here (dual and primal simplex, IPX) are
-            # serial whatever the scheduler's size, so the answer is the same. HiGHS
-            # checks this first in `run`, so the basis and solution are untouched.
-            self._any_threads = True
-            h.setOptionValue("threads", 0)
-            h.run()
-        return h.getModelStatus()
+        return run_on_any_scheduler(self.h)
 
     def _run(self, what: str = "re-solve") -> None:
         """Solve; if HiGHS ends without an optimum, try `RETRIES` in turn.
