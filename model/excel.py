@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.case.tables import TABLES
+from model.case.tables import TABLES, trim_defaults
 from model.case.xlsx import CASE_SHEET, RULE_COLUMNS, RULES_SHEET, STAGE_KEY
 from model.errors import InputError, writing
 from model.formats import formula_like
@@ -153,6 +153,10 @@ def case_workbook(case: Any) -> bytes:
     ]
     if p.china_cap_basis != "supplied":  # only when used: other workbooks keep their bytes
         rows.append(("policy.china_cap_basis", p.china_cap_basis))
+    if p.switching_premium != 0.0:
+        rows.append(("policy.switching_premium", p.switching_premium))
+    if p.include_status != ["operating"]:
+        rows.append(("policy.include_status", ";".join(p.include_status)))
     rows += [(STAGE_KEY + s, v) for s, v in p.max_china_share_by_stage.items()]
     _add_sheet(wb, CASE_SHEET, ["key", "value"], rows)
     with_basis = any(r.basis != "supplied" for r in p.rules)
@@ -170,8 +174,8 @@ def case_workbook(case: Any) -> bytes:
         for r in p.rules
     ]
     _add_sheet(wb, RULES_SHEET, columns, rules)
-    for name in TABLES:
-        _frame_sheet(wb, name, getattr(case, name))
+    for name, spec in TABLES.items():
+        _frame_sheet(wb, name, trim_defaults(spec, getattr(case, name)))
     return _fixed_bytes(wb)
 
 

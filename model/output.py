@@ -23,7 +23,7 @@ import pandas as pd
 import tomli_w
 
 from model._compat import pause_gc
-from model.case.tables import TABLES, inside_folder
+from model.case.tables import TABLES, inside_folder, trim_defaults
 from model.excel import results_workbook
 from model.folders import write_folder_atomically
 from model.formats import FORMULA_START, formula_like
@@ -124,6 +124,14 @@ def _toml_clean(value: Any) -> Any:
     return value
 
 
+# policy keys written into a run folder's case.toml only when they differ from these
+DEFAULT_POLICY: dict[str, Any] = {
+    "china_cap_basis": "supplied",
+    "switching_premium": 0.0,
+    "include_status": ["operating"],
+}
+
+
 def canonical_inputs(case: Case) -> dict[str, bytes]:
     """The resolved case as files: the tables as CSV plus a case.toml."""
     files: dict[str, bytes] = {}
@@ -131,11 +139,13 @@ def canonical_inputs(case: Case) -> dict[str, bytes]:
         frame: pd.DataFrame = getattr(case, name)
         if name == "recipes" and frame.empty:
             continue
-        files[spec.file] = csv_bytes(frame)
+        files[spec.file] = csv_bytes(trim_defaults(spec, frame))
     policy = case.policy.model_dump(mode="json")
-    # the default basis is left out, so cases that do not use it keep their bytes (and hash)
-    if policy["china_cap_basis"] == "supplied":
-        del policy["china_cap_basis"]
+    # defaults of later keys are left out, so cases that do not use them keep their bytes
+    # (and hash)
+    for key, default in DEFAULT_POLICY.items():
+        if policy[key] == default:
+            del policy[key]
     for r in policy["rules"]:
         if r["basis"] == "supplied":
             del r["basis"]

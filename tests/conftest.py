@@ -32,20 +32,30 @@ def write_case(
     policy: dict | None = None,
     countries: list[tuple] = COUNTRIES,
     name: str = "tiny",
+    supply_columns: tuple[str, ...] = (),
+    premiums: dict[str, float | None] | None = None,
 ) -> Path:
-    """Write a case folder. commodities: (id, demand[, stage[, max_china_share]])."""
+    """Write a case folder. commodities: (id, demand[, stage[, max_china_share]]).
+
+    ``supply_columns`` names the columns after unit_cost that supply tuples carry (e.g.
+    ``("today", "status")``); ``premiums`` gives commodities a switching_premium column.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "countries.csv", ["country", "name", "groups"], countries)
     rows = []
     for c in commodities:
         k, demand, stage, cap = (*c, None, None)[:4]
         rows.append((k, k.title(), "t", demand, stage or "", "" if cap is None else cap))
+    header = ["commodity", "name", "unit", "demand", "stage", "max_china_share"]
+    if premiums is not None:
+        header.append("switching_premium")
+        rows = [(*r, premiums.get(r[0])) for r in rows]
+    write_csv(folder / "commodities.csv", header, rows)
     write_csv(
-        folder / "commodities.csv",
-        ["commodity", "name", "unit", "demand", "stage", "max_china_share"],
-        rows,
+        folder / "supply.csv",
+        ["commodity", "country", "capacity", "unit_cost", *supply_columns],
+        supply,
     )
-    write_csv(folder / "supply.csv", ["commodity", "country", "capacity", "unit_cost"], supply)
     if recipes:
         write_csv(folder / "recipes.csv", ["product", "input", "quantity"], recipes)
     policy = dict(policy or {})

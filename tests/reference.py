@@ -8,6 +8,11 @@ so a bug in resolving them shows as a different optimum.
 A share "of need" is a share of the commodity's gross requirement (direct demand
 plus what full downstream demand consumes), computed here by expanding the
 recipe matrix: need = (I - A)^-1 demand with A[p, q] = a[q, p].
+Supply tiers, as the README words them: a row sells up to its `today` volume at its
+delivered cost and the rest of its capacity at (1 + switching premium) times it, the
+premium being the commodity's own column or else the policy's; written here as a second
+variable per row (its beyond-today part, capped at capacity - today) instead of the
+model's x - e <= today. Rows whose `status` is not in `include_status` have no capacity.
 """
 
 from __future__ import annotations
@@ -34,14 +39,27 @@ def reference_caps(case: Case) -> dict[str, float]:
     return out
 
 
+def reference_premiums(case: Case) -> dict[str, float]:
+    """README: a commodity's own switching_premium, else the policy's."""
+    out = {}
+    for k, own in case.commodities[["commodity", "switching_premium"]].itertuples(index=False):
+        out[k] = float(own) if own == own else float(case.policy.switching_premium)
+    return out
+
+
 def reference_penalties(case: Case) -> dict[str, float]:
     """README: own shortfall_penalty, else factor x (dearest delivered cost + the full cost
-    of the inputs one unit needs); 1 where that full cost is 0 (nothing can supply it)."""
+    of the inputs one unit needs); 1 where that full cost is 0 (nothing can supply it).
+    A row's dearest unit is one beyond today, at the switching premium, if it has any."""
+    premium = reference_premiums(case)
     dearest: dict[str, float] = {}
-    for k, u, t, f, tpu in case.supply[
-        ["commodity", "unit_cost", "tariff", "freight", "tariff_per_unit"]
+    for k, u, t, f, tpu, cap, today in case.supply[
+        ["commodity", "unit_cost", "tariff", "freight", "tariff_per_unit", "capacity", "today"]
     ].itertuples(index=False):
-        dearest[k] = max(dearest.get(k, 0.0), u * (1 + t) + f + tpu)
+        unit = u * (1 + t) + f + tpu
+        if cap > today:
+            unit *= 1 + premium[k]
+        dearest[k] = max(dearest.get(k, 0.0), unit)
     recipe = case.recipes[["product", "input", "quantity"]].itertuples(index=False)
     needs: dict[str, list[tuple[str, float]]] = {}
     for p, i, q in recipe:
@@ -88,9 +106,25 @@ def reference_objective(case: Case) -> float:
         sup["unit_cost"] * (1 + sup["tariff"]) + sup["freight"] + sup["tariff_per_unit"]
     ).to_numpy()
     penalties = reference_penalties(case)
-    c = np.concatenate([cost, np.array([penalties[k] for k in com])])
     demand = case.commodities["demand"].to_numpy(dtype=float)
-    bounds = [(0, float(v)) for v in sup["capacity"]] + [(0, float(d)) for d in demand]
+    # capacity that counts: rows whose status the policy includes (blank = operating)
+    counted = sup["status"].isin(case.policy.include_status).to_numpy()
+    capacity = np.where(counted, sup["capacity"].to_numpy(float), 0.0)
+    today = sup["today"].to_numpy(float)
+    # each row's two tiers: y[j] up to today at cost, z[j] beyond it at (1 + premium) cost
+    premium = np.array([reference_premiums(case)[k] for k in sup["commodity"]])
+    tiers = bool((premium > 0).any())  # else one tier: x up to capacity at cost
+    first = np.minimum(capacity, today) if tiers else capacity
+    c = np.concatenate([cost, np.array([penalties[k] for k in com])])
+    bounds = [(0, float(v)) for v in first] + [(0, float(d)) for d in demand]
+    if tiers:
+        c = np.concatenate([c, cost * (1 + premium)])
+        bounds += [(0, float(v)) for v in capacity - first]
+    nv = nx + nk + (nx if tiers else 0)  # x = y + z enters every row through both tiers
+
+    def widen(row: np.ndarray) -> np.ndarray:
+        """A row written over (x, s): with tiers, its x coefficients repeated on z."""
+        return np.concatenate([row, row[:nx]]) if tiers else row
 
     # S[k] as a row vector over x
     srow = np.zeros((nk, nx + nk))
@@ -102,6 +136,7 @@ def reference_objective(case: Case) -> float:
     for p, i, q in case.recipes[["product", "input", "quantity"]].itertuples(index=False):
         a_eq[kidx[i]] -= q * srow[kidx[p]]
     b_eq = demand
+    a_eq = np.array([widen(r) for r in a_eq]).reshape(nk, nv)
 
     # gross requirement: need = demand + A need, A[p, q] = units of p per unit of q
     a_mat = np.zeros((nk, nk))
@@ -118,6 +153,7 @@ def reference_objective(case: Case) -> float:
                 in_g = 1.0 if n in members else 0.0
                 r[j] = in_g - bound if basis == "supplied" else in_g
         rhs = bound * need[kidx[k]] if basis == "need" else 0.0
+        r = widen(r)
         ub_rows.append(r if sense == "max" else -r)
         ub_rhs.append(rhs if sense == "max" else -rhs)
 

@@ -7,6 +7,7 @@ import itertools
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,10 +40,18 @@ def cases(draw, chains: bool = True):
     ks = [f"k{i}" for i in range(n)]
     stages = [draw(st.sampled_from(["mining", "refining"])) for _ in ks]
     commodities = [(k, draw(st.integers(0, 150)), s) for k, s in zip(ks, stages, strict=True)]
+    # supply tiers and statuses: today's volumes (at most capacity; 0 unless operating),
+    # switching premiums (the policy's, and some commodities' own), statuses included
+    tiers = draw(st.booleans())
     supply = []
     for k in ks:
         for c in draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=4, unique=True)):
-            supply.append((k, c, draw(st.integers(0, 120)), draw(st.integers(100, 1000)) / 100))
+            row = (k, c, draw(st.integers(0, 120)), draw(st.integers(100, 1000)) / 100)
+            if tiers:
+                status = draw(st.sampled_from(["", "", "standby", "planned"]))
+                today = draw(st.integers(0, row[2])) if status == "" else 0
+                row = (*row, today, status)
+            supply.append(row)
     recipes = []
     if chains and n > 1 and draw(st.booleans()):
         # k1 consumes k0 (and k2 consumes k1): a chain, never a cycle
@@ -52,12 +61,18 @@ def cases(draw, chains: bool = True):
     rules = [r for r in rules if "stage" not in r or r["stage"] in stages]
     cap = draw(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 1.0]))
     basis = draw(st.sampled_from(["supplied", "need"]))
-    return dict(
-        commodities=commodities,
-        supply=supply,
-        recipes=recipes,
-        policy={"max_china_share": cap, "china_cap_basis": basis, "rules": rules},
-    )
+    policy = {"max_china_share": cap, "china_cap_basis": basis, "rules": rules}
+    extra = {}
+    if tiers:
+        policy["switching_premium"] = draw(st.sampled_from([0.0, 0.1, 0.5]))
+        policy["include_status"] = draw(
+            st.sampled_from([["operating"], ["operating", "standby"], ["standby", "planned"]])
+        )
+        extra = dict(
+            supply_columns=("today", "status"),
+            premiums={k: draw(st.sampled_from([None, 0.0, 0.3])) for k in ks},
+        )
+    return dict(commodities=commodities, supply=supply, recipes=recipes, policy=policy, **extra)
 
 
 def check_feasible(case, r) -> None:
@@ -65,7 +80,9 @@ def check_feasible(case, r) -> None:
     com = r.commodities.set_index("commodity")
     mix = r.mix
     supplied = mix.groupby("commodity")["quantity"].sum()
-    capacity = case.supply.set_index(["commodity", "country"])["capacity"]
+    counted = case.supply["status"].isin(case.policy.include_status)
+    capacity = case.supply["capacity"].where(counted, 0.0)
+    capacity.index = pd.MultiIndex.from_frame(case.supply[["commodity", "country"]])
     for row in mix.itertuples():
         assert row.quantity >= -TOL
         assert row.quantity <= capacity[(row.commodity, row.country)] + TOL
@@ -102,6 +119,10 @@ def test_random_cases_match_linprog_and_respect_rules(spec):
         r = solve(case, compare=False)
         check_feasible(case, r)
         assert r.objective == pytest.approx(reference_objective(case), rel=1e-7, abs=1e-4)
+        # the supply cost reported holds every tier: with the shortfall, the objective
+        spent = r.total_cost + r.total_shortfall_penalty
+        assert spent == pytest.approx(r.objective, rel=1e-7, abs=1e-4)
+        assert r.mix["cost"].sum() == pytest.approx(r.total_cost, rel=1e-7, abs=1e-4)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -73,6 +73,30 @@ class Case:
         s = self.supply
         return s["unit_cost"] * (1.0 + s["tariff"]) + s["freight"] + s["tariff_per_unit"]
 
+    def switching_premiums(self) -> pd.Series:
+        """Premium per commodity on supply beyond a row's ``today``: its own column, else
+        the policy's ``switching_premium``."""
+        own = self.commodities["switching_premium"].to_numpy(float)
+        return pd.Series(
+            np.where(np.isnan(own), self.policy.switching_premium, own),
+            index=self.commodities["commodity"].to_numpy(),
+            dtype=float,
+        )
+
+    def row_premiums(self) -> np.ndarray:
+        """The switching premium of each supply row (its commodity's), in row order."""
+        if not self.commodities["switching_premium"].notna().any():
+            return np.full(len(self.supply), self.policy.switching_premium)
+        return self.supply["commodity"].map(self.switching_premiums()).to_numpy(float)
+
+    def included(self) -> np.ndarray:
+        """Per supply row, whether its status counts (policy ``include_status``): rows of
+        other statuses have no capacity in the model."""
+        statuses = self.policy.include_status
+        if statuses == ["operating"] and "status" not in self.supply:
+            return np.ones(len(self.supply), dtype=bool)
+        return self.supply["status"].isin(statuses).to_numpy(bool)
+
     def shortfall_penalties(self) -> pd.Series:
         """Penalty per unit of unmet demand, per commodity.
 
@@ -80,12 +104,16 @@ class Case:
         cost, the dearest supplier's delivered cost plus the full cost of the
         inputs one unit consumes. So a shortfall always costs more than buying
         anything that could fill it. If that full cost is 0 the penalty is 1.
+        A row that can sell beyond its ``today`` volume sells its dearest unit at
+        (1 + switching premium) x its delivered cost. Every row counts, whatever its
+        status, so the penalty does not change with ``include_status``.
         """
         ids = self.commodities["commodity"].tolist()
         dearest: dict[str, float] = {}
-        for k, c in zip(
-            self.supply["commodity"].tolist(), self.delivered_cost().tolist(), strict=True
-        ):
+        unit = self.delivered_cost().to_numpy(float)
+        beyond = self.supply["capacity"].to_numpy(float) > self.supply["today"].to_numpy(float)
+        unit = np.where(beyond, unit * (1.0 + self.row_premiums()), unit)
+        for k, c in zip(self.supply["commodity"].tolist(), unit.tolist(), strict=True):
             if c > dearest.get(k, -np.inf):
                 dearest[k] = c
         inputs: dict[str, list[tuple[str, float]]] = {}

@@ -25,6 +25,21 @@ Share = Field(default=None, ge=0.0, le=1.0)
 # (the balance row's left side), as the EU CRMA and most supply-security rules word it.
 Basis = Literal["supplied", "need"]
 
+# Supply row statuses (the `status` column of supply.csv; see model.case.tables.STATUSES).
+Status = Literal["operating", "standby", "planned"]
+
+
+def _check_statuses(statuses: list[str] | None) -> None:
+    if statuses is None:
+        return
+    if not statuses:
+        raise ValueError(
+            "include_status is empty; list the statuses whose capacity counts, "
+            "e.g. ['operating'] or ['operating', 'standby']"
+        )
+    if len(set(statuses)) < len(statuses):
+        raise ValueError("include_status lists a status twice")
+
 
 class Strict(BaseModel):
     """The base of every file schema: unknown keys, wrong types and inf/NaN are errors."""
@@ -119,15 +134,21 @@ class ShareRule(Strict):
 
 
 class Policy(Strict):
-    """Policy of a case: China caps, shortfall pricing and share rules.
+    """Policy of a case: China caps, shortfall pricing, share rules and supply tiers.
 
     ``china_cap_basis`` is what the China caps are a share of, like a rule's ``basis``.
+    ``switching_premium``: supply from a row beyond its ``today`` volume costs
+    (1 + premium) x its delivered cost (a commodity's own column overrides it).
+    ``include_status``: the supply row statuses whose capacity counts; rows of other
+    statuses (standby, planned) stay in the tables with no capacity in the model.
     """
 
     max_china_share: float = Field(default=1.0, ge=0.0, le=1.0)
     china_cap_basis: Basis = "supplied"
     max_china_share_by_stage: dict[str, float] = Field(default_factory=dict)
     shortfall_penalty_factor: float = Field(default=10.0, ge=1.0, le=1e6)
+    switching_premium: float = Field(default=0.0, ge=0.0, le=1e6)
+    include_status: list[Status] = Field(default_factory=lambda: ["operating"])
     rules: list[ShareRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -135,6 +156,7 @@ class Policy(Strict):
         for stage, cap in self.max_china_share_by_stage.items():
             if not 0.0 <= cap <= 1.0:
                 raise ValueError(f"max_china_share_by_stage.{stage} = {cap:g} is outside [0, 1]")
+        _check_statuses(self.include_status)
         return self
 
 
@@ -151,12 +173,19 @@ class PolicyOverride(Strict):
     china_cap_basis: Basis | None = None
     max_china_share_by_stage: dict[str, float] | None = None
     shortfall_penalty_factor: float | None = Field(default=None, ge=1.0, le=1e6)
+    switching_premium: float | None = Field(default=None, ge=0.0, le=1e6)
+    include_status: list[Status] | None = None
     rules: list[ShareRule] = Field(default_factory=list)
     replace_rules: bool = False
 
+    @model_validator(mode="after")
+    def _check(self) -> PolicyOverride:
+        _check_statuses(self.include_status)
+        return self
 
-SUPPLY_COLUMNS = ("capacity", "unit_cost", "freight", "tariff", "tariff_per_unit")
-COMMODITY_COLUMNS = ("demand", "max_china_share", "shortfall_penalty")
+
+SUPPLY_COLUMNS = ("capacity", "unit_cost", "freight", "tariff", "tariff_per_unit", "today")
+COMMODITY_COLUMNS = ("demand", "max_china_share", "shortfall_penalty", "switching_premium")
 
 
 class Change(Strict):

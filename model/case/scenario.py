@@ -75,7 +75,7 @@ def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
     frame = case.supply if change.table == "supply" else case.commodities
     spec = TABLES[change.table].column(change.column)
     old = frame.loc[rows, change.column].astype(float)
-    blank_ok = change.column in ("max_china_share", "shortfall_penalty")
+    blank_ok = change.column in ("max_china_share", "shortfall_penalty", "switching_premium")
     if blank_ok and change.set is None and old.isna().any():
         raise InputError(
             f"cannot scale or add to a blank {change.column}; use set",
@@ -99,6 +99,26 @@ def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
             path,
             column=key,
         )
+    if change.column == "today":  # today's volume is bought from the row's capacity
+        capacity = frame.loc[rows, "capacity"].astype(float)
+        over = new[new > capacity]
+        if len(over):
+            row = over.index[0]
+            raise InputError(
+                f"would make today = {over.iloc[0]:g} above capacity {capacity[row]:g} "
+                f"(row {row} of supply.csv)",
+                path,
+                column=key,
+            )
+        idle = new[(new > 0) & (frame.loc[rows, "status"] != "operating")]
+        if len(idle):
+            row = idle.index[0]
+            raise InputError(
+                f"would make today = {idle.iloc[0]:g} on a {frame.at[row, 'status']} row "
+                f"(row {row} of supply.csv), which supplies nothing today",
+                path,
+                column=key,
+            )
     frame.loc[rows, change.column] = new.to_numpy()
 
 
@@ -136,6 +156,10 @@ def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
         }
     if over.shortfall_penalty_factor is not None:
         policy.shortfall_penalty_factor = over.shortfall_penalty_factor
+    if over.switching_premium is not None:
+        policy.switching_premium = over.switching_premium
+    if over.include_status is not None:
+        policy.include_status = list(over.include_status)
     base_rules = [] if over.replace_rules else policy.rules
     # keep the origin of every rule (model_copy drops private attributes of copies)
     for new, old in zip(policy.rules, case.policy.rules, strict=True):

@@ -37,7 +37,7 @@ class Column:
     """One column of an input table."""
 
     name: str
-    kind: str  # "code" (ISO alpha-3), "id", "text", "tags", "number"
+    kind: str  # "code" (ISO alpha-3), "id", "text", "tags", "number", "choice"
     description: str
     required: bool = True  # the column must be present in the file
     default: float | str | None = None  # value of a blank cell; None = blank not allowed
@@ -45,6 +45,15 @@ class Column:
     maximum: float | None = MAX_VALUE
     positive: bool = False  # strictly greater than zero
     unit: str = ""
+    choices: tuple[str, ...] = ()  # the values a "choice" column takes
+    # written into run folders and workbooks only when some row differs from the default,
+    # so cases that do not use the column keep their bytes (and inputs hash)
+    omit_if_default: bool = False
+
+
+# Supply row status: capacity that exists and runs, idle capacity that exists, announced
+# capacity not built. Policy `include_status` says which count (default: operating only).
+STATUSES = ("operating", "standby", "planned")
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,18 @@ TABLES: dict[str, Table] = {
                 minimum=0.0,
                 unit="USD/unit",
             ),
+            Column(
+                "switching_premium",
+                "number",
+                "Extra cost of supply beyond a supplier's today volume, as a share of its "
+                "delivered cost (0.2 = 20%); blank = the policy's switching_premium.",
+                required=False,
+                default=math.nan,
+                minimum=0.0,
+                maximum=1e6,
+                unit="fraction",
+                omit_if_default=True,
+            ),
         ),
     ),
     "supply": Table(
@@ -170,6 +191,27 @@ TABLES: dict[str, Table] = {
                 default=0.0,
                 minimum=0.0,
                 unit="USD/unit",
+            ),
+            Column(
+                "today",
+                "number",
+                "Quantity bought from this supplier today (observed baseline), at most "
+                "capacity; supply beyond it costs the switching premium.",
+                required=False,
+                default=0.0,
+                minimum=0.0,
+                unit="unit/yr",
+                omit_if_default=True,
+            ),
+            Column(
+                "status",
+                "choice",
+                "operating (blank), standby (idle capacity that exists) or planned "
+                "(announced, not built); only statuses in policy include_status count.",
+                required=False,
+                default="operating",
+                choices=STATUSES,
+                omit_if_default=True,
             ),
         ),
     ),
@@ -263,6 +305,15 @@ def _parse_cell(raw: str, col: Column, file: Path, row: int) -> object:
             row,
             col.name,
         )
+    if col.kind == "choice" and raw not in col.choices:
+        raise InputError(
+            f"'{raw}' is not a valid {col.name} (use {', '.join(col.choices)}"
+            + (f"; blank = {col.default}" if col.default else "")
+            + ")",
+            file,
+            row,
+            col.name,
+        )
     if col.kind == "tags":
         tags = [t.strip() for t in raw.split(";") if t.strip()]
         for tag in tags:
@@ -350,7 +401,57 @@ def read_table(table: Table, path: Path) -> pd.DataFrame:
     )
     frame.index = pd.Index(index, dtype="int64", name="row")
     check_unique(frame, table, path)
+    if table.name == "supply":
+        check_today(frame, path)
     return frame
+
+
+def check_today(frame: pd.DataFrame, path: Path | str) -> None:
+    """A supply row's ``today`` volume is at most its capacity, and only operating
+    capacity supplies anything today (standby and planned capacity sell nothing now)."""
+    today = frame["today"].to_numpy(float)
+    if not today.any():
+        return
+    over = np.flatnonzero(today > frame["capacity"].to_numpy(float))
+    if over.size:
+        i = int(over[0])
+        raise InputError(
+            f"today {today[i]:g} is above capacity {frame['capacity'].iat[i]:g} "
+            "(today is bought from that capacity)",
+            path,
+            int(frame.index[i]),
+            "today",
+        )
+    idle = np.flatnonzero((today > 0) & (frame["status"].to_numpy(object) != "operating"))
+    if idle.size:
+        i = int(idle[0])
+        raise InputError(
+            f"today {today[i]:g} but status is {frame['status'].iat[i]}: capacity that is "
+            "not operating supplies nothing today (set today to 0, or the status to operating)",
+            path,
+            int(frame.index[i]),
+            "today",
+        )
+
+
+def trim_defaults(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without its ``omit_if_default`` columns that hold only the default.
+
+    Such a column was added after cases were written: a case that does not use it is
+    written (into run folders and workbooks) exactly as before.
+    """
+    drop = []
+    for col in table.columns:
+        if not col.omit_if_default or col.name not in frame:
+            continue
+        values = frame[col.name]
+        if col.kind == "number" and isinstance(col.default, float) and math.isnan(col.default):
+            unused = bool(values.isna().all())
+        else:
+            unused = bool((values == col.default).all())
+        if unused:
+            drop.append(col.name)
+    return frame.drop(columns=drop) if drop else frame
 
 
 def _check_range(
@@ -408,6 +509,10 @@ def _parse_column(cells: list[str], col: Column, path: Path, rows: list[int]) ->
         return _check_range(values, col, path, rows, given=~blank.to_numpy(), cells=cells)
     if col.kind == "tags":
         return [_parse_cell(c, col, path, r) for c, r in zip(cells, rows, strict=True)]
+    if col.kind == "choice":
+        if not set(cells) <= set(col.choices):
+            return [_parse_cell(c, col, path, r) for c, r in zip(cells, rows, strict=True)]
+        return cells
     pattern = {"code": COUNTRY_CODE, "id": IDENTIFIER}.get(col.kind)
     # ids repeat (a commodity per supplier row): check each distinct value once
     bad = {c for c in set(cells) if c == "" or (pattern is not None and not pattern.match(c))}

@@ -7,7 +7,9 @@ with the CSV file's header in row 1 (``countries``, ``commodities``,
 - ``case``: two columns ``key`` and ``value``; keys are ``name``,
   ``description``, ``policy.max_china_share``,
   ``policy.shortfall_penalty_factor``, ``policy.china_cap_basis`` (optional,
-  ``supplied`` or ``need``) and ``policy.max_china_share_by_stage.<stage>``
+  ``supplied`` or ``need``), ``policy.switching_premium`` and
+  ``policy.include_status`` (optional; statuses separated by ``;``, e.g.
+  ``operating;standby``) and ``policy.max_china_share_by_stage.<stage>``
   (one row per stage);
 - ``rules`` (optional): one share rule per row, columns ``name``, ``country``
   (several countries or groups joined by ``|``), ``commodities`` (ids separated
@@ -44,8 +46,13 @@ from model.errors import InputError
 
 CASE_SHEET, RULES_SHEET = "case", "rules"
 RULE_COLUMNS = ("name", "country", "commodities", "stage", "max_share", "min_share", "basis")
-POLICY_KEYS = ("policy.max_china_share", "policy.shortfall_penalty_factor")
+POLICY_KEYS = (
+    "policy.max_china_share",
+    "policy.shortfall_penalty_factor",
+    "policy.switching_premium",
+)
 TEXT_KEYS = ("policy.china_cap_basis",)
+LIST_KEYS = ("policy.include_status",)  # several values in one cell, separated by ';
 STAGE_KEY = "policy.max_china_share_by_stage."
 
 
@@ -217,6 +224,10 @@ def _read_case_sheet(
             data[key] = value
         elif key in TEXT_KEYS:
             data["policy"][key.removeprefix("policy.")] = value
+        elif key in LIST_KEYS:
+            data["policy"][key.removeprefix("policy.")] = [
+                v.strip() for v in value.split(";") if v.strip()
+            ]
         elif key in POLICY_KEYS or (key.startswith(STAGE_KEY) and len(key) > len(STAGE_KEY)):
             if value == "":
                 raise InputError("value is blank but required", where, number, "value")
@@ -233,7 +244,7 @@ def _read_case_sheet(
         else:
             raise InputError(
                 f"unknown key '{key}' (keys: name, description, "
-                f"{', '.join((*POLICY_KEYS, *TEXT_KEYS))}, {STAGE_KEY}<stage>)",
+                f"{', '.join((*POLICY_KEYS, *TEXT_KEYS, *LIST_KEYS))}, {STAGE_KEY}<stage>)",
                 where,
                 number,
                 "key",
@@ -305,7 +316,8 @@ def read_case_xlsx(path: str | Path) -> Any:
     try:
         parsed = parse(CaseFile, meta, Path(files["case"]))
     except InputError as exc:
-        row = key_rows.get(exc.column or "") or key_rows.get(f"policy.{exc.column}")
+        key = re.sub(r"\[#\d+\]$", "", exc.column or "")  # an item of a list: its key's row
+        row = key_rows.get(key) or key_rows.get(f"policy.{key}")
         raise InputError(exc.message, files["case"], row, "value" if row else exc.column) from None
     parsed.policy.rules = rules
     tables: dict[str, pd.DataFrame] = {}

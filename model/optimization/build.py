@@ -8,6 +8,9 @@ Notation (all per year):
   N[k]      need of k, a constant: demand[k] + sum_q a[q,k] * N[q], the direct demand plus
             what full downstream demand would consume; caps and rules with basis "need"
             bound shares of it
+  today[k,n]  what the buyer takes from row (k,n) today; p[k,n] its switching premium
+  e[k,n]    quantity bought from (k,n) beyond today, at (1 + p[k,n]) x its delivered cost
+            (rows with p > 0 only)
 
 S[k] is a variable of its own so that every share row holds it once: a cap
 row has two terms instead of one per supplier, which keeps the matrix sparse
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
@@ -55,6 +59,21 @@ class ModelData:
     rule_need: set[int] = field(default_factory=set)  # rules whose shares are of need
     china_need: bool = False  # China caps are shares of need
     need: dict[str, float] = field(default_factory=dict)  # N[k], when a basis uses it
+    # supply tiers: today's volume per row, and the row's switching premium (0 = one tier)
+    today: dict[tuple[str, str], float] = field(default_factory=dict)
+    premium: dict[tuple[str, str], float] = field(default_factory=dict)
+    # rows whose status policy.include_status leaves out (capacity 0 here) -> their status
+    excluded: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def tiered(self) -> list[tuple[str, str]]:
+        """Rows that sell beyond today at a premium: every row with p > 0.
+
+        Also those whose capacity is at most today (or 0) now: a sweep may scale a
+        capacity above today and a probe adds a unit of capacity, and the model's
+        structure is fixed when it is built.
+        """
+        return [r for r in self.rows if self.premium.get(r, 0.0) > 0]
 
     @classmethod
     def from_case(cls, case: Case, like: tuple[Case, ModelData] | None = None) -> ModelData:
@@ -68,7 +87,16 @@ class ModelData:
             base_case, base = like
             same_supply = case.supply is base_case.supply
             same_commodities = case.commodities is base_case.commodities
-            if same_supply and same_commodities and case.recipes is base_case.recipes:
+            same_tiers = (
+                case.policy.switching_premium == base_case.policy.switching_premium
+                and case.policy.include_status == base_case.policy.include_status
+            )
+            if (
+                same_supply
+                and same_commodities
+                and same_tiers
+                and case.recipes is base_case.recipes
+            ):
                 data = cls(
                     **{
                         **base.__dict__,
@@ -96,11 +124,18 @@ class ModelData:
         for p, i, a in case.recipes[["product", "input", "quantity"]].itertuples(index=False):
             uses[i].append((p, float(a)))
             inputs[p].append((i, float(a)))
+        capacity = case.supply["capacity"].to_numpy(float)
+        included = case.included()
+        excluded = {}
+        if not included.all():  # statuses left out by policy: no capacity, the row stays
+            capacity = np.where(included, capacity, 0.0)
+            status = case.supply["status"].tolist()
+            excluded = {rows[i]: status[i] for i in np.flatnonzero(~included).tolist()}
         data = cls(
             commodities=ks,
             rows=rows,
             suppliers=suppliers,
-            capacity=dict(zip(rows, case.supply["capacity"].to_numpy(float).tolist(), strict=True)),
+            capacity=dict(zip(rows, capacity.tolist(), strict=True)),
             cost=dict(zip(rows, case.delivered_cost().to_numpy(float).tolist(), strict=True)),
             demand=dict(zip(ks, case.commodities["demand"].to_numpy(float).tolist(), strict=True)),
             penalty=case.shortfall_penalties().to_dict(),
@@ -108,6 +143,9 @@ class ModelData:
             china_need=case.policy.china_cap_basis == "need",
             uses=uses,
             inputs=inputs,
+            today=dict(zip(rows, case.supply["today"].to_numpy(float).tolist(), strict=True)),
+            premium=dict(zip(rows, case.row_premiums().tolist(), strict=True)),
+            excluded=excluded,
         )
         data._add_rules(case)
         data._add_need()
@@ -283,17 +321,39 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
     )
 
 
+def define_tiers(m: pyo.ConcreteModel) -> None:
+    """Two cost tiers per row: x[k,n] - e[k,n] <= today[k,n], e[k,n] >= 0.
+
+    For the rows with a switching premium p[k,n] > 0, e is what is
+    bought beyond today's volume; the objective charges it p[k,n] * cost[k,n] on top
+    of cost[k,n] * x[k,n], so up to today a unit costs cost[k,n], beyond it
+    (1 + p[k,n]) * cost[k,n]. At the optimum e = max(0, x - today). With no premium
+    anywhere the family is empty and the LP is the one-tier model.
+    """
+    tiered = m.data.tiered
+    m.TIER = pyo.Set(initialize=tiered, dimen=2, ordered=True)
+    m.e = pyo.Var(m.TIER, bounds=(0.0, None))
+    xv, e, today = _vars(m), m.e, m.data.today
+    m.tier = pyo.Constraint(
+        m.TIER,
+        rule=lambda m, k, n: (None, LinearExpression([xv[k, n], term(-1.0, e[k, n])]), today[k, n]),
+    )
+
+
 def define_objective(m: pyo.ConcreteModel) -> None:
-    """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]."""
+    """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]
+    + sum_{tiered k,n} p[k,n] * cost[k,n] * e[k,n]."""
     d = m.data
+    tiered = list(m.TIER)
     m.objective = pyo.Objective(
         expr=LinearExpression(
             constant=0.0,
             linear_coefs=[
                 *map(d.cost.__getitem__, d.rows),
                 *map(d.penalty.__getitem__, d.commodities),
+                *(d.premium[r] * d.cost[r] for r in tiered),
             ],
-            linear_vars=[*m._x_list, *m.shortfall.values()],
+            linear_vars=[*m._x_list, *m.shortfall.values(), *(m.e[r] for r in tiered)],
         ),
         sense=pyo.minimize,
     )
@@ -321,5 +381,6 @@ def build_model(case: Case) -> pyo.ConcreteModel:
     define_balance(m)
     define_china_share(m)
     define_share_rules(m)
+    define_tiers(m)
     define_objective(m)
     return m

@@ -47,12 +47,13 @@ class Evaluator:
         self.solver.solve_base()
 
     def _aggregate(self, sol: PointSolution) -> dict[str, list[float]]:
-        cost = self.solver.current["cost"]  # the costs of the point just solved
+        # the costs of the point just solved, switching premiums included
+        spend = self.solver.supply_costs(sol.x)
         supplied = np.bincount(self.row_k, weights=sol.x, minlength=self.nk)
         return {
             "supplied": supplied.tolist(),
             "shortfall": sol.shortfall.tolist(),
-            "cost": np.bincount(self.row_k, weights=sol.x * cost, minlength=self.nk).tolist(),
+            "cost": np.bincount(self.row_k, weights=spend, minlength=self.nk).tolist(),
             "china": np.bincount(
                 self.row_k, weights=sol.x * self.is_china, minlength=self.nk
             ).tolist(),
@@ -85,5 +86,9 @@ class Evaluator:
         # one (n, 3) array [row, quantity, unit cost]: pickles as one buffer between
         # processes (a list of lists cost more than the solve); the checkpoint writes lists
         cost = self.solver.current["cost"]
+        if self.solver.tier_pos.size:  # a row's average unit cost over both of its tiers
+            cost = np.where(
+                sol.x > 0, self.solver.supply_costs(sol.x) / np.where(sol.x > 0, sol.x, 1.0), cost
+            )
         record["mix"] = np.column_stack([nz, sol.x[nz], cost[nz]]).astype(float)
         return record

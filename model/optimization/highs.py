@@ -272,7 +272,7 @@ class Solver:
         col_upper[self.xcol] = np.fromiter(
             map(d.capacity.__getitem__, d.rows), dtype=float, count=len(d.rows)
         )
-        rest = {id(cols[j]): j for j in np.flatnonzero(others).tolist()}  # shortfall, S
+        rest = {id(cols[j]): j for j in np.flatnonzero(others).tolist()}  # shortfall, S, e
         for j in rest.values():
             lb, ub = cols[j].bounds
             col_lower[j] = -INF if lb is None else lb
@@ -308,6 +308,12 @@ class Solver:
         self.Scol = {k: rest[id(m.S[k])] for k in d.commodities}
         self.bal_row = np.array([self.row[m.balance[k]] for k in d.commodities], dtype=np.int32)
         self.china_row = {k: self.row[m.china_share[k]] for k in m.CAPPED}
+        # supply tiers: per tiered row, its position in d.rows, its e column and its row
+        # x - e <= today (none unless some row has a switching premium)
+        pos = {r: i for i, r in enumerate(d.rows)} if len(m.TIER) else {}
+        self.tier_pos = np.array([pos[r] for r in m.TIER], dtype=np.int64)
+        self.ecol = np.array([rest[id(m.e[r])] for r in m.TIER], dtype=np.int32)
+        self.tier_row = np.array([self.row[m.tier[r]] for r in m.TIER], dtype=np.int32)
         self._cap_param = {k: m.china_cap[k] for k in m.CAPPED}  # Param lookups are slow
         # share rule rows: family -> [(index, row)]; bound rows per rule for changes
         self.rule_rows: dict[tuple[str, int], list[tuple[int, str]]] = {}
@@ -353,10 +359,14 @@ class Solver:
             "_cost": d.cost,
             "_demand": d.demand,
             "_penalty": d.penalty,
+            "_today": d.today,
+            "_premium": d.premium,
             "capacity": arr("capacity", d.rows),
             "cost": arr("cost", d.rows),
             "demand": arr("demand", d.commodities),
             "penalty": arr("penalty", d.commodities),
+            "today": arr("today", d.rows),
+            "premium": arr("premium", d.rows),
             "china_cap": dict(d.china_cap),
             "rule_max": dict(d.rule_max),
             "rule_min": dict(d.rule_min),
@@ -393,6 +403,7 @@ class Solver:
         changed = np.flatnonzero(new["penalty"] != cur["penalty"])
         if changed.size:
             h.changeColsCost(changed.size, self.scol[changed], new["penalty"][changed])
+        self._apply_tiers(new, cur)
         for k, i in self.china_row.items():
             cap = new["china_cap"][k]
             if cap != cur["china_cap"][k] or (need_changed and d.china_need):
@@ -409,6 +420,51 @@ class Solver:
                     getattr(m, key)[r] = bound
         self.current = new
         m.data = d
+
+    def _apply_tiers(self, new: dict[str, Any], cur: dict[str, Any]) -> None:
+        """Push today's volumes (the tier rows' bounds) and the premium cost p * cost of
+        each e; a cost change moves both tiers of a row."""
+        h, at = self.h, self.tier_pos
+        needs = new["premium"] > 0
+        needs[at] = False
+        if needs.any():  # no e column: its beyond-today supply would be priced as today's
+            k, n = self.model.data.rows[int(np.flatnonzero(needs)[0])]
+            raise SolveError(
+                f"a re-solve cannot give supply row ({k}, {n}) a switching premium it was "
+                "built without"
+            )
+        if not at.size:
+            return
+        changed = np.flatnonzero(new["today"][at] != cur["today"][at])
+        if changed.size:
+            today = new["today"][at][changed]
+            h.changeRowsBounds(
+                changed.size, self.tier_row[changed], np.full(changed.size, -INF), today
+            )
+        old_cost = cur["premium"][at] * cur["cost"][at]
+        cost = new["premium"][at] * new["cost"][at]
+        changed = np.flatnonzero(cost != old_cost)
+        if changed.size:
+            h.changeColsCost(changed.size, self.ecol[changed], cost[changed])
+
+    def supply_costs(self, x: np.ndarray) -> np.ndarray:
+        """Cost of buying ``x`` (aligned with the supply rows) at the values HiGHS holds now,
+        per row: cost * x, plus the switching premium p * cost on what is beyond today."""
+        cost = self.current["cost"] * x
+        if self.tier_pos.size:
+            at, cur = self.tier_pos, self.current
+            beyond = np.maximum(0.0, x[at] - cur["today"][at])
+            cost[at] += cur["premium"][at] * cur["cost"][at] * beyond
+        return cost
+
+    def supply_cost(self, x: np.ndarray) -> float:
+        """The total of `supply_costs`: cost @ x plus the premium on what is beyond today."""
+        total = self.current["cost"] @ x
+        if self.tier_pos.size:
+            at, cur = self.tier_pos, self.current
+            beyond = np.maximum(0.0, x[at] - cur["today"][at])
+            total += (cur["premium"][at] * cur["cost"][at]) @ beyond
+        return float(total)
 
     # --- solve --------------------------------------------------------------------------------
     def _attempt(self) -> highspy.HighsModelStatus:
@@ -562,9 +618,7 @@ class Solver:
         if res is None:
             return math.nan, math.nan, False
         objective, col = res
-        cost = self.current["cost"]
-        main_x = main.x_array
-        saving = float(cost @ main_x - cost @ col[self.xcol])
+        saving = float(self.supply_cost(main.x_array) - self.supply_cost(col[self.xcol]))
         short0 = np.fromiter(main.shortfall.values(), dtype=float, count=len(main.shortfall))
         tol = 1e-7 * np.maximum(1.0, self.current["demand"])
         relieved = bool((col[self.scol] < short0 - tol).any())

@@ -125,7 +125,13 @@ def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total > 0, np.round(q / np.where(total > 0, total, 1.0), 9), math.nan)
     countries = s["country"].to_numpy(object)[keep]
-    return pd.DataFrame(
+    today = solver.current["today"]
+    tiers = bool(solver.tier_pos.size or today.any())  # a case with today's volumes
+    spend = q * unit
+    if tiers:  # cost includes the switching premium on what is bought beyond today
+        beyond = vclean(np.maximum(0.0, x[keep] - today[keep]), capacity[keep])
+        spend = spend + solver.current["premium"][keep] * unit * beyond
+    frame = pd.DataFrame(
         {
             "commodity": s["commodity"].to_numpy(object)[keep],
             "country": countries,
@@ -133,12 +139,16 @@ def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
             "quantity": q,
             "share": share,
             "unit_cost": unit,
-            "cost": vclean(q * unit, q * unit),
+            "cost": vclean(spend, spend),
             "freight_cost": vclean(q * freight, q * freight),
             "tariff_cost": vclean(q * tariff, q * tariff),
             "capacity": capacity[keep],
         }
     )
+    if tiers:
+        frame["today"] = today[keep]
+        frame["beyond_today"] = beyond
+    return frame
 
 
 def at_capacity(x: np.ndarray, capacity: np.ndarray) -> np.ndarray:
@@ -151,14 +161,14 @@ class _Facts:
 
     def __init__(self, solver: Solver, sol: Solution) -> None:
         d, row_k, nk = solver.model.data, solver.row_k, len(solver.model.data.commodities)
-        x, cost = sol.x_array, solver.current["cost"]
+        x = sol.x_array
         self.supplied = dict(
             zip(d.commodities, np.bincount(row_k, weights=x, minlength=nk).tolist(), strict=True)
         )
-        self.cost = dict(
+        self.cost = dict(  # supply cost, switching premiums included
             zip(
                 d.commodities,
-                np.bincount(row_k, weights=cost * x, minlength=nk).tolist(),
+                np.bincount(row_k, weights=solver.supply_costs(x), minlength=nk).tolist(),
                 strict=True,
             )
         )
@@ -235,6 +245,31 @@ def _forced_zero(solver: Solver, sol: Solution, k: str) -> str | None:
         else:
             words.append(f"{label} with no supplier outside it")
     return "supply forced to zero by " + " and ".join(words)
+
+
+def _left_out(solver: Solver, sol: Solution) -> dict[str, str]:
+    """Per commodity, the rows that policy ``include_status`` leaves out (capacity 0 in the
+    model) whose first unit would be worth something (a negative reduced cost: it would
+    relieve a shortfall or lower the cost), in words: ``standby capacity not included:
+    XXX 30``. Without it a short commodity would not say why that capacity is unused."""
+    d = solver.model.data
+    if not d.excluded:
+        return {}
+    pos = {r: i for i, r in enumerate(d.rows)}
+    own = dict(zip(d.rows, solver.case.supply["capacity"].tolist(), strict=True))
+    penalty = solver.current["penalty"]
+    found: dict[str, dict[str, list[str]]] = {}
+    for row, status in d.excluded.items():
+        i = pos[row]
+        worth = money(-float(sol.reduced_cost_array[i]), float(penalty[solver.row_k[i]]))
+        if own[row] > 0 and worth > 0:
+            found.setdefault(row[0], {}).setdefault(status, []).append(f"{row[1]} {own[row]:g}")
+    return {
+        k: "; ".join(
+            f"{status} capacity not included: {', '.join(rows)}" for status, rows in by.items()
+        )
+        for k, by in found.items()
+    }
 
 
 def _binding(
@@ -370,6 +405,7 @@ def make_result(
     meta = {c: dict(zip(com["commodity"], com[c], strict=True)) for c in ("name", "stage", "unit")}
     facts = _Facts(solver, main)
     limits: dict[tuple[str, bool], str] = {}  # binding texts, shared by upstream tracing
+    left_out = _left_out(solver, main)  # capacity whose status is not included
     u_facts = _Facts(solver, uncapped) if uncapped is not None else None
     rows = []
     for k in d.commodities:
@@ -418,6 +454,8 @@ def make_result(
         # dual of the balance row: objective cost of one more unit of direct demand
         row["shadow_price"] = money(main.balance_dual[k], d.penalty[k])
         row["binding"] = _limits(solver, main, facts, k, limits)
+        if k in left_out:
+            row["binding"] = "; ".join(filter(None, [row["binding"], left_out[k]]))
         rows.append(row)
     commodities = pd.DataFrame(rows)
 
@@ -519,6 +557,12 @@ def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataF
         },
         columns=CAPACITY_COLUMNS,
     )
+    if d.excluded:  # why a row has no capacity: its status is not included
+        status = case.supply["status"].to_numpy(object)[chosen].tolist()
+        frame["status"] = [
+            f"{st} (not included)" if (k, n) in d.excluded else st
+            for st, k, n in zip(status, ks, ns, strict=True)
+        ]
     # commodity (table order), then most valuable first, then country
     value_key = np.where(np.isnan(frame["marginal_value"]), np.inf, -frame["marginal_value"])
     order = np.lexsort((np.array(ns, dtype=object), value_key, solver.row_k[chosen]))
