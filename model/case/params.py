@@ -85,7 +85,9 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
         )
     name, sel, bound = match["name"], match["sel"], match["bound"]
     known = {"max_china_share", "rule"} | set(SUPPLY_COLUMNS) | set(COMMODITY_COLUMNS)
-    known.discard("shortfall_penalty")
+    # not swept: a premium fixes the model's structure (its tier columns) when it is built,
+    # and today must stay within capacity
+    known -= {"shortfall_penalty", "today", "switching_premium"}
     if name not in known:
         raise InputError(
             f"unknown parameter '{name}' (choose from {', '.join(sorted(known))})",
