@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from model import InputError, load_case, solve
+from model.case.params import apply_values
 from model.output import canonical_inputs
 from model.sweep import sweep
 from tests.conftest import ROOT, write_case
+from tests.reference import reference_objective
+from tests.test_properties import cases
 
 TIERS = ("today", "status")
 
@@ -285,3 +290,24 @@ def test_a_scenario_may_cut_capacity_below_today(tmp_path: Path):
     r = solve(load_case(scenario))
     assert quantities(r) == {"JPN": 10.0}
     assert r.total_cost == pytest.approx(4 * 1.1 + 6 * 1.32)
+
+
+# --- sweeps on random tiered cases: each point equals a cold solve and the reference ------
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_sweep_points_with_tiers_equal_cold_solves(spec):
+    spec["policy"]["switching_premium"] = 0.25
+    spec.setdefault("supply_columns", ("today", "status"))
+    spec["supply"] = [r if len(r) == 6 else (*r, r[2] // 2, "") for r in spec["supply"]]
+    with tempfile.TemporaryDirectory() as tmp:
+        case = load_case(write_case(Path(tmp) / "c", **spec))
+        who = case.supply["country"].iat[0]
+        grid = {"capacity": [1.0, 0.5, 1.5], f"unit_cost[country={who}]": [1.0, 0.6]}
+        s = sweep(case, grid)
+        for i, point in enumerate(s.points_spec):
+            changed = apply_values(case, point)
+            ref = solve(changed, compare=False, probes=False, ranging=False)
+            row = s.points.set_index("point").loc[i]
+            assert row["objective"] == pytest.approx(ref.objective, rel=1e-7, abs=1e-4)
+            assert row["total_cost"] == pytest.approx(ref.total_cost, rel=1e-7, abs=1e-4)
+            assert ref.objective == pytest.approx(reference_objective(changed), rel=1e-7, abs=1e-4)
