@@ -711,7 +711,11 @@ def main() -> None:
         rows["status"] = [STATUS.get((k, c), "operating") for c in rows["country"]]
         label = [
             f"{SOURCE_LABEL[sk]}, {year} data"
-            + ("; source quantity is an estimate" if est == "yes" else "")
+            + (
+                "; source quantity is an estimate"
+                if est == "yes" and (k, c) not in QUANTITY_NOTE
+                else ""
+            )
             + (f"; {QUANTITY_NOTE[(k, c)]}" if (k, c) in QUANTITY_NOTE else "")
             + ("; scaled to 92,000 t operational" if k == "polysilicon" and c != CHINA else "")
             for est, c in zip(rows["is_estimate"], rows["country"], strict=True)
