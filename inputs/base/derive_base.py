@@ -3,9 +3,16 @@
 Run from anywhere:  python inputs/base/derive_base.py
 
 Reads  source_data/commodities.csv and source_data/supply.csv (verbatim copies of
-the shared seed data, see source_data/SOURCES.md) and writes countries.csv,
-commodities.csv, supply.csv and recipes.csv next to this file. pandas only, no
+the shared seed data, see source_data/SOURCES.md) and source_data/import_sources.csv
+(observed US import shares, issue 10), and writes countries.csv, commodities.csv,
+supply.csv, recipes.csv and restrictions.csv next to this file. pandas only, no
 network; the output is deterministic (same inputs give byte-identical files).
+
+supply.csv carries `today` (what the US buys from that supplier today: observed
+shares x demand, see "Today's sourcing" below) and `status` (operating, standby,
+planned). The script fails loudly if a `today` exceeds its capacity or if the
+switching premium in case.toml does not exceed the spread of delivered costs within
+a commodity (then the no-cap solve would not reproduce today's mix).
 
 Every modelling assumption is a named constant below with a one-line reason.
 SOURCES.md (next to this file) gives the public source of every figure, or marks
@@ -15,6 +22,7 @@ it as an estimate and explains it.
 from __future__ import annotations
 
 import math
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +63,166 @@ MIN_CONVERSION_SHARE = 0.10
 PRICE_OVERRIDE = {"uranium_enrichment": 170_000}
 
 # ---------------------------------------------------------------------------
+# Corrections to the seed quantities for "today" (sourced; see SOURCES.md)
+# ---------------------------------------------------------------------------
+# (commodity id, seed country name) -> source quantity used instead of the seed's.
+QUANTITY_OVERRIDE = {
+    # USGS MCS 2026 Cobalt: DR Congo export quota "up to 96,600 tons ... per year in
+    # 2026 and 2027" (export ban Feb 2025): what can leave the country, not mine output.
+    ("cobalt_mine", "DR Congo"): 96_600,
+    # BHP Nickel West (Kwinana refinery) suspended Oct 2024; Glencore's Murrin Murrin,
+    # "the final domino ... still standing", produced 31,100 t Ni in 2023 (The West
+    # Australian, 2024). The seed's 70,000 t (estimate) predates the suspension.
+    ("nickel_refining", "Australia"): 31_100,
+    # USGS MCS 2026: US rare-earth compounds and metals production 8,900 t (2025e);
+    # the seed row is 2024 (4,300 t). Today's capacity is the latest output.
+    ("rare_earths_refining", "United States"): 8_900,
+}
+QUANTITY_NOTE = {
+    ("cobalt_mine", "COD"): "quantity = export quota 2026-27",
+    ("nickel_refining", "AUS"): "quantity = Murrin Murrin 2023 (Nickel West suspended)",
+    ("rare_earths_refining", "USA"): "quantity = 2025e output",
+}
+# Solar Power World (Jul 2025, citing Intertek CEA): "92,000 metric tons (mt) of
+# polysilicon capacity ... operational outside of China"; the seed's non-China rows
+# (estimates) add up to 127,000 t, so they are scaled down to this total.
+POLYSILICON_OPERATING_OUTSIDE_CHINA = 92_000
+# US Section 301 duty on Chinese polysilicon: 50% from 1 Jan 2025 (USTR four-year
+# review; pv-tech 12 Dec 2024), as the model's ad-valorem `tariff` column.
+TARIFF = {("polysilicon", "CHN"): 0.50}
+
+# ---------------------------------------------------------------------------
+# Today's sourcing (issue 10): `today`, `status`, switching premium
+# ---------------------------------------------------------------------------
+# Cost of moving volume to a supplier beyond what it sells the US today, as a share
+# of its delivered cost: qualifying a new source of an engineered or high-purity
+# material (audits, sample lots, customer re-qualification: typically 1-3 years),
+# new contracts and logistics, and the risk premium on an untried supplier.
+# ESTIMATE. It must exceed the largest spread of delivered costs within a commodity
+# (30% for magnets: STAGE_PREMIUM["component"] plus tie-breaks), otherwise the no-cap
+# solve would leave today's mix for a cheaper supplier; main() checks this and that
+# case.toml sets the same value.
+SWITCHING_PREMIUM = 0.35
+# In import_sources.csv the code XOT means "other": every supplier not named there
+# for that commodity. Their share is allocated to the unnamed rows pro rata to
+# capacity; a named country's share bounds each unnamed real country (USGS lists
+# the leading sources, so an unlisted country sold less than the smallest listed
+# one); an aggregate row (XOT, many countries) has no such bound and takes any rest.
+OTHER = "XOT"
+# The seed's germanium "Other countries" residual (56 t, estimate) includes Canada,
+# Belgium and Germany, which now have rows of their own: their capacity is taken out of
+# it (floored at the residual's own `today`), so no capacity is counted twice.
+RESIDUAL_INCLUDES = {"germanium_refined": ("BEL", "CAN", "DEU")}
+# Comprehensive US sanctions (31 CFR 515.204, 560.201; EO 13570): group "sanctioned".
+SANCTIONED = {"CUB", "IRN", "PRK"}
+# Russian rows are excluded in the shipped cases (case.toml rules); they get no
+# `today` volume except where one is observed (enrichment, 2022).
+RUSSIA = "RUS"
+# restrictions.csv: suppliers a US buyer cannot or may not use (commodity "" = all).
+# Exclusion itself is done by rules in case.toml. (restriction, source) per entry.
+SANCTION_TEXT = {
+    "CUB": (
+        "US comprehensive sanctions since 1963: no goods of Cuban origin, incl. goods made "
+        "abroad from Cuban material",
+        "OFAC Cuban Assets Control Regulations, 31 CFR 515.204",
+    ),
+    "IRN": (
+        "US comprehensive sanctions: no goods of Iranian origin (EO 12613 of 1987, "
+        "EO 12959 of 1995)",
+        "OFAC Iranian Transactions and Sanctions Regulations, 31 CFR 560.201",
+    ),
+    "PRK": (
+        "US comprehensive sanctions: no goods from North Korea, direct or indirect, "
+        "since 19 Apr 2011",
+        "EO 13570 of 18 Apr 2011; North Korea Sanctions Regulations, 31 CFR 510",
+    ),
+}
+RUSSIA_NICKEL = (
+    "US ban on nickel of Russian origin produced on or after 13 Apr 2024",
+    "OFAC determination of 12 Apr 2024 under EO 14068 as amended by EO 14114",
+)
+RUSSIA_TEXT = {
+    "uranium_enrichment": (
+        "US ban on Russian low-enriched uranium 11 Aug 2024 to 31 Dec 2040; DOE waivers "
+        "only until 1 Jan 2028 (none found for 2026-27); Russian one-off export licences "
+        "since 15 Nov 2024",
+        "Prohibiting Russian Uranium Imports Act, Public Law 118-62 (13 May 2024); DOE "
+        "89 FR 45871 (24 May 2024); World Nuclear News 15 Nov 2024",
+    ),
+    "nickel_refining": RUSSIA_NICKEL,
+    "nickel_mine": RUSSIA_NICKEL,
+}
+RUSSIA_OTHER = (
+    "Russia: no ban found for this item, but column-2 tariffs since Apr 2022 and "
+    "sanctions risk; excluded by policy in the shipped cases",
+    "Suspending Normal Trade Relations with Russia and Belarus Act, Public Law 117-110 "
+    "(8 Apr 2022); policy choice, see SOURCES.md",
+)
+CHINA_BAN = (
+    "China: exports to the US not permitted in principle from 3 Dec 2024 (Ann. 46/2024 "
+    "cl. 2), suspended 9 Nov 2025 to 27 Nov 2026 (Ann. 72/2025), status after 27 Nov 2026 "
+    "unknown; export licences required (Ga, Ge from 1 Aug 2023; Sb from 15 Sep 2024)",
+    "MOFCOM Announcements 23/2023, 33/2024, 46/2024 and 72/2025 (Xinhua via Pakistan "
+    "Today; Business Times/Bloomberg 9 Nov 2025; um-material.com)",
+)
+RESTRICTED_CHINA = {
+    "antimony_mine": CHINA_BAN,
+    "gallium": CHINA_BAN,
+    "gallium_primary": CHINA_BAN,
+    "germanium_refined": CHINA_BAN,
+    "polysilicon": (
+        "US: Section 301 duty 50% from 1 Jan 2025 and the UFLPA presumption against "
+        "Xinjiang-linked goods since 21 Jun 2022; not excluded, the duty is in `tariff`",
+        "USTR Section 301 four-year review (pv-tech 12 Dec 2024); Uyghur Forced Labor "
+        "Prevention Act (Bernreuter Research 29 Feb 2024)",
+    ),
+}
+# Rows that are not operating today: (commodity, code) -> status.
+STATUS = {
+    # USGS MCS 2026 Gallium, fn. 6: the "Other countries" capacity (Germany, Hungary,
+    # Kazakhstan, Korea, Ukraine) produced 0 in 2024 and 2025e; Germany, Hungary and
+    # Kazakhstan ceased primary production in 2016, 2015 and 2013.
+    ("gallium_primary", "XOT"): "standby",
+}
+# Rows not in the seed data: (commodity, code, status, source quantity, note).
+# Source quantity None = an importer/processor row whose capacity is its observed US
+# import volume (`today`): a lower bound on what it can sell the US (ESTIMATE).
+# Otherwise capacity = source quantity x accessible share, as for seed rows.
+EXTRA_ROWS = [
+    ("antimony_mine", "BEL", "operating", None, "smelter of imported ore (oxide, metal)"),
+    ("antimony_mine", "THA", "operating", None, "smelter of imported ore"),
+    ("antimony_mine", "IND", "operating", None, "smelter of imported ore"),
+    ("tungsten_mine", "DEU", "operating", None, "processor (APT, powders, carbide) and recycler"),
+    ("germanium_refined", "BEL", "operating", None, "refiner (GeO2, metal) of imported feed"),
+    ("germanium_refined", "CAN", "operating", None, "refiner (Trail; feed incl. Alaskan zinc)"),
+    ("germanium_refined", "DEU", "operating", None, "refiner and recycler"),
+    ("nickel_refining", "BRA", "operating", None, "primary nickel exporter"),
+    ("graphite_anode", "IDN", "operating", None, "Chinese-owned SPG plant, Central Java (USGS)"),
+    # Refined (high-purity) gallium, made from primary gallium (recipe below).
+    ("gallium", "CAN", "operating", None, "refiner of imported low-purity metal and scrap"),
+    ("gallium", "JPN", "operating", None, "refiner of imported low-purity metal and scrap"),
+    ("gallium", "DEU", "operating", None, "refiner; primary output ceased 2016"),
+    ("gallium", "XOT", "operating", None, "other refiners"),
+    # ESTIMATE: China refines its own primary output; taken equal to its capacity.
+    ("gallium", "CHN", "operating", 1_600, "refined from Chinese primary; capacity as primary"),
+    # Noveon Magnetics, San Marcos TX: "built to manufacture 2,000 metric tons ...
+    # annually" (noveon.co, Feb 2023); operating since 2022, output not published.
+    ("ndfeb_magnets", "USA", "operating", 2_000, "Noveon nameplate; output not published"),
+    # Syrah Vidalia LA: production of active anode material started Feb 2024 at
+    # 11.25 ktpa (NS Energy, Feb 2024); utilisation not published.
+    ("graphite_anode", "USA", "operating", 11_250, "Syrah Vidalia nameplate from 2024"),
+    # Planned (excluded unless a scenario includes "planned"):
+    # Alcoa Wagerup (JAGA/Japan, US, Australia): 100 t/yr, FID and production
+    # targeted for 2026 (Project Blue, Oct 2025).
+    ("gallium_primary", "AUS", "planned", 100, "Alcoa Wagerup, FID/production targeted 2026"),
+    # Korea Zinc: ex-China capacity "increasing to 130.5tpy Ga with Korea Zinc's
+    # announcement on 19 October" 2025, i.e. ~15.5 t (Project Blue); year not found.
+    ("gallium_primary", "KOR", "planned", 15.5, "Korea Zinc, announced Oct 2025"),
+    # Korea Zinc Onsan: ~10 t Ge/yr, trial 2027, full production H1 2028 (Evertiq).
+    ("germanium_refined", "KOR", "planned", 10, "Korea Zinc Onsan, full production 2028"),
+]
+
+# ---------------------------------------------------------------------------
 # Recipes: one unit of product consumes `quantity` units of input (estimates)
 # ---------------------------------------------------------------------------
 RECIPES = [
@@ -72,6 +240,9 @@ RECIPES = [
     # Spheronising flake keeps ~40% of the mass (30-50% reported): 2.5 t flake per t
     # anode. Synthetic-graphite anode is ignored, so this overstates flake needs.
     ("graphite_anode", "graphite_natural_mine", 2.5),
+    # High-purity (6N-7N) gallium is refined from low-purity primary metal; losses are
+    # small and refiners also use scrap, which is not modelled (ESTIMATE: 1 t per t).
+    ("gallium", "gallium_primary", 1.0),
 ]
 
 # ---------------------------------------------------------------------------
@@ -80,7 +251,13 @@ RECIPES = [
 # ---------------------------------------------------------------------------
 # Upstream forms whose US need is carried by the refined stage (US buys refined
 # lithium, cobalt, nickel and separated rare earths, not mine concentrate).
-ZERO_DIRECT_DEMAND = ("rare_earths_mine", "lithium_mine", "cobalt_mine", "nickel_mine")
+ZERO_DIRECT_DEMAND = (
+    "rare_earths_mine",
+    "lithium_mine",
+    "cobalt_mine",
+    "nickel_mine",
+    "gallium_primary",
+)
 # USGS MCS 2026: secondary cobalt (from purchased scrap) in 2023; domestic recycling
 # is not a modelled supplier, so it is taken off apparent consumption.
 COBALT_SECONDARY_2023 = 2_030
@@ -132,13 +309,24 @@ COMMODITIES = [
         "mining",
     ),
     ("graphite_anode", "graphite_anode", "Battery anode graphite", "t", "refining"),
-    ("gallium", "gallium_primary_capacity", "Gallium, primary (low-purity)", "t Ga", "refining"),
+    (
+        "gallium_primary",
+        "gallium_primary_capacity",
+        "Gallium, primary (low-purity)",
+        "t Ga",
+        "refining",
+    ),
+    # No seed rows: the refiners come from EXTRA_ROWS; price and demand from the seed.
+    ("gallium", "gallium_primary", "Gallium metal, refined (high-purity)", "t Ga", "refining"),
     ("germanium_refined", "germanium_refined", "Refined germanium", "t Ge", "refining"),
     ("tungsten_mine", "tungsten_mine", "Tungsten mine output", "t W", "mining"),
     ("antimony_mine", "antimony_mine", "Antimony mine output", "t Sb", "mining"),
     ("polysilicon", "polysilicon", "Polysilicon (solar and electronic grade)", "t", "refining"),
     ("uranium_enrichment", "uranium_enrichment", "Uranium enrichment services", "tSWU", "refining"),
 ]
+
+# Commodities whose supply rows all come from EXTRA_ROWS (the seed row gives price only).
+ROWLESS = {"gallium"}
 
 # Short basis of each direct demand, for the `note` column of commodities.csv.
 DEMAND_NOTE = {
@@ -153,7 +341,8 @@ DEMAND_NOTE = {
     "nickel_refining": "demand: USGS apparent primary consumption 2024",
     "graphite_natural_mine": "demand: USGS apparent consumption 2025e (non-anode uses)",
     "graphite_anode": "demand: estimate",
-    "gallium": "demand: USGS reported consumption 2025e; capacity rows used as supply",
+    "gallium_primary": "demand 0: US need carried by refined gallium",
+    "gallium": "demand: USGS reported consumption 2025e",
     "germanium_refined": "demand: USGS estimated consumption 2021 (latest)",
     "tungsten_mine": "demand: estimate (USGS net imports 2025e)",
     "antimony_mine": "demand: USGS apparent consumption 2024 less secondary",
@@ -175,6 +364,7 @@ SOURCE_LABEL = {
     "graphite_natural_mine": "USGS MCS 2026",
     "graphite_anode": "IEA GCMO 2025",
     "gallium_primary_capacity": "USGS MCS 2026 (capacity)",
+    "gallium_primary": "USGS MCS 2026 import sources",
     "germanium_refined": "CRMA via Reuters",
     "tungsten_mine": "USGS MCS 2026",
     "antimony_mine": "USGS MCS 2026",
@@ -193,6 +383,7 @@ COUNTRY_CODES = {
     "Argentina": ("ARG", "Argentina"),
     "Australia": ("AUS", "Australia"),
     "Austria": ("AUT", "Austria"),
+    "Belgium": ("BEL", "Belgium"),
     "Bolivia": ("BOL", "Bolivia"),
     "Brazil": ("BRA", "Brazil"),
     "Canada": ("CAN", "Canada"),
@@ -251,6 +442,11 @@ COUNTRY_CODES = {
     "Southeast Asia (region)": ("XSE", "Southeast Asia (region)"),
 }
 AGGREGATES = {"XOT", "XEU", "XAM", "XSE"}
+
+
+def round_today(x: float) -> float:
+    """`today` volumes and capacities set from them: 5 significant figures."""
+    return round_sig(x, 5)
 
 
 def round_sig(x: float, digits: int = 3) -> float:
@@ -336,6 +532,142 @@ def unit_costs(rows: pd.DataFrame, base: float, stage: str) -> pd.Series:
     return cost
 
 
+def total_need(demand: dict[str, float]) -> dict[str, float]:
+    """Direct demand plus what downstream production consumes, through RECIPES."""
+    need: dict[str, float] = {}
+
+    def of(k: str) -> float:
+        if k not in need:
+            need[k] = demand[k] + sum(q * of(p) for p, i, q in RECIPES if i == k)
+        return need[k]
+
+    for k in demand:
+        of(k)
+    return need
+
+
+def usable_today(rows: pd.DataFrame) -> pd.Series:
+    """Rows a US buyer uses today: operating, not sanctioned, not Russian (policy)."""
+    return (rows["status"] == "operating") & ~rows["country"].isin(SANCTIONED | {RUSSIA})
+
+
+def water_fill(qty: float, weight: pd.Series, bound: pd.Series) -> pd.Series:
+    """Share `qty` pro rata to `weight`, no row above its `bound` (excess re-shared)."""
+    alloc = pd.Series(0.0, index=weight.index)
+    free = weight.index[weight > 0]
+    while qty > 1e-12 and len(free):
+        part = qty * weight[free] / weight[free].sum()
+        over = part > bound[free] - alloc[free]
+        if not over.any():
+            alloc[free] += part
+            return alloc
+        qty -= (bound[free][over] - alloc[free][over]).sum()
+        alloc[free[over]] = bound[free][over]
+        free = free[~over.to_numpy()]
+    return alloc
+
+
+def observed_today(rows: pd.DataFrame, obs: pd.DataFrame, base: float, k: str) -> pd.Series:
+    """Today's volume per row from the observed shares of `base` (direct demand or need).
+
+    Named countries get share x base (rows of domestic apparent consumption first; the
+    import shares then apply to the rest). "Other" (XOT in import_sources.csv) goes to
+    the unnamed usable rows, see OTHER.
+    """
+    share = dict(zip(obs["country"], obs["share"], strict=True))
+    apparent = obs["basis"] == "apparent consumption"
+    domestic = obs.loc[apparent, "share"].sum()
+    imports = {
+        c: v * (1.0 - domestic) for c, v in share.items() if c not in set(obs[apparent].country)
+    }
+    today = pd.Series(0.0, index=rows.index)
+    by_code = pd.Series(rows.index, index=rows["country"])
+    for c, v in [*imports.items(), *zip(obs[apparent].country, obs[apparent].share, strict=True)]:
+        if c == OTHER:
+            continue
+        assert c in by_code, f"{k}: observed supplier {c} has no supply row"
+        today[by_code[c]] = v * base
+    other = imports.get(OTHER, 0.0) * base
+    if other > 0:
+        # "other" origins of imports: never the domestic row, nor a named country
+        named = [c for c in share if c != OTHER] + [DOMESTIC]
+        pick = usable_today(rows) & ~rows["country"].isin(named)
+        smallest = min(v for c, v in imports.items() if c != OTHER) * base
+        cap = rows["capacity"].fillna(0.0)
+        bound = cap.where(rows["country"].isin(AGGREGATES), cap.clip(upper=smallest))
+        alloc = water_fill(other, cap.where(pick, 0.0), bound.where(pick, 0.0))
+        rest = other - alloc.sum()
+        if rest > 1e-9:  # the aggregate row takes the rest (its capacity is then raised)
+            agg = rows.index[pick & rows["country"].isin(AGGREGATES)]
+            assert len(agg) == 1, f"{k}: 'other' share does not fit the unnamed rows"
+            alloc[agg[0]] += rest
+        today += alloc
+    return today
+
+
+def fill_least_cost(rows: pd.DataFrame, qty: float, k: str) -> pd.Series:
+    """Fill need not covered by observed shares cheapest-first (delivered cost).
+
+    This is the derived use of upstream stages (ore in refined metal, REO in magnets,
+    flake in anode) and the whole need of commodities without observed data.
+    """
+    cost = rows["unit_cost"] * (1.0 + rows["tariff"])
+    room = (rows["capacity"] - rows["today"]).clip(lower=0.0).where(usable_today(rows), 0.0)
+    out = pd.Series(0.0, index=rows.index)
+    for i in cost.sort_values(kind="mergesort").index:
+        take = min(qty, room[i])
+        out[i], qty = take, qty - take
+    assert qty <= 1e-9, f"{k}: usable capacity cannot cover today's need"
+    return out
+
+
+def check_switching_premium(parts: dict[str, pd.DataFrame]) -> None:
+    """Fail unless case.toml's premium equals SWITCHING_PREMIUM and exceeds the spread.
+
+    The no-cap solve keeps today's mix only if buying a unit beyond `today` anywhere
+    costs more than any unit bought today: (1 + premium) x cheapest delivered cost of
+    a row with spare capacity > dearest delivered cost of a row bought today.
+    """
+    with (HERE / "case.toml").open("rb") as fh:
+        given = tomllib.load(fh)["policy"].get("switching_premium")
+    if given != SWITCHING_PREMIUM:
+        raise SystemExit(f"case.toml switching_premium {given} != {SWITCHING_PREMIUM}")
+    worst, where = 0.0, ""
+    for k, rows in parts.items():
+        cost = rows["unit_cost"] * (1.0 + rows["tariff"])
+        bought = cost[rows["today"] > 0]
+        spare = cost[(rows["capacity"] > rows["today"]) & (rows["status"] == "operating")]
+        if len(bought) and len(spare) and bought.max() / spare.min() - 1.0 > worst:
+            worst, where = bought.max() / spare.min() - 1.0, k
+    if worst >= SWITCHING_PREMIUM:
+        raise SystemExit(
+            f"switching premium {SWITCHING_PREMIUM} does not exceed the spread of delivered "
+            f"costs in {where} ({worst:.4f}): the no-cap solve would not reproduce today"
+        )
+    print(f"largest spread of delivered costs: {worst:.4f} ({where}) < {SWITCHING_PREMIUM}")
+
+
+def check_exclusions(supply: pd.DataFrame) -> None:
+    """Fail unless case.toml holds every sanctioned and every Russian row at zero."""
+    with (HERE / "case.toml").open("rb") as fh:
+        rules = tomllib.load(fh)["policy"].get("rules", [])
+    held = set()
+    for r in rules:
+        if r.get("max_share") != 0.0:
+            continue
+        ks = r.get("commodities") or sorted(set(supply["commodity"]))
+        who = SANCTIONED if r["country"] == "group:sanctioned" else {r["country"]}
+        held |= {(k, c) for k in ks for c in who}
+    tagged = supply[supply["country"].isin(SANCTIONED | {RUSSIA})]
+    free = [
+        f"{k}/{c}"
+        for k, c in zip(tagged["commodity"], tagged["country"], strict=True)
+        if (k, c) not in held
+    ]
+    if free:
+        raise SystemExit(f"case.toml does not exclude these restricted rows: {', '.join(free)}")
+
+
 def main() -> None:
     src_c = pd.read_csv(SRC / "commodities.csv").set_index("commodity")
     src_s = pd.read_csv(SRC / "supply.csv")
@@ -355,33 +687,118 @@ def main() -> None:
     assert set(demand) == set(ids), "every commodity needs a direct demand"
 
     # --- supply ---------------------------------------------------------------
-    supply_parts, dropped = [], []
+    supply_parts, dropped = {}, []
     for k in ids:
         sk = source_of[k]
         year = int(src_c.loc[sk, "year"])
         rows = src_s[(src_s["commodity"] == sk) & (src_s["year"] == year)].copy()
+        if k in ROWLESS:
+            rows = rows.iloc[0:0]
         for _, r in rows[rows["quantity"].isna() | (rows["quantity"] <= 0)].iterrows():
             dropped.append(f"{k}/{r['country']}: {'withheld' if pd.isna(r['quantity']) else 0}")
         rows = rows[rows["quantity"] > 0]
+        rows["quantity"] = [
+            QUANTITY_OVERRIDE.get((k, name), q)
+            for name, q in zip(rows["country"], rows["quantity"], strict=True)
+        ]
         rows["country"] = rows["country"].map(lambda n: COUNTRY_CODES[n][0])
         bad = rows[(rows["is_partner"] == "yes") != rows["country"].isin(PARTNERS)]
         assert bad.empty, f"partner flags disagree with PARTNERS: {bad['country'].tolist()}"
+        if k == "polysilicon":
+            abroad = rows["country"] != CHINA
+            scale = POLYSILICON_OPERATING_OUTSIDE_CHINA / rows.loc[abroad, "quantity"].sum()
+            rows.loc[abroad, "quantity"] = rows.loc[abroad, "quantity"] * scale
+        rows["status"] = [STATUS.get((k, c), "operating") for c in rows["country"]]
+        label = [
+            f"{SOURCE_LABEL[sk]}, {year} data"
+            + (
+                "; source quantity is an estimate"
+                if est == "yes" and (k, c) not in QUANTITY_NOTE
+                else ""
+            )
+            + (f"; {QUANTITY_NOTE[(k, c)]}" if (k, c) in QUANTITY_NOTE else "")
+            + ("; scaled to 92,000 t operational" if k == "polysilicon" and c != CHINA else "")
+            for est, c in zip(rows["is_estimate"], rows["country"], strict=True)
+        ]
+        extra = [e for e in EXTRA_ROWS if e[0] == k]
+        rows = pd.concat(
+            [
+                rows[["country", "quantity", "status"]].assign(label=label, processor=False),
+                pd.DataFrame(
+                    {
+                        "country": [e[1] for e in extra],
+                        "quantity": [float("nan") if e[3] is None else e[3] for e in extra],
+                        "status": [e[2] for e in extra],
+                        "label": [
+                            e[4]
+                            + (
+                                "; capacity = today's US imports (estimate)"
+                                if e[3] is None
+                                else "; source quantity is an estimate"
+                            )
+                            for e in extra
+                        ],
+                        "processor": [e[3] is None for e in extra],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        rows["processor"] = rows["processor"].astype(bool)
         share = rows["country"].map(
             lambda c: ACCESSIBLE_SHARE_DOMESTIC if c == DOMESTIC else ACCESSIBLE_SHARE_FOREIGN
         )
-        rows["source_qty"] = rows["quantity"]
-        rows["capacity"] = (rows["quantity"] * share).map(round_sig)
-        rows["unit_cost"] = unit_costs(rows, charged[k], stage_of[k])
-        rows["note"] = [
-            f"{SOURCE_LABEL[sk]}, {year} data"
-            + ("; source quantity is an estimate" if est == "yes" else "")
-            + f"; accessible share {s:g}"
-            for est, s in zip(rows["is_estimate"], share, strict=True)
-        ]
+        rows["share"] = share.where(~rows["processor"])
+        rows["source_qty"] = rows["quantity"].fillna(0.0)
+        rows["capacity"] = (rows["quantity"] * share).map(
+            lambda x: float("nan") if pd.isna(x) else round_sig(x)
+        )
         rows["commodity"] = k
-        supply_parts.append(rows)
-    supply = pd.concat(supply_parts).sort_values(["commodity", "country"])
-    supply = supply[["commodity", "country", "capacity", "unit_cost", "note"]]
+        supply_parts[k] = rows
+
+    # --- today's sourcing: observed shares x demand, then derived use ----------------
+    need = total_need(demand)
+    observed = pd.read_csv(SRC / "import_sources.csv")
+    observed = observed[observed["used"] == "yes"]
+    for k, rows in supply_parts.items():
+        obs = observed[observed["commodity"] == k]
+        base = need[k] if (obs["applies_to"] == "need").any() else demand[k]
+        rows["today"] = observed_today(rows, obs, base, k) if len(obs) else 0.0
+        lifted = rows["capacity"].isna() | (rows["today"] > rows["capacity"])
+        rows["lifted"] = lifted & ~rows["processor"]
+        rows["capacity"] = rows["capacity"].where(~lifted, rows["today"].map(round_today))
+        if k in RESIDUAL_INCLUDES:  # take the new importer rows out of the residual row
+            agg = rows["country"] == OTHER
+            inside = rows.loc[rows["country"].isin(RESIDUAL_INCLUDES[k]), "capacity"].sum()
+            rows.loc[agg, "capacity"] = max(
+                round_sig(rows.loc[agg, "capacity"].iloc[0] - inside),
+                round_today(rows.loc[agg, "today"].iloc[0]),
+            )
+    for k, rows in supply_parts.items():
+        rows["unit_cost"] = unit_costs(rows, charged[k], stage_of[k])
+        rows["tariff"] = [TARIFF.get((k, c), 0.0) for c in rows["country"]]
+        rest = need[k] - rows["today"].sum()
+        rows["derived"] = fill_least_cost(rows, rest, k) if rest > 1e-9 else 0.0
+        rows["today"] = [
+            min(round_today(t + d), cap)
+            for t, d, cap in zip(rows["today"], rows["derived"], rows["capacity"], strict=True)
+        ]
+        assert (rows["today"] <= rows["capacity"]).all(), f"{k}: today above capacity"
+        got = rows["today"].sum()
+        assert abs(got - need[k]) <= 1e-3 * need[k] + 1e-9, f"{k}: today {got} != need {need[k]}"
+        rows["note"] = [
+            f"{lab}; accessible share {s:g}" if not pd.isna(s) else lab
+            for lab, s in zip(rows["label"], rows["share"], strict=True)
+        ]
+        rows["note"] = rows["note"] + [
+            "; capacity raised to today's volume" if up else "" for up in rows["lifted"]
+        ]
+    check_switching_premium(supply_parts)
+    supply = pd.concat(supply_parts.values()).sort_values(["commodity", "country"])
+    check_exclusions(supply)
+    supply = supply[
+        ["commodity", "country", "capacity", "unit_cost", "tariff", "today", "status", "note"]
+    ]
 
     # --- countries --------------------------------------------------------------
     names = {code: name for code, name in COUNTRY_CODES.values()}
@@ -395,6 +812,7 @@ def main() -> None:
             (["partner"] if code in PARTNERS else [])
             + (["domestic"] if code == DOMESTIC else [])
             + (["aggregate"] if code in AGGREGATES else [])
+            + (["sanctioned"] if code in SANCTIONED else [])
         )
         return ";".join(tags)
 
@@ -425,9 +843,18 @@ def main() -> None:
         ["product", "input"]
     )
 
+    # --- restrictions -----------------------------------------------------------------
+    tagged = [("", c, *SANCTION_TEXT[c]) for c in sorted(SANCTIONED)]
+    for k in sorted(supply.loc[supply["country"] == RUSSIA, "commodity"]):
+        tagged.append((k, RUSSIA, *RUSSIA_TEXT.get(k, RUSSIA_OTHER)))
+    for k in sorted(RESTRICTED_CHINA):
+        tagged.append((k, CHINA, *RESTRICTED_CHINA[k]))
+    restrictions = pd.DataFrame(tagged, columns=["commodity", "country", "restriction", "source"])
+
     # --- write ---------------------------------------------------------------------
-    for col in ("capacity", "unit_cost"):
+    for col in ("capacity", "unit_cost", "today"):
         supply[col] = supply[col].map(fmt)
+    supply["tariff"] = supply["tariff"].map(lambda t: fmt(t) if t else "")
     commodities["demand"] = commodities["demand"].map(fmt)
     recipes["quantity"] = recipes["quantity"].map(fmt)
     for name, df in [
@@ -435,6 +862,7 @@ def main() -> None:
         ("commodities", commodities),
         ("supply", supply),
         ("recipes", recipes),
+        ("restrictions", restrictions),
     ]:
         df.to_csv(HERE / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
 
