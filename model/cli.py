@@ -130,6 +130,7 @@ def print_summary(result, folder: Path | None) -> None:
     else:
         line += "; all demand met"
     out.print(line, highlight=False)
+    _print_restricted_used(s)
     if folder is not None:
         wrote(folder)
 
@@ -165,6 +166,7 @@ def solve(
         loaded = load_case(case)
         _target(out_dir, name, loaded.name, force)  # name, --out and no-overwrite, before solving
         result = run_solve(loaded, max_china_share=max_china_share)
+        warn_restrictions(result.case)  # the case as solved (with --max-china-share)
         folder = result.write(out_dir, name=name, force=force, plots=plots, xlsx=xlsx)
     except SourcingError as exc:
         fail(exc)
@@ -185,12 +187,42 @@ def validate(case: CaseArg) -> None:
     except SourcingError as exc:
         fail(exc)
         return
+    restricted = f", {len(loaded.restrictions)} restrictions" if len(loaded.restrictions) else ""
     out.print(
         f"ok: {escape(loaded.name)}: {len(loaded.commodities)} commodities, "
         f"{len(loaded.countries)} countries, {len(loaded.supply)} supply rows, "
         f"{len(loaded.recipes)} recipe rows, "
-        f"{len(loaded.policy.rules)} share rules",
+        f"{len(loaded.policy.rules)} share rules{restricted}",
         highlight=False,
+    )
+    warn_restrictions(loaded)
+
+
+def warn_restrictions(case) -> None:
+    """One stderr line per restricted supplier that no cap or rule holds at zero (not an error)."""
+    from model.case.restrictions import unguarded
+
+    for item in unguarded(case):
+        err.print(
+            f"[bold yellow]warning:[/] {escape(item.message())}", highlight=False, soft_wrap=True
+        )
+
+
+def _print_restricted_used(summary: dict) -> None:
+    """The solve summary's line on restricted suppliers the mix buys from (if the case tags any)."""
+    used = summary.get("restricted_used")
+    if used is None:
+        return
+    if not used:
+        out.print("restricted suppliers: none used", highlight=False)
+        return
+    names = ", ".join(
+        f"{u['commodity']} from {u['country']} ({table_number(u['quantity'])})" for u in used
+    )
+    out.print(
+        f"[red]restricted suppliers used ({len(used)}):[/] {escape(names)}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

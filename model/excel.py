@@ -171,7 +171,10 @@ def case_workbook(case: Any) -> bytes:
     ]
     _add_sheet(wb, RULES_SHEET, columns, rules)
     for name in TABLES:
-        _frame_sheet(wb, name, getattr(case, name))
+        frame = getattr(case, name)
+        if name == "restrictions" and frame.empty:  # only when used: workbooks keep their bytes
+            continue
+        _frame_sheet(wb, name, frame)
     return _fixed_bytes(wb)
 
 
