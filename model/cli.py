@@ -17,7 +17,7 @@ from rich.table import Table
 
 from model.constants import MAX_RUN_NAME, name_problem
 from model.errors import InputError, RunExistsError, SolveError, SourcingError, WriteError
-from model.formats import millions_plain, pct_premium, shown, table_number
+from model.formats import millions, millions_plain, pct_premium, shown, table_number
 
 app = typer.Typer(
     add_completion=False,
@@ -109,8 +109,9 @@ def print_summary(result, folder: Path | None) -> None:
                 f"China {table_number(r.china_cost_share, pct=True)}"
                 " of spend"
             )
-            if getattr(r, "unit_cost_premium_pct", float("nan")) == r.unit_cost_premium_pct:
-                text += f", unit-cost premium {r.unit_cost_premium_pct:+.1f}%"
+            premium = getattr(r, "unit_cost_premium_share", float("nan"))
+            if premium == premium:
+                text += f", unit-cost premium {shown(premium, 3):+.1%}"
             if r.with_shortfall:
                 text += f", [red]{r.with_shortfall} short[/]"
             out.print(text, highlight=False)
@@ -405,8 +406,8 @@ def sweep(
         return
     pts = result.points
     out.print(
-        f"{len(pts)} points, objective {pts['objective'].min():,.0f} to "
-        f"{pts['objective'].max():,.0f}; wrote {escape(str(folder))}",
+        f"{len(pts)} points, objective {millions(pts['objective'].min())} to "
+        f"{millions(pts['objective'].max())}; wrote {escape(str(folder))}",
         highlight=False,
         soft_wrap=True,
     )
