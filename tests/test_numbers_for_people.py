@@ -126,9 +126,9 @@ def test_small_money_and_prices():
 def test_sweep_console_prints_money_in_millions(folder: Path, tmp_path: Path):
     exe = Path(sys.executable).with_name("sourcing")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "model.cli"]
+    args = ["sweep", str(folder), "--set", "max_china_share=1,0", "--no-plots", "--no-progress"]
     proc = subprocess.run(
-        [*cmd, "sweep", str(folder), "--set", "max_china_share=1,0", "--no-plots"]
-        + ["--no-progress", "--out", str(tmp_path)],
+        [*cmd, *args, "--out", str(tmp_path)],
         capture_output=True,
         text=True,
     )

@@ -238,11 +238,12 @@ def test_duplicate_restriction_is_an_error(tmp_path: Path):
     assert info.value.row == 3
 
 
-def test_cli_bad_restriction_exits_2(tmp_path: Path):
+def test_bad_restriction_message_is_one_located_line(tmp_path: Path):
+    # the CLI prints exactly this after "error: " and exits 2 (as for every InputError)
     folder = make(tmp_path / "a", restrictions=[("", "RUS", "x", "")])
-    proc = sourcing("validate", str(folder), cwd=tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == (
-        f"error: {folder / 'restrictions.csv'}, row 1 (line 2), column 'country': "
+    with pytest.raises(InputError) as info:
+        load_case(folder)
+    assert str(info.value) == (
+        f"{folder / 'restrictions.csv'}, row 1 (line 2), column 'country': "
         "unknown country 'RUS' (not in countries.csv)"
     )
