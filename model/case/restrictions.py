@@ -11,10 +11,10 @@ that nothing holds at zero (`unguarded`, the warnings of ``validate`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from model.case.core import Case
@@ -63,17 +63,31 @@ def included_capacity(case: Case) -> pd.Series:
     return cap.where(status.isin(included), 0.0)
 
 
+def zero_holds(case: Case) -> Callable[[str, str], bool]:
+    """A test (commodity, country) -> whether a China cap of 0 or a share rule with
+    max_share 0 forbids that supplier; the caps and rules are resolved once."""
+    caps = case.china_caps()
+    china_zero = {k for k, cap in caps.items() if cap == 0.0}
+    rules = [
+        (case.rule_countries(rule), set(case.rule_commodities(rule)))  # countries None: 'each'
+        for rule in case.policy.rules
+        if rule.max_share == 0.0
+    ]
+
+    def held(commodity: str, country: str) -> bool:
+        if country == CHINA and commodity in china_zero:
+            return True
+        return any(
+            (countries is None or country in countries) and commodity in covered
+            for countries, covered in rules
+        )
+
+    return held
+
+
 def held_at_zero(case: Case, commodity: str, country: str) -> bool:
     """Whether a China cap of 0 or a share rule with max_share 0 forbids this supplier."""
-    if country == CHINA and case.china_caps().get(commodity, np.nan) == 0.0:
-        return True
-    for rule in case.policy.rules:
-        if rule.max_share != 0.0:
-            continue
-        countries = case.rule_countries(rule)  # None: 'each', every country
-        if (countries is None or country in countries) and commodity in case.rule_commodities(rule):
-            return True
-    return False
+    return zero_holds(case)(commodity, country)
 
 
 @dataclass(frozen=True)
@@ -101,9 +115,10 @@ def unguarded(case: Case) -> list[Unguarded]:
         return []
     units = dict(zip(case.commodities["commodity"], case.commodities["unit"], strict=True))
     cap = included_capacity(case).tolist()
+    held = zero_holds(case)
     out = []
     for i, (k, n) in enumerate(case.supply[["commodity", "country"]].itertuples(index=False)):
-        if (k, n) in texts and cap[i] > 0 and not held_at_zero(case, k, n):
+        if (k, n) in texts and cap[i] > 0 and not held(k, n):
             out.append(Unguarded(k, n, float(cap[i]), units.get(k, ""), texts[(k, n)]))
     return out
 
