@@ -17,7 +17,7 @@ from rich.table import Table
 
 from model.constants import MAX_RUN_NAME, name_problem
 from model.errors import InputError, RunExistsError, SolveError, SourcingError, WriteError
-from model.formats import millions_plain, pct_premium, shown, table_number
+from model.formats import millions, millions_plain, pct_premium, shown, table_number
 
 app = typer.Typer(
     add_completion=False,
@@ -109,8 +109,9 @@ def print_summary(result, folder: Path | None) -> None:
                 f"China {table_number(r.china_cost_share, pct=True)}"
                 " of spend"
             )
-            if getattr(r, "unit_cost_premium_pct", float("nan")) == r.unit_cost_premium_pct:
-                text += f", unit-cost premium {r.unit_cost_premium_pct:+.1f}%"
+            premium = getattr(r, "unit_cost_premium_share", float("nan"))
+            if premium == premium:
+                text += f", unit-cost premium {shown(premium, 3):+.1%}"
             if r.with_shortfall:
                 text += f", [red]{r.with_shortfall} short[/]"
             out.print(text, highlight=False)
@@ -130,6 +131,7 @@ def print_summary(result, folder: Path | None) -> None:
     else:
         line += "; all demand met"
     out.print(line, highlight=False)
+    _print_restricted_used(s)
     if folder is not None:
         wrote(folder)
 
@@ -165,6 +167,7 @@ def solve(
         loaded = load_case(case)
         _target(out_dir, name, loaded.name, force)  # name, --out and no-overwrite, before solving
         result = run_solve(loaded, max_china_share=max_china_share)
+        warn_restrictions(result.case)  # the case as solved (with --max-china-share)
         folder = result.write(out_dir, name=name, force=force, plots=plots, xlsx=xlsx)
     except SourcingError as exc:
         fail(exc)
@@ -185,12 +188,42 @@ def validate(case: CaseArg) -> None:
     except SourcingError as exc:
         fail(exc)
         return
+    restricted = f", {len(loaded.restrictions)} restrictions" if len(loaded.restrictions) else ""
     out.print(
         f"ok: {escape(loaded.name)}: {len(loaded.commodities)} commodities, "
         f"{len(loaded.countries)} countries, {len(loaded.supply)} supply rows, "
         f"{len(loaded.recipes)} recipe rows, "
-        f"{len(loaded.policy.rules)} share rules",
+        f"{len(loaded.policy.rules)} share rules{restricted}",
         highlight=False,
+    )
+    warn_restrictions(loaded)
+
+
+def warn_restrictions(case) -> None:
+    """One stderr line per restricted supplier that no cap or rule holds at zero (not an error)."""
+    from model.case.restrictions import unguarded
+
+    for item in unguarded(case):
+        err.print(
+            f"[bold yellow]warning:[/] {escape(item.message())}", highlight=False, soft_wrap=True
+        )
+
+
+def _print_restricted_used(summary: dict) -> None:
+    """The solve summary's line on restricted suppliers the mix buys from (if the case tags any)."""
+    used = summary.get("restricted_used")
+    if used is None:
+        return
+    if not used:
+        out.print("restricted suppliers: none used", highlight=False)
+        return
+    names = ", ".join(
+        f"{u['commodity']} from {u['country']} ({table_number(u['quantity'])})" for u in used
+    )
+    out.print(
+        f"[red]restricted suppliers used ({len(used)}):[/] {escape(names)}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -373,8 +406,8 @@ def sweep(
         return
     pts = result.points
     out.print(
-        f"{len(pts)} points, objective {pts['objective'].min():,.0f} to "
-        f"{pts['objective'].max():,.0f}; wrote {escape(str(folder))}",
+        f"{len(pts)} points, objective {millions(pts['objective'].min())} to "
+        f"{millions(pts['objective'].max())}; wrote {escape(str(folder))}",
         highlight=False,
         soft_wrap=True,
     )

@@ -1,7 +1,10 @@
 """Excel workbooks written: results with one sheet per table, and cases as workbooks.
 
 `results_workbook` gives a run's ``results.xlsx``: a ``summary`` sheet (key,
-value) and one sheet per table. `write_case_xlsx` writes any case in the case
+value) and one sheet per table, with number formats for people (`number_format`):
+shares as ``0.0%``, totals of money in millions (``#,##0.0,,"M"``) or whole units,
+prices per unit with cents below 1,000, quantities with separators and at most two
+decimals; the cells keep their exact values. `write_case_xlsx` writes any case in the case
 workbook layout that `model.case.xlsx` describes and reads, so a folder can be
 turned into a workbook, edited in Excel and solved with ``load_case("case.xlsx")``.
 
@@ -126,15 +129,144 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
+# --- number formats for people -------------------------------------------------------------
+SHARE, MONEY, PRICE, QUANTITY, COUNT = "share", "money", "price", "quantity", "count"
+PERCENT = "0.0%"
+MILLIONS = '#,##0.0,,"M"'  # 8119238472.06 shows as 8,119.2M
+WHOLE = "#,##0"
+CENTS = "#,##0.00"
+DECIMALS = "#,##0.##"  # a quantity with decimals; whole quantities get WHOLE (no trailing '.')
+# Result columns by what they hold, where the name alone does not say it (see `column_kind`)
+COUNTS = {
+    "point",
+    "rank",
+    "commodities",
+    "commodities_short",
+    "commodities_with_shortfall",
+    "with_shortfall",
+}
+SHARES = {"cap", "cap_from", "cap_to", "tariff"}
+PRICES = {  # money per unit of a commodity
+    "unit_cost",
+    "average_unit_cost",
+    "unit_cost_premium",
+    "shadow_price",
+    "marginal_value",
+    "dual_value",
+    "shortfall_penalty",
+    "freight",
+    "tariff_per_unit",
+    "cost_lower",
+    "cost_upper",
+}
+MONEY_WORDS = {"cost", "premium", "objective", "saving", "spend", "price", "penalty"}
+QUANTITY_WORDS = {"demand", "supplied", "shortfall", "quantity", "capacity", "use", "need", "today"}
+_COMPARED = re.compile(r"_vs_.*$")  # cost_vs_base: a difference of costs
+
+
+def column_kind(name: str) -> str | None:
+    """What a result column (or summary key) holds, from its name; None = leave as General.
+
+    A share is a fraction 0-1 (every share column of the result tables ends in
+    ``share``); ``X_vs_<case>`` is a difference of X and formats like X.
+    """
+    base = _COMPARED.sub("", name.strip().lower())
+    words = set(re.split(r"[^a-z0-9]+", base)) - {""}
+    if base in COUNTS:
+        return COUNT
+    if base in SHARES or base.endswith("share"):
+        return SHARE
+    if base in PRICES:
+        return PRICE
+    if words & MONEY_WORDS or base.endswith("_value"):  # shortfall_value; not 'value' alone
+        return MONEY
+    if words & QUANTITY_WORDS:
+        return QUANTITY
+    return None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def number_format(kind: str | None, value: float, largest: float) -> str | None:
+    """The format of one cell of a kind; ``largest``: the largest |value| it is shown beside."""
+    if kind == SHARE:
+        return PERCENT
+    if kind == MONEY:
+        return MILLIONS if largest >= 1e6 else WHOLE
+    if kind == PRICE:
+        return WHOLE if largest >= 1000 else CENTS
+    if kind == COUNT:
+        return WHOLE
+    if kind == QUANTITY:
+        return WHOLE if float(value).is_integer() else DECIMALS
+    return None
+
+
+def shown_text(value: Any, fmt: str | None) -> str:
+    """About what a spreadsheet shows for a cell (to size the columns)."""
+    if fmt is None or not _is_number(value):
+        text = "" if value is None else str(value)
+        return text[:11] if _is_number(value) else text  # General shows ~11 characters
+    v = float(value)
+    if fmt == PERCENT:
+        return f"{100 * v:.1f}%"
+    if fmt == MILLIONS:
+        return f"{v / 1e6:,.1f}M"
+    if fmt == CENTS:
+        return f"{v:,.2f}"
+    if fmt == DECIMALS:
+        return f"{v:,.2f}".rstrip("0")
+    return f"{v:,.0f}"
+
+
+def _format_sheet(ws: Any, kinds: list[str | None], by_row: bool = False) -> None:
+    """Set number formats and fit column widths to the text shown.
+
+    ``kinds`` holds one kind per column; with ``by_row`` one per data row, for the
+    value column (B) of the key/value summary sheet.
+    """
+    from openpyxl.utils import get_column_letter
+
+    rows = list(ws.iter_rows(min_row=2))
+    if by_row:
+        columns = [[row[1]] for row in rows]
+        largest = [abs(c[0].value) if _is_number(c[0].value) else 0.0 for c in columns]
+    else:
+        columns = [[row[i] for row in rows] for i in range(len(kinds))]
+        largest = [
+            max((abs(c.value) for c in col if _is_number(c.value)), default=0.0) for col in columns
+        ]
+    for kind, cells, top in zip(kinds, columns, largest, strict=True):
+        if kind is None:
+            continue
+        for cell in cells:
+            if _is_number(cell.value):
+                cell.number_format = number_format(kind, cell.value, top)
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            fmt = None if cell.number_format == "General" else cell.number_format
+            text = shown_text(cell.value, fmt)
+            widths[cell.column] = max(widths.get(cell.column, 0), min(60, len(text)))
+    for i, width in widths.items():
+        ws.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
+
+
 def results_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> bytes:
-    """A workbook with a ``summary`` sheet (key, value) and one sheet per table."""
+    """A workbook with a ``summary`` sheet (key, value) and one sheet per table,
+    numbers formatted for people (module docstring)."""
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
-    _add_sheet(wb, "summary", ["key", "value"], _flatten(summary))
+    flat = _flatten(summary)
+    _add_sheet(wb, "summary", ["key", "value"], flat)
+    _format_sheet(wb["summary"], [column_kind(k) for k, _ in flat], by_row=True)
     for name, frame in tables.items():
         _frame_sheet(wb, name, frame)
+        _format_sheet(wb[name[:31]], [column_kind(str(c)) for c in frame.columns])
     return _fixed_bytes(wb)
 
 
@@ -175,7 +307,10 @@ def case_workbook(case: Any) -> bytes:
     ]
     _add_sheet(wb, RULES_SHEET, columns, rules)
     for name, spec in TABLES.items():
-        _frame_sheet(wb, name, trim_defaults(spec, getattr(case, name)))
+        frame = getattr(case, name)
+        if name == "restrictions" and frame.empty:  # only when used: workbooks keep their bytes
+            continue
+        _frame_sheet(wb, name, trim_defaults(spec, frame))
     return _fixed_bytes(wb)
 
 

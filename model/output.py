@@ -137,7 +137,7 @@ def canonical_inputs(case: Case) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for name, spec in TABLES.items():
         frame: pd.DataFrame = getattr(case, name)
-        if name == "recipes" and frame.empty:
+        if not spec.required and frame.empty:  # absent optional tables stay absent
             continue
         files[spec.file] = csv_bytes(trim_defaults(spec, frame))
     policy = case.policy.model_dump(mode="json")

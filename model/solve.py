@@ -15,6 +15,7 @@ import pandas as pd
 
 from model._compat import pause_gc
 from model.case import Case
+from model.case.restrictions import restricted_used
 from model.errors import InputError
 from model.optimization.highs import Solution, Solver
 from model.optimization.ranging import ranging as run_ranging
@@ -69,6 +70,8 @@ def solve(
     with pause_gc():
         result = make_result(solver, main, uncapped, probe=probes, input_files=input_files)
     result.cost_ranges, result.limit_ranges = ranges
+    if not case.restrictions.empty:  # only for cases that tag suppliers: others keep their bytes
+        result.summary["restricted_used"] = restricted_used(case, result.mix)
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}
     # runs HiGHS solved only on a retry (model.optimization.highs.RETRIES); [] for most cases
     result.summary["solver"]["retries"] = solver.retries

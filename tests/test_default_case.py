@@ -59,8 +59,8 @@ def test_default_case_covers_the_required_commodities(base):
 
 def test_mining_caps_are_cheap_refining_and_magnet_caps_are_not():
     r = solve(load_case(ROOT / "inputs" / "scenarios" / "china-cap-50.toml"))
-    st = r.stages.set_index("stage")["unit_cost_premium_pct"]
-    assert st["mining"] < 1.0 < st["refining"] < st["component"]
+    st = r.stages.set_index("stage")["unit_cost_premium_share"]
+    assert st["mining"] < 0.01 < st["refining"] < st["component"]
     c = r.commodities.set_index("commodity")
     assert c.loc["ndfeb_magnets", "shortfall"] > 0
     assert (c["china_share"].fillna(0) <= 0.5 + 1e-9).all()

@@ -183,6 +183,8 @@ def _csv_mutations(target: str, folder: Path, rng: random.Random) -> list[Mutati
 
     out: list[Mutation] = []
     for spec in TABLES.values():
+        if not spec.required and not (folder / spec.file).is_file():
+            continue  # an optional table this case does not have (restrictions.csv)
         rows = read_rows(folder / spec.file)
         header, body = rows[0], rows[1:]
         kinds = {c.name: c for c in spec.columns}

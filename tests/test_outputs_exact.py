@@ -177,7 +177,8 @@ def test_stage_table_in_money(case_dir):
     assert st["cost"] == pytest.approx(170, **APPROX)
     assert st["china_cost_share"] == pytest.approx(50 / 170, abs=1e-9)
     assert st["cost_premium"] == pytest.approx(50, **APPROX)
-    assert st["unit_cost_premium_pct"] == 41.666667  # 100 * 50 / 120, to 6 decimals
+    # a fraction like every share: 50 / 120, to 9 decimals (not the percentage 41.67)
+    assert st["unit_cost_premium_share"] == 0.416666667
 
 
 # --- row numbers in errors ----------------------------------------------------------------------

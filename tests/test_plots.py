@@ -205,9 +205,29 @@ def test_sweep_plot_puts_the_longest_grid_on_x(runs):
     fig = s.plot.sweep()
     assert "capacity" not in fig.axes[-1].get_xlabel()
     assert fig.axes[-1].get_xlim()[0] > fig.axes[-1].get_xlim()[1]  # caps tighten rightwards
-    legend = fig.legends[0]
+    legend = fig.axes[0].get_legend()  # beside the upper panel, under the titles
     assert legend.get_title().get_text() == "capacity[country=JPN]"
     assert [t.get_text() for t in legend.get_texts()] == ["x1", "x2"]
+
+
+LONG_TITLE = "A title as long as a scenario's own: " + "what the rules cost, " * 2 + "and more"
+
+
+def test_side_legends_stay_clear_of_long_titles(runs):
+    """The legends of the sweep and curve plots sit below the figure's title, beside the
+    upper panel: a figure legend at the title's height ran into any title this long."""
+    s, _ = runs["sweep"]
+    c, _ = runs["curve"]
+    for fig in (
+        plots.sweep(s.points, list(s.names), title=LONG_TITLE),
+        plots.curve(c.curve, title=LONG_TITLE),
+    ):
+        assert text_problems(fig) == []
+        FigureCanvasAgg(fig)
+        fig.canvas.draw()
+        legend = fig.axes[0].get_legend().get_window_extent()
+        title = fig._suptitle.get_window_extent()
+        assert legend.y1 < title.y0  # wholly below the title
 
 
 def test_no_plots_option_and_deterministic_run_folders(tiny, tmp_path: Path):

@@ -97,8 +97,8 @@ def test_refining_cap_with_mining_uncapped(case_dir):
     st = r.stages.set_index("stage")
     assert st.loc["refining", "china_cost_share"] == pytest.approx(10 / 30)
     assert st.loc["mining", "china_cost_share"] == pytest.approx(1.0)
-    assert st.loc["refining", "unit_cost_premium_pct"] == pytest.approx(50.0)
-    assert st.loc["mining", "unit_cost_premium_pct"] == pytest.approx(0.0)
+    assert st.loc["refining", "unit_cost_premium_share"] == pytest.approx(0.5)  # a fraction
+    assert st.loc["mining", "unit_cost_premium_share"] == pytest.approx(0.0)
 
 
 def test_stage_rule_applies_to_every_product_of_the_stage(case_dir):

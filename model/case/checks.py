@@ -52,6 +52,28 @@ def check_references(case: Case) -> None:
             )
 
 
+def check_restrictions(case: Case) -> None:
+    """restrictions.csv may name only countries and commodities the case defines."""
+    commodities = set(case.commodities["commodity"])
+    countries = set(case.countries["country"])
+    for row, k, n in case.restrictions[["commodity", "country"]].itertuples():
+        if k and k not in commodities:
+            raise InputError(
+                f"unknown commodity '{k}' (not in commodities.csv; leave it blank for "
+                "every commodity)",
+                case.files["restrictions"],
+                row,
+                "commodity",
+            )
+        if n not in countries:
+            raise InputError(
+                f"unknown country '{n}' (not in countries.csv)",
+                case.files["restrictions"],
+                row,
+                "country",
+            )
+
+
 def check_recipes_acyclic(case: Case) -> None:
     """Recipes must form a chain, not a loop (a product may not consume itself indirectly).
 
@@ -144,6 +166,7 @@ def validate(case: Case) -> Case:
     """Run every cross-table check; returns the case for chaining."""
     check_not_empty(case)
     check_references(case)
+    check_restrictions(case)
     check_recipes_acyclic(case)
     check_policy(case)
     return case

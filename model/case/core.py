@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from model.case.policy import Policy, ShareRule
+from model.case.tables import TABLES, empty_table
 from model.constants import EACH, GROUP_PREFIX
 
 
@@ -36,6 +37,8 @@ class Case:
     files: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)  # every file read, in order
     folder: Path | None = None  # the base case folder (for SOURCES.md)
+    # optional restrictions.csv: suppliers a US buyer may not use (see model.case.restrictions)
+    restrictions: pd.DataFrame = field(default_factory=lambda: empty_table(TABLES["restrictions"]))
 
     def copy(self) -> Case:
         """A deep copy, safe to modify for a what-if."""

@@ -233,6 +233,38 @@ TABLES: dict[str, Table] = {
             ),
         ),
     ),
+    "restrictions": Table(
+        name="restrictions",
+        file="restrictions.csv",
+        key=("commodity", "country"),
+        required=False,
+        description=(
+            "Suppliers a US buyer cannot or may not use (tags only: exclusion is done by "
+            "share rules or caps; validate and solve warn when nothing holds one at 0)."
+        ),
+        columns=(
+            Column(
+                "commodity",
+                "id",
+                "Commodity id (from commodities.csv); blank = every commodity.",
+                required=False,
+                default="",
+            ),
+            Column("country", "code", "Restricted country (from countries.csv)."),
+            Column(
+                "restriction",
+                "text",
+                "What restricts it, with dates, e.g. 'US comprehensive sanctions (OFAC)'.",
+            ),
+            Column(
+                "source",
+                "text",
+                "Where the restriction is documented.",
+                required=False,
+                default="",
+            ),
+        ),
+    ),
 }
 
 

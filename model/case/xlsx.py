@@ -2,7 +2,7 @@
 
 A **case workbook** holds the same tables as a case folder, one sheet each,
 with the CSV file's header in row 1 (``countries``, ``commodities``,
-``supply``, and optionally ``recipes``), plus:
+``supply``, and optionally ``recipes`` and ``restrictions``), plus:
 
 - ``case``: two columns ``key`` and ``value``; keys are ``name``,
   ``description``, ``policy.max_china_share``,

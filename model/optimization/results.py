@@ -385,7 +385,8 @@ def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
                 skipna=True
             )
             row["cost_premium"] = money(float(g["cost_premium"].sum()), cost)
-            row["unit_cost_premium_pct"] = round(100 * prem / base, 6) if base > 0 else math.nan
+            # a fraction like every share (0.5 = 50%), not a percentage
+            row["unit_cost_premium_share"] = round(prem / base, 9) if base > 0 else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -110,7 +110,7 @@ def curve(
         lower.plot([], [], "o", color="#444444", markersize=3, label="breakpoint (mix changes)")
         handles, labels = upper.get_legend_handles_labels()
         h2, l2 = lower.get_legend_handles_labels()
-        fig.legend(handles + h2, labels + l2, loc="outside right upper")
+        _side_legend(upper, handles + h2, labels + l2)
         fig.suptitle(
             title or "The price of de-risking: cost and shortfall as China's cap tightens",
             x=0.01,
@@ -118,6 +118,16 @@ def curve(
             fontweight="bold",
         )
     return fig
+
+
+def _side_legend(ax: Any, handles: list[Any], labels: list[str], **kw: Any) -> None:
+    """A legend right of ``ax``, its top level with the axes' frame.
+
+    Below the figure's title and the axes' own, whatever their length (a figure
+    legend "outside right upper" sits at the title's height, and a long title ran
+    into it); constrained layout makes room for it beside every axes of the column.
+    """
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, **kw)
 
 
 def _names(items: list[str], limit: int = 12) -> str:
@@ -226,8 +236,11 @@ def sweep(
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _param_format(x)(v)))
         lower.set_xlabel(x + (" (cap on China's share, tighter to the right)" if cap else ""))
         if others:
-            fig.legend(
-                loc="outside right upper",
+            handles, labels = upper.get_legend_handles_labels()
+            _side_legend(
+                upper,
+                handles,
+                labels,
                 title=others[0] if len(others) == 1 else "other parameters",
                 title_fontsize=8,
                 alignment="left",

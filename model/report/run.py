@@ -175,7 +175,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "inputs/supply": ("commodity", "country"),
 }
 NEEDS_BESIDE: dict[str, dict[str, tuple[str, ...]]] = {
-    "stages": {"cost_premium": ("unit_cost_premium_pct",)},
+    "stages": {"cost_premium": ("unit_cost_premium_share",)},
 }
 # tables that always have a row (a case has a commodity, a sweep a point, ...): the
 # report quotes their first or largest row and plots them
@@ -245,7 +245,7 @@ NUMBER_COLUMNS = {
     "uncapped_shortfall",
     "unit_cost",
     "unit_cost_premium",
-    "unit_cost_premium_pct",
+    "unit_cost_premium_share",
     "upper",
     "value",
     "with_shortfall",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.formats import dollars, millions, missing, pct, qty
+from model.formats import dollars, millions, missing, pct, qty, shown
 from model.report.common import _question
 from model.report.document import Block, Details, Figure, Table, lit
 from model.report.run import Run
@@ -196,7 +196,8 @@ def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
         if "cost_premium" in stages:
             frame["premium"] = [millions(v, signed=True) for v in stages["cost_premium"]]
             frame["unit-cost premium"] = [
-                "-" if missing(v) else f"{v:+.1f}%" for v in stages["unit_cost_premium_pct"]
+                "-" if missing(v) else f"{shown(v, 3):+.1%}"
+                for v in stages["unit_cost_premium_share"]
             ]
             right += ("premium", "unit-cost premium")
         blocks.append(Table(frame, right, "By supply-chain stage"))
