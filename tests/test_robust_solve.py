@@ -92,7 +92,8 @@ def test_solve_and_sweep_after_another_highs_solve_on_the_same_thread(fresh_base
 
     result, points = in_new_thread(notebook)
     # the stored optimum of the default case (tests/test_default_case.py), as a fresh run
-    assert result.objective == pytest.approx(8_233_169_108.7, rel=1e-9)
+    # minerals + semiconductor items (issue 10, item 8)
+    assert result.objective == pytest.approx(149_679_845_348.7, rel=1e-9)
     assert result.objective == fresh.objective
     pd.testing.assert_frame_equal(result.commodities, fresh.commodities)
     pd.testing.assert_frame_equal(result.mix, fresh.mix)
@@ -297,7 +298,8 @@ def test_a_run_that_fails_every_retry_is_a_solve_error(monkeypatch) -> None:
     assert s.h.getOptionValue("presolve") in ("choose", (highspy.HighsStatus.kOk, "choose"))
     assert s.h.getOptionValue("solver") in ("choose", (highspy.HighsStatus.kOk, "choose"))
     monkeypatch.undo()
-    assert s.run().objective == pytest.approx(8_233_169_108.7, rel=1e-9)
+    # minerals + semiconductor items (issue 10, item 8)
+    assert s.run().objective == pytest.approx(149_679_845_348.7, rel=1e-9)
     assert s.retries == []
 
 

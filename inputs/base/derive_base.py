@@ -857,6 +857,8 @@ def main() -> None:
     supply["tariff"] = supply["tariff"].map(lambda t: fmt(t) if t else "")
     commodities["demand"] = commodities["demand"].map(fmt)
     recipes["quantity"] = recipes["quantity"].map(fmt)
+    # semiconductor items last, on the finished (formatted) tables: see add_semiconductors
+    countries, commodities, supply = add_semiconductors(countries, commodities, supply)
     for name, df in [
         ("countries", countries),
         ("commodities", commodities),
@@ -871,6 +873,226 @@ def main() -> None:
         f"{len(supply)} supply rows, {len(recipes)} recipes to {HERE}"
     )
     print("dropped source rows (withheld or zero):", "; ".join(dropped))
+
+
+# ===========================================================================
+# Semiconductor manufacturing: the partner initiative's semiconductor side
+# (issue 10, item 8). Self-contained: reads source_data/semis.csv and appends
+# countries, commodities and supply rows to the finished tables, so the mineral
+# pipeline above is untouched. Every figure is in SOURCES.md, section
+# "Semiconductor items".
+# ===========================================================================
+SEMIS_SRC = SRC / "semis.csv"
+# One stage label for the three items, so scenarios can select them together.
+SEMIS_STAGE = "semiconductors"
+# Value-denominated items: one unit is USD 1 million of goods at today's customs
+# value (imports) or price (HBM). A supplier's unit_cost is USD 1,000,000 times its
+# cost factor, i.e. what USD 1M of today's goods costs the buyer delivered.
+SEMIS_UNIT_PRICE = 1_000_000
+# HS 8486 imports are published for January-November 2024: x 12/11 for a year.
+SME_MONTHS_REPORTED = 11
+# Semiconductor imports: a supplier can ship the US up to 1.5x the most it shipped
+# in 2023 or (annualised) January-August 2024. Estimate: the 2024 surge (Taiwan
+# +68%, Israel +96% year on year) shows 2023 volumes were not capacity limits.
+SEMIS_IMPORT_HEADROOM = 1.5
+# Estimate: US chip designers (Nvidia, AMD, Broadcom for Google, Amazon, Marvell)
+# buy about 70% of the world's HBM.
+HBM_US_SHARE_OF_WORLD = 0.70
+# Estimate: as the dominant buyer, a US buyer can contract any supplier's whole
+# HBM output (Chinese buyers are barred from advanced HBM by US export controls).
+HBM_ACCESSIBLE_SHARE = 1.0
+# id, name, unit (value units say what the money buys)
+SEMIS_COMMODITIES = [
+    (
+        "semi_equipment",
+        "Semiconductor manufacturing equipment (US imports, HS 8486)",
+        "USD M of equipment",
+    ),
+    (
+        "semiconductors",
+        "Semiconductors and electronic components (US imports)",
+        "USD M of chips",
+    ),
+    ("hbm_memory", "High-bandwidth memory (HBM) for AI accelerators", "USD M of HBM"),
+]
+SEMIS_DEMAND_NOTE = {
+    "semi_equipment": "demand: US imports 2024 Jan-Nov (USITC DataWeb) x 12/11",
+    "semiconductors": "demand: US imports 2023 (US Commerce)",
+    "hbm_memory": "demand: estimate, 70% of world HBM revenue 2024 (TrendForce)",
+}
+SEMIS_SUPPLY_NOTE = {
+    "semi_equipment": (
+        "today: USITC DataWeb HS 8486 imports 2024 Jan-Nov x 12/11; capacity: world "
+        "SME exports 2023 (USITC EBOT) x accessible share 0.3"
+    ),
+    "semiconductors": (
+        "today: US Commerce imports 2023; capacity: 1.5 x max(2023, 2024 Jan-Aug x 12/8) (estimate)"
+    ),
+    "hbm_memory": (
+        "today: estimate, Counterpoint HBM shipment shares 2025 Q2 x demand; capacity: "
+        "world HBM revenue 2024 (TrendForce) x share"
+    ),
+}
+# Countries the semiconductor data need beyond the mineral pipeline's.
+SEMIS_COUNTRY_NAMES = {"TWN": "Taiwan"}
+
+
+def semis_rows(src: pd.DataFrame) -> list[dict[str, object]]:
+    """Supply rows (commodity, country, capacity, today) of the semiconductor items."""
+
+    def values(k: str, measure: str, period: str) -> dict[str, float]:
+        sel = src[(src["commodity"] == k) & (src["measure"] == measure)]
+        sel = sel[sel["period"] == period]
+        return dict(zip(sel["country"], sel["value"].astype(float), strict=True))
+
+    rows: list[dict[str, object]] = []
+    # Equipment: today = annualised imports; capacity = world exports x share x 0.3.
+    imports = values("semi_equipment", "us_imports", "2024-01..11")
+    imports.pop("WLD")
+    shares = values("semi_equipment", "world_export_share", "2023")
+    world = values("semi_equipment", "world_exports", "2023")["USA"] / shares["USA"]
+    for n, v in imports.items():
+        cap = round_sig(world * shares[n] * ACCESSIBLE_SHARE_FOREIGN)
+        rows.append(
+            dict(
+                commodity="semi_equipment",
+                country=n,
+                capacity=cap,
+                today=float(round(v * 12 / SME_MONTHS_REPORTED)),
+            )
+        )
+    # Chips: today = 2023 imports; capacity = headroom x best observed annual rate.
+    y2023 = values("semiconductors", "us_imports", "2023")
+    y2024 = values("semiconductors", "us_imports", "2024-01..08")
+    for n in sorted(set(y2023) - {"WLD"}):
+        best = max(y2023[n], y2024[n] * 12 / 8)
+        rows.append(
+            dict(
+                commodity="semiconductors",
+                country=n,
+                capacity=round_sig(SEMIS_IMPORT_HEADROOM * best),
+                today=y2023[n],
+            )
+        )
+    # HBM: world revenue x shipment share; today = demand split by those shares.
+    hbm_world = (
+        values("hbm_memory", "dram_revenue", "2024")["WLD"]
+        * values("hbm_memory", "hbm_share_of_dram_revenue", "2024")["WLD"]
+    )
+    demand = float(round(HBM_US_SHARE_OF_WORLD * hbm_world))
+    ship = values("hbm_memory", "shipment_share", "2025-Q2")
+    largest = max(ship, key=lambda n: (ship[n], n))
+    for n, share in ship.items():
+        today = float(round(demand * share)) if n != largest else 0.0
+        rows.append(
+            dict(
+                commodity="hbm_memory",
+                country=n,
+                capacity=round_sig(hbm_world * share * HBM_ACCESSIBLE_SHARE),
+                today=today,
+            )
+        )
+    # the largest supplier takes the rounding remainder, so today sums to demand
+    hbm = [r for r in rows if r["commodity"] == "hbm_memory"]
+    next(r for r in hbm if r["country"] == largest)["today"] = demand - sum(
+        float(r["today"]) for r in hbm
+    )
+    return rows
+
+
+def semis_unit_costs(rows: list[dict[str, object]]) -> None:
+    """unit_cost per row: USD 1M x (1 + freight) x tie-break (today's largest first,
+    aggregates last), so no two suppliers of an item cost the same."""
+    for k in {r["commodity"] for r in rows}:
+        mine = sorted(
+            (r for r in rows if r["commodity"] == k),
+            key=lambda r: (r["country"] in AGGREGATES, -float(r["today"]), r["country"]),
+        )
+        for rank, r in enumerate(mine):
+            factor = (1.0 + FREIGHT_FACTOR) * (1.0 + TIE_BREAK_STEP * rank)
+            r["unit_cost"] = float(round(SEMIS_UNIT_PRICE * factor))
+
+
+def add_semiconductors(
+    countries: pd.DataFrame, commodities: pd.DataFrame, supply: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The finished tables with the semiconductor items appended (cells as text).
+
+    Adds a `today` supply column if the tables do not have one yet (blank for the
+    other rows); any other column the tables have is left blank on the new rows.
+    """
+    src = pd.read_csv(SEMIS_SRC, dtype={"period": str})
+    rows = semis_rows(src)
+    semis_unit_costs(rows)
+    for r in rows:
+        cap, today = float(r["capacity"]), float(r["today"])
+        assert 0 <= today <= cap, f"{r['commodity']}/{r['country']}: today above capacity"
+
+    demand = {
+        k: sum(float(r["today"]) for r in rows if r["commodity"] == k)
+        for k, _, _ in SEMIS_COMMODITIES
+    }
+    new_c = pd.DataFrame(
+        [
+            {
+                "commodity": k,
+                "name": name,
+                "unit": unit,
+                "stage": SEMIS_STAGE,
+                "demand": fmt(demand[k]),
+                "note": SEMIS_DEMAND_NOTE[k] + "; value item, 1 unit = USD 1M; see SOURCES.md",
+            }
+            for k, name, unit in SEMIS_COMMODITIES
+        ]
+    )
+    new_s = pd.DataFrame(
+        [
+            {
+                "commodity": r["commodity"],
+                "country": r["country"],
+                "capacity": fmt(float(r["capacity"])),
+                "unit_cost": fmt(float(r["unit_cost"])),
+                "today": fmt(float(r["today"])),
+                "note": SEMIS_SUPPLY_NOTE[str(r["commodity"])],
+            }
+            for r in rows
+        ]
+    )
+    if "today" not in supply.columns:
+        supply = supply.assign(today="")
+        supply = supply[[*supply.columns.drop(["today", "note"]), "today", "note"]]
+    commodities = (
+        pd.concat([commodities, new_c], ignore_index=True)
+        .fillna("")
+        .sort_values("commodity", kind="mergesort")
+    )
+    supply = (
+        pd.concat([supply, new_s], ignore_index=True)
+        .fillna("")
+        .sort_values(["commodity", "country"], kind="mergesort")
+    )
+    names = dict(zip(countries["country"], countries["name"], strict=True))
+    missing = sorted(set(new_s["country"]) - set(names))
+    unknown = set(missing) - set(SEMIS_COUNTRY_NAMES)
+    assert not unknown, f"semis.csv countries without a name: {sorted(unknown)}"
+    countries = (
+        pd.concat(
+            [
+                countries,
+                pd.DataFrame(
+                    {
+                        "country": missing,
+                        "name": [SEMIS_COUNTRY_NAMES[c] for c in missing],
+                        "groups": "",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        .fillna("")
+        .sort_values("country", kind="mergesort")
+    )
+    return countries, commodities, supply
 
 
 if __name__ == "__main__":
