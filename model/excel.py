@@ -153,6 +153,8 @@ def case_workbook(case: Any) -> bytes:
     ]
     if p.china_cap_basis != "supplied":  # only when used: other workbooks keep their bytes
         rows.append(("policy.china_cap_basis", p.china_cap_basis))
+    if p.shortage != "proportional":
+        rows.append(("policy.shortage", p.shortage))
     rows += [(STAGE_KEY + s, v) for s, v in p.max_china_share_by_stage.items()]
     _add_sheet(wb, CASE_SHEET, ["key", "value"], rows)
     with_basis = any(r.basis != "supplied" for r in p.rules)

@@ -136,6 +136,8 @@ def canonical_inputs(case: Case) -> dict[str, bytes]:
     # the default basis is left out, so cases that do not use it keep their bytes (and hash)
     if policy["china_cap_basis"] == "supplied":
         del policy["china_cap_basis"]
+    if policy["shortage"] == "proportional":  # the default, likewise
+        del policy["shortage"]
     for r in policy["rules"]:
         if r["basis"] == "supplied":
             del r["basis"]

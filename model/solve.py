@@ -70,6 +70,8 @@ def solve(
         result = make_result(solver, main, uncapped, probe=probes, input_files=input_files)
     result.cost_ranges, result.limit_ranges = ranges
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}
+    # how unmet need was shared (README "Shortage policy"); every solve above used it
+    result.summary["policy"] = {"shortage": case.policy.shortage}
     # runs HiGHS solved only on a retry (model.optimization.highs.RETRIES); [] for most cases
     result.summary["solver"]["retries"] = solver.retries
     result.timings.update(

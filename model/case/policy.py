@@ -25,6 +25,13 @@ Share = Field(default=None, ge=0.0, le=1.0)
 # (the balance row's left side), as the EU CRMA and most supply-security rules word it.
 Basis = Literal["supplied", "need"]
 
+# How unmet need is shared when supply is short (README "Shortage policy"):
+#   "proportional" (default): lexicographic; first minimise U = sum_k s[k] / demand[k], each
+#     commodity's unmet direct demand as a share of it, then cost + penalty at that U.
+#   "penalty": one objective, cost + shortfall_penalty x shortfall; the penalty weights
+#     decide who goes short.
+Shortage = Literal["proportional", "penalty"]
+
 
 class Strict(BaseModel):
     """The base of every file schema: unknown keys, wrong types and inf/NaN are errors."""
@@ -122,12 +129,14 @@ class Policy(Strict):
     """Policy of a case: China caps, shortfall pricing and share rules.
 
     ``china_cap_basis`` is what the China caps are a share of, like a rule's ``basis``.
+    ``shortage`` is how unmet need is shared when supply is short (see `Shortage`).
     """
 
     max_china_share: float = Field(default=1.0, ge=0.0, le=1.0)
     china_cap_basis: Basis = "supplied"
     max_china_share_by_stage: dict[str, float] = Field(default_factory=dict)
     shortfall_penalty_factor: float = Field(default=10.0, ge=1.0, le=1e6)
+    shortage: Shortage = "proportional"
     rules: list[ShareRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -151,6 +160,7 @@ class PolicyOverride(Strict):
     china_cap_basis: Basis | None = None
     max_china_share_by_stage: dict[str, float] | None = None
     shortfall_penalty_factor: float | None = Field(default=None, ge=1.0, le=1e6)
+    shortage: Shortage | None = None
     rules: list[ShareRule] = Field(default_factory=list)
     replace_rules: bool = False
 

@@ -136,6 +136,8 @@ def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
         }
     if over.shortfall_penalty_factor is not None:
         policy.shortfall_penalty_factor = over.shortfall_penalty_factor
+    if over.shortage is not None:
+        policy.shortage = over.shortage
     base_rules = [] if over.replace_rules else policy.rules
     # keep the origin of every rule (model_copy drops private attributes of copies)
     for new, old in zip(policy.rules, case.policy.rules, strict=True):

@@ -7,8 +7,9 @@ with the CSV file's header in row 1 (``countries``, ``commodities``,
 - ``case``: two columns ``key`` and ``value``; keys are ``name``,
   ``description``, ``policy.max_china_share``,
   ``policy.shortfall_penalty_factor``, ``policy.china_cap_basis`` (optional,
-  ``supplied`` or ``need``) and ``policy.max_china_share_by_stage.<stage>``
-  (one row per stage);
+  ``supplied`` or ``need``), ``policy.shortage`` (optional, ``proportional``
+  or ``penalty``) and ``policy.max_china_share_by_stage.<stage>`` (one row per
+  stage);
 - ``rules`` (optional): one share rule per row, columns ``name``, ``country``
   (several countries or groups joined by ``|``), ``commodities`` (ids separated
   by ``;``), ``stage``, ``max_share``, ``min_share`` and optionally ``basis``
@@ -45,7 +46,7 @@ from model.errors import InputError
 CASE_SHEET, RULES_SHEET = "case", "rules"
 RULE_COLUMNS = ("name", "country", "commodities", "stage", "max_share", "min_share", "basis")
 POLICY_KEYS = ("policy.max_china_share", "policy.shortfall_penalty_factor")
-TEXT_KEYS = ("policy.china_cap_basis",)
+TEXT_KEYS = ("policy.china_cap_basis", "policy.shortage")
 STAGE_KEY = "policy.max_china_share_by_stage."
 
 

@@ -283,6 +283,34 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
     )
 
 
+def unmet_weight(demand: float) -> float:
+    """w[k] in the unmet-need row: 1 / demand[k], or 1 where demand is 0 (s[k] is then fixed
+    at 0 and the weight is never used; 1 keeps the entry in the matrix for a later demand)."""
+    return 1.0 / demand if demand > 0 else 1.0
+
+
+def define_unmet(m: pyo.ConcreteModel) -> None:
+    """Unmet need, for ``shortage = "proportional"``: U = sum_k s[k] / demand[k] <= n_K.
+
+    Each commodity's unmet direct demand as a share of it (commodities with demand
+    0 have s[k] = 0 and add nothing), so every commodity weighs the same whatever
+    its unit or price. The bound (every commodity fully short) never binds as
+    built: the solver minimises U first, then holds the row at U* while it
+    minimises cost (`model.optimization.highs.Solver._run`). Under ``"penalty"``
+    the row does not exist and the model is the single-objective one.
+    """
+    d = m.data
+    if m.shortage != "proportional" or not d.commodities:
+        return
+    s = m.shortfall
+    body = LinearExpression(
+        constant=0.0,
+        linear_coefs=[unmet_weight(d.demand[k]) for k in d.commodities],
+        linear_vars=[s[k] for k in d.commodities],
+    )
+    m.unmet = pyo.Constraint(expr=(None, body, float(len(d.commodities))))
+
+
 def define_objective(m: pyo.ConcreteModel) -> None:
     """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]."""
     d = m.data
@@ -310,6 +338,7 @@ def build_model(case: Case) -> pyo.ConcreteModel:
     d = ModelData.from_case(case)
     m = pyo.ConcreteModel(name=case.name)
     m.data = d
+    m.shortage = case.policy.shortage
     m.K = pyo.Set(initialize=d.commodities, ordered=True)
     m.R = pyo.Set(initialize=d.rows, dimen=2, ordered=True)
     m.china_cap = pyo.Param(m.K, initialize=d.china_cap, mutable=True)
@@ -321,5 +350,6 @@ def build_model(case: Case) -> pyo.ConcreteModel:
     define_balance(m)
     define_china_share(m)
     define_share_rules(m)
+    define_unmet(m)
     define_objective(m)
     return m
