@@ -20,6 +20,7 @@ Pyomo's per-element work dominates build time on large cases.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
@@ -283,32 +284,42 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
     )
 
 
-def unmet_weight(demand: float) -> float:
-    """w[k] in the unmet-need row: 1 / demand[k], or 1 where demand is 0 (s[k] is then fixed
-    at 0 and the weight is never used; 1 keeps the entry in the matrix for a later demand)."""
-    return 1.0 / demand if demand > 0 else 1.0
+def unmet_scale(demands: list[float]) -> float:
+    """m, the geometric mean of the positive demands (1 if none): the U row is held times m."""
+    logs = [math.log(v) for v in demands if v > 0]
+    return math.exp(math.fsum(logs) / len(logs)) if logs else 1.0
+
+
+def unmet_weight(demand: float, scale: float) -> float:
+    """m / demand[k], the coefficient of s[k] in the row m * U; 1 where demand is 0 (s[k] is
+    then fixed at 0 and the weight unused; 1 keeps the entry for a later demand)."""
+    return scale / demand if demand > 0 else 1.0
 
 
 def define_unmet(m: pyo.ConcreteModel) -> None:
-    """Unmet need, for ``shortage = "proportional"``: U = sum_k s[k] / demand[k] <= n_K.
+    """Unmet need, for ``shortage = "proportional"``: U = sum_k s[k] / demand[k].
 
     Each commodity's unmet direct demand as a share of it (commodities with demand
     0 have s[k] = 0 and add nothing), so every commodity weighs the same whatever
-    its unit or price. The bound (every commodity fully short) never binds as
-    built: the solver minimises U first, then holds the row at U* while it
-    minimises cost (`model.optimization.highs.Solver._run`). Under ``"penalty"``
-    the row does not exist and the model is the single-objective one.
+    its unit or price. The row holds m * U <= m * n_K, with m the geometric mean of
+    the positive demands (`unmet_scale`), so its coefficients m / demand[k] sit
+    around 1 whatever the units (HiGHS drops matrix entries below 1e-9: 1 / demand
+    would vanish for a demand above 1e9). Its bound (every commodity fully short)
+    never binds as built: the solver minimises U first, then holds the row at U*
+    while it minimises cost (`model.optimization.highs.Solver._run`). Under
+    ``"penalty"`` the row does not exist and the model is the single-objective one.
     """
     d = m.data
     if m.shortage != "proportional" or not d.commodities:
         return
+    scale = m.unmet_scale = unmet_scale([d.demand[k] for k in d.commodities])
     s = m.shortfall
     body = LinearExpression(
         constant=0.0,
-        linear_coefs=[unmet_weight(d.demand[k]) for k in d.commodities],
+        linear_coefs=[unmet_weight(d.demand[k], scale) for k in d.commodities],
         linear_vars=[s[k] for k in d.commodities],
     )
-    m.unmet = pyo.Constraint(expr=(None, body, float(len(d.commodities))))
+    m.unmet = pyo.Constraint(expr=(None, body, scale * len(d.commodities)))
 
 
 def define_objective(m: pyo.ConcreteModel) -> None:

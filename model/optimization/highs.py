@@ -346,6 +346,7 @@ class Solver:
                 self.rule_index.append(((fam, *idx), i))
         unmet = m.component("unmet")  # the row U (proportional shortage policy only)
         self.u_row: int | None = None if unmet is None else self.row[unmet]
+        self.u_scale = getattr(m, "unmet_scale", 1.0)  # the row holds m * U (build.unmet_scale)
         self.unmet: float | None = None  # U* of the last solve
         self.need = d.need
         self.rhs: dict[int, float] = {}  # right-hand sides of share rows with basis "need"
@@ -420,7 +421,7 @@ class Solver:
             h.changeColsBounds(changed.size, self.scol[changed], np.zeros(changed.size), dem)
             if self.u_row is not None:  # U's weights are 1 / demand
                 for j, v in zip(self.scol[changed].tolist(), dem.tolist(), strict=True):
-                    h.changeCoeff(self.u_row, j, unmet_weight(v))
+                    h.changeCoeff(self.u_row, j, unmet_weight(v, self.u_scale))
         changed = np.flatnonzero(new["penalty"] != cur["penalty"])
         if changed.size:
             h.changeColsCost(changed.size, self.scol[changed], new["penalty"][changed])
@@ -453,7 +454,8 @@ class Solver:
         ``"proportional"``, two levels in the one kept instance, each with the
         `RETRIES`: level 1 minimises U = sum_k s[k] / demand[k] alone (every other
         cost set to 0), giving U*; then the U row's bound becomes U* plus
-        `unmet_tolerance`, the real costs are put back and level 2 re-solves warm
+        `unmet_tolerance` (times the row's scale m, `build.unmet_scale`), the real
+        costs are put back and level 2 re-solves warm
         from level 1's basis. The real costs are back in HiGHS whatever happens, so
         `apply` keeps comparing against what HiGHS holds. When U* = 0 level 2 is
         the ordinary solve with no shortfall allowed.
@@ -467,15 +469,17 @@ class Solver:
         costs = np.array(h.getCols(n, cols)[2], dtype=float)  # the real costs, as HiGHS holds them
         demand = self.current["demand"]
         level1 = np.zeros(n)
-        level1[self.scol] = np.divide(1.0, demand, out=np.ones(len(demand)), where=demand > 0)
+        scale = self.u_scale  # level 1 minimises m * U, the U row's own coefficients
+        level1[self.scol] = np.divide(scale, demand, out=np.ones(len(demand)), where=demand > 0)
         h.changeRowBounds(u_row, -INF, INF)  # the last solve's U* does not bind this one
         h.changeColsCost(n, cols, level1)
         try:
             self._solve(what, level=1)
-            u = max(0.0, float(h.getInfo().objective_function_value))
+            v = max(0.0, float(h.getInfo().objective_function_value))  # m * U*
         finally:
             h.changeColsCost(n, cols, costs)
-        h.changeRowBounds(u_row, -INF, u + unmet_tolerance(u))
+        u = v / scale
+        h.changeRowBounds(u_row, -INF, v + scale * unmet_tolerance(u))
         self._solve(what, level=2)
         self.unmet = u
 
