@@ -8,6 +8,8 @@ Notation (all per year):
   N[k]      need of k, a constant: demand[k] + sum_q a[q,k] * N[q], the direct demand plus
             what full downstream demand would consume; caps and rules with basis "need"
             bound shares of it
+  U         unmet need, sum_k s[k] / demand[k] (shortage = "proportional" only): minimised
+            first, then held while cost is minimised (`define_unmet`)
 
 S[k] is a variable of its own so that every share row holds it once: a cap
 row has two terms instead of one per supplier, which keeps the matrix sparse
