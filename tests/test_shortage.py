@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import SolveError, load_case, solve
+from model import InputError, SolveError, load_case, solve
+from model.excel import write_case_xlsx
 from model.optimization.highs import Solver
 from model.optimization.moves import shortage_moves
 from model.sweep import sweep
@@ -301,3 +302,24 @@ def test_no_move_when_shortage_only_rises_only_falls_or_stays():
     assert shortage_moves(both, pd.Series({"a": 5.0, "b": 0.0}), units, need) == []
     # a change of 1e-6 t on a need of 100 t is round-off, not a move
     assert shortage_moves(both, pd.Series({"a": 10.000001, "b": 9.999999}), units, need) == []
+
+
+# --- where the policy is written -------------------------------------------------------------
+def test_scenario_sets_the_policy_and_a_wrong_value_names_the_key(tmp_path):
+    folder = shared_input(tmp_path / "base", "proportional")
+    scenario = tmp_path / "pen.toml"
+    scenario.write_text(f'base = "{folder}"\n[policy]\nshortage = "penalty"\n')
+    r = solve(load_case(scenario))
+    assert r.objective == pytest.approx(6_060, **APPROX)  # shared_input's penalty optimum
+    scenario.write_text(f'base = "{folder}"\n[policy]\nshortage = "equal"\n')
+    with pytest.raises(InputError) as info:
+        load_case(scenario)
+    assert info.value.column == "policy.shortage"
+    assert "'proportional' or 'penalty'" in str(info.value)
+
+
+def test_workbook_keeps_the_policy(tmp_path):
+    case = load_case(shared_input(tmp_path / "c", "penalty"))
+    back = load_case(write_case_xlsx(case, tmp_path / "c.xlsx"))
+    assert back.policy.shortage == "penalty"
+    assert solve(back).objective == pytest.approx(6_060, **APPROX)
