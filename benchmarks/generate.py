@@ -226,6 +226,8 @@ def generate(size: str, out: Path | None = None, *, each_share: float = 0.01) ->
         "[policy]",
         f"max_china_share = {CHINA_CAP}",
         "shortfall_penalty_factor = 10",
+        # the references (reference_highspy, reference_naive) solve the single objective
+        'shortage = "penalty"',
         "",
         "[[policy.rules]]",
         f'name = "partners >= {PARTNER_MIN:.0%}"',

@@ -289,6 +289,8 @@ def case_workbook(case: Any) -> bytes:
         rows.append(("policy.switching_premium", p.switching_premium))
     if p.include_status != ["operating"]:
         rows.append(("policy.include_status", ";".join(p.include_status)))
+    if p.shortage != "proportional":
+        rows.append(("policy.shortage", p.shortage))
     rows += [(STAGE_KEY + s, v) for s, v in p.max_china_share_by_stage.items()]
     _add_sheet(wb, CASE_SHEET, ["key", "value"], rows)
     with_basis = any(r.basis != "supplied" for r in p.rules)

@@ -129,6 +129,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "china_cap_basis": "supplied",
     "switching_premium": 0.0,
     "include_status": ["operating"],
+    "shortage": "proportional",
 }
 
 

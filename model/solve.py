@@ -73,6 +73,8 @@ def solve(
     if not case.restrictions.empty:  # only for cases that tag suppliers: others keep their bytes
         result.summary["restricted_used"] = restricted_used(case, result.mix)
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}
+    # how unmet need was shared (README "Shortage policy"); every solve above used it
+    result.summary["policy"] = {"shortage": case.policy.shortage}
     # runs HiGHS solved only on a retry (model.optimization.highs.RETRIES); [] for most cases
     result.summary["solver"]["retries"] = solver.retries
     result.timings.update(

@@ -13,12 +13,16 @@ delivered cost and the rest of its capacity at (1 + switching premium) times it,
 premium being the commodity's own column or else the policy's; written here as a second
 variable per row (its beyond-today part, capped at capacity - today) instead of the
 model's x - e <= today. Rows whose `status` is not in `include_status` have no capacity.
+
+Under ``shortage = "proportional"`` (the README's default) the LP is solved
+lexicographically, by two linprog calls: first min sum_k s[k] / demand[k] (U*),
+then the cost objective with that sum held at U* (plus 1e-12 of it).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import OptimizeResult, linprog
 
 from model.case import Case
 
@@ -98,6 +102,25 @@ def reference_groups(case: Case) -> dict[str, set[str]]:
 
 
 def reference_objective(case: Case) -> float:
+    """The optimum under the case's shortage policy: cost + penalty x shortfall, at U = U*
+    under "proportional"."""
+    c, w, a_ub, b_ub, a_eq, b_eq, bounds = _matrices(case)
+    if case.policy.shortage == "penalty":
+        return _linprog(c, a_ub, b_ub, a_eq, b_eq, bounds).fun
+    u = max(0.0, _linprog(w, a_ub, b_ub, a_eq, b_eq, bounds).fun)
+    a_ub = np.vstack([a_ub, w]) if a_ub is not None else w[None, :]
+    b_ub = np.append(b_ub if b_ub is not None else [], u + 1e-12 * max(1.0, u))
+    return _linprog(c, a_ub, b_ub, a_eq, b_eq, bounds).fun
+
+
+def reference_unmet(case: Case) -> float:
+    """Level 1 of the proportional policy: min sum_k s[k] / demand[k] over demand > 0."""
+    _, w, a_ub, b_ub, a_eq, b_eq, bounds = _matrices(case)
+    return max(0.0, _linprog(w, a_ub, b_ub, a_eq, b_eq, bounds).fun)
+
+
+def _matrices(case: Case) -> tuple:
+    """(cost, unmet weights, A_ub, b_ub, A_eq, b_eq, bounds) over [x, s]."""
     com = list(case.commodities["commodity"])
     sup = case.supply.reset_index(drop=True)
     nx, nk = len(sup), len(com)
@@ -191,6 +214,21 @@ def reference_objective(case: Case) -> float:
 
     a_ub = np.array(ub_rows) if ub_rows else None
     b_ub = np.array(ub_rhs) if ub_rows else None
+    # U = sum_k s[k] / demand[k] over commodities with demand (the others have s = 0)
+    w = np.zeros(nx + nk)
+    w[nx:] = [1.0 / v if v > 0 else 0.0 for v in demand]
+    return c, w, a_ub, b_ub, a_eq, b_eq, bounds
+
+
+def _linprog(
+    c: np.ndarray,
+    a_ub: np.ndarray | None,
+    b_ub: np.ndarray | None,
+    a_eq: np.ndarray,
+    b_eq: np.ndarray,
+    bounds: list[tuple[float, float]],
+) -> OptimizeResult:
+    """linprog, optimal or an assertion error."""
     # HiGHS (behind linprog) can end in "Solve error" on a badly scaled LP (demand 1e9,
     # penalty 1e11) that solves without presolve or by interior point: try those in turn.
     for method, options in (
@@ -211,4 +249,4 @@ def reference_objective(case: Case) -> float:
         if res.status == 0:
             break
     assert res.status == 0, res.message
-    return float(res.fun)
+    return res

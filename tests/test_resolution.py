@@ -193,8 +193,12 @@ def test_penalty_factor_changes_the_answer(case_dir, factor, objective):
 
 def test_own_penalty_beats_the_factor(tmp_path):
     # magnet's own penalty 2 is below any way to make one (USA 3): buy none, short 10
-    # objective = 10 * 2 + lonely's own 7 * 4 = 48; nothing bought
-    r = solve(load_case(write_priced_case(tmp_path / "c", penalties={"magnet": 2, "lonely": 7})))
+    # objective = 10 * 2 + lonely's own 7 * 4 = 48; nothing bought (under the penalty
+    # policy: the proportional one meets all demand it can first, whatever the penalty)
+    folder = write_priced_case(
+        tmp_path / "c", penalties={"magnet": 2, "lonely": 7}, policy={"shortage": "penalty"}
+    )
+    r = solve(load_case(folder))
     c = rows(r)
     assert c.loc["magnet", "shortfall_penalty"] == 2.0
     assert c.loc["lonely", "shortfall_penalty"] == 7.0

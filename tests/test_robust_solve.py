@@ -181,6 +181,7 @@ PRIMAL_ONLY = dict(
     ],
     cap=THIRD,
     rules=[{"country": c, "max_share": THIRD} for c in CODES],
+    shortage="penalty",  # the single-objective LP the search found
 )
 
 
@@ -191,7 +192,11 @@ def write_scaled(folder: Path, spec: dict) -> Path:
         commodities=[(k, d) for k, d, _ in spec["commodities"]],
         supply=spec["supply"],
         countries=[(c, c.title(), "partner" if i % 3 == 1 else "") for i, c in enumerate(CODES)],
-        policy={"max_china_share": spec["cap"], "rules": spec["rules"]},
+        policy={
+            "max_china_share": spec["cap"],
+            "rules": spec["rules"],
+            "shortage": spec.get("shortage", "proportional"),
+        },
     )
     write_csv(
         folder / "commodities.csv",

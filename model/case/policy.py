@@ -41,6 +41,14 @@ def _check_statuses(statuses: list[str] | None) -> None:
         raise ValueError("include_status lists a status twice")
 
 
+# How unmet need is shared when supply is short (README "Shortage policy"):
+#   "proportional" (default): lexicographic; first minimise U = sum_k s[k] / demand[k], each
+#     commodity's unmet direct demand as a share of it, then cost + penalty at that U.
+#   "penalty": one objective, cost + shortfall_penalty x shortfall; the penalty weights
+#     decide who goes short.
+Shortage = Literal["proportional", "penalty"]
+
+
 class Strict(BaseModel):
     """The base of every file schema: unknown keys, wrong types and inf/NaN are errors."""
 
@@ -141,6 +149,7 @@ class Policy(Strict):
     (1 + premium) x its delivered cost (a commodity's own column overrides it).
     ``include_status``: the supply row statuses whose capacity counts; rows of other
     statuses (standby, planned) stay in the tables with no capacity in the model.
+    ``shortage`` is how unmet need is shared when supply is short (see `Shortage`).
     """
 
     max_china_share: float = Field(default=1.0, ge=0.0, le=1.0)
@@ -149,6 +158,7 @@ class Policy(Strict):
     shortfall_penalty_factor: float = Field(default=10.0, ge=1.0, le=1e6)
     switching_premium: float = Field(default=0.0, ge=0.0, le=1e6)
     include_status: list[Status] = Field(default_factory=lambda: ["operating"])
+    shortage: Shortage = "proportional"
     rules: list[ShareRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -175,6 +185,7 @@ class PolicyOverride(Strict):
     shortfall_penalty_factor: float | None = Field(default=None, ge=1.0, le=1e6)
     switching_premium: float | None = Field(default=None, ge=0.0, le=1e6)
     include_status: list[Status] | None = None
+    shortage: Shortage | None = None
     rules: list[ShareRule] = Field(default_factory=list)
     replace_rules: bool = False
 

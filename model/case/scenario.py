@@ -160,6 +160,8 @@ def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
         policy.switching_premium = over.switching_premium
     if over.include_status is not None:
         policy.include_status = list(over.include_status)
+    if over.shortage is not None:
+        policy.shortage = over.shortage
     base_rules = [] if over.replace_rules else policy.rules
     # keep the origin of every rule (model_copy drops private attributes of copies)
     for new, old in zip(policy.rules, case.policy.rules, strict=True):

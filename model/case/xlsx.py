@@ -7,10 +7,10 @@ with the CSV file's header in row 1 (``countries``, ``commodities``,
 - ``case``: two columns ``key`` and ``value``; keys are ``name``,
   ``description``, ``policy.max_china_share``,
   ``policy.shortfall_penalty_factor``, ``policy.china_cap_basis`` (optional,
-  ``supplied`` or ``need``), ``policy.switching_premium`` and
-  ``policy.include_status`` (optional; statuses separated by ``;``, e.g.
-  ``operating;standby``) and ``policy.max_china_share_by_stage.<stage>``
-  (one row per stage);
+  ``supplied`` or ``need``), ``policy.shortage`` (optional, ``proportional``
+  or ``penalty``), ``policy.switching_premium`` and ``policy.include_status``
+  (optional; statuses separated by ``;``, e.g. ``operating;standby``) and
+  ``policy.max_china_share_by_stage.<stage>`` (one row per stage);
 - ``rules`` (optional): one share rule per row, columns ``name``, ``country``
   (several countries or groups joined by ``|``), ``commodities`` (ids separated
   by ``;``), ``stage``, ``max_share``, ``min_share`` and optionally ``basis``
@@ -51,7 +51,7 @@ POLICY_KEYS = (
     "policy.shortfall_penalty_factor",
     "policy.switching_premium",
 )
-TEXT_KEYS = ("policy.china_cap_basis",)
+TEXT_KEYS = ("policy.china_cap_basis", "policy.shortage")
 LIST_KEYS = ("policy.include_status",)  # several values in one cell, separated by ';
 STAGE_KEY = "policy.max_china_share_by_stage."
 

@@ -5,5 +5,6 @@ the share-rule families named once), `highs` (`Solver`: the model compiled once
 into a kept highspy instance, values changed in place, warm re-solves and
 probes), `ranging` (HiGHS cost and bound ranging), `results` (`Result` and the
 tables made from a solution), `evaluate` (`Evaluator`: one point of a sweep on a
-built model) and `runner` (many points: serial, processes or Dask, checkpoints).
+built model), `runner` (many points: serial, processes or Dask, checkpoints) and
+`moves` (shortage that moved between commodities from one run to another, in words).
 """

@@ -11,6 +11,8 @@ Notation (all per year):
   today[k,n]  what the buyer takes from row (k,n) today; p[k,n] its switching premium
   e[k,n]    quantity bought from (k,n) beyond today, at (1 + p[k,n]) x its delivered cost
             (rows with p > 0 only)
+  U         unmet need, sum_k s[k] / demand[k] (shortage = "proportional" only): minimised
+            first, then held while cost is minimised (`define_unmet`)
 
 S[k] is a variable of its own so that every share row holds it once: a cap
 row has two terms instead of one per supplier, which keeps the matrix sparse
@@ -23,6 +25,7 @@ Pyomo's per-element work dominates build time on large cases.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -340,6 +343,44 @@ def define_tiers(m: pyo.ConcreteModel) -> None:
     )
 
 
+def unmet_scale(demands: list[float]) -> float:
+    """m, the geometric mean of the positive demands (1 if none): the U row is held times m."""
+    logs = [math.log(v) for v in demands if v > 0]
+    return math.exp(math.fsum(logs) / len(logs)) if logs else 1.0
+
+
+def unmet_weight(demand: float, scale: float) -> float:
+    """m / demand[k], the coefficient of s[k] in the row m * U; 1 where demand is 0 (s[k] is
+    then fixed at 0 and the weight unused; 1 keeps the entry for a later demand)."""
+    return scale / demand if demand > 0 else 1.0
+
+
+def define_unmet(m: pyo.ConcreteModel) -> None:
+    """Unmet need, for ``shortage = "proportional"``: U = sum_k s[k] / demand[k].
+
+    Each commodity's unmet direct demand as a share of it (commodities with demand
+    0 have s[k] = 0 and add nothing), so every commodity weighs the same whatever
+    its unit or price. The row holds m * U <= m * n_K, with m the geometric mean of
+    the positive demands (`unmet_scale`), so its coefficients m / demand[k] sit
+    around 1 whatever the units (HiGHS drops matrix entries below 1e-9: 1 / demand
+    would vanish for a demand above 1e9). Its bound (every commodity fully short)
+    never binds as built: the solver minimises U first, then holds the row at U*
+    while it minimises cost (`model.optimization.highs.Solver._run`). Under
+    ``"penalty"`` the row does not exist and the model is the single-objective one.
+    """
+    d = m.data
+    if m.shortage != "proportional" or not d.commodities:
+        return
+    scale = m.unmet_scale = unmet_scale([d.demand[k] for k in d.commodities])
+    s = m.shortfall
+    body = LinearExpression(
+        constant=0.0,
+        linear_coefs=[unmet_weight(d.demand[k], scale) for k in d.commodities],
+        linear_vars=[s[k] for k in d.commodities],
+    )
+    m.unmet = pyo.Constraint(expr=(None, body, scale * len(d.commodities)))
+
+
 def define_objective(m: pyo.ConcreteModel) -> None:
     """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]
     + sum_{tiered k,n} p[k,n] * cost[k,n] * e[k,n]."""
@@ -370,6 +411,7 @@ def build_model(case: Case) -> pyo.ConcreteModel:
     d = ModelData.from_case(case)
     m = pyo.ConcreteModel(name=case.name)
     m.data = d
+    m.shortage = case.policy.shortage
     m.K = pyo.Set(initialize=d.commodities, ordered=True)
     m.R = pyo.Set(initialize=d.rows, dimen=2, ordered=True)
     m.china_cap = pyo.Param(m.K, initialize=d.china_cap, mutable=True)
@@ -382,5 +424,6 @@ def build_model(case: Case) -> pyo.ConcreteModel:
     define_china_share(m)
     define_share_rules(m)
     define_tiers(m)
+    define_unmet(m)
     define_objective(m)
     return m

@@ -12,6 +12,11 @@ Sign conventions are HiGHS's, for a minimization: a row's dual is the change
 in objective per unit increase of its bound, so binding '<=' rows have
 non-positive duals, and a column's reduced cost at its upper bound is
 non-positive.
+
+Under ``shortage = "proportional"`` every solve is lexicographic, inside the same
+instance (`Solver._run`): level 1 minimises unmet need U = sum_k s[k] / demand[k]
+alone, level 2 the usual cost with U held at its minimum. Duals and ranging are
+those of level 2: rates of change of cost with the unmet need held where it is.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from model._compat import pause_gc
 from model.case import Case
 from model.errors import SolveError
-from model.optimization.build import SHARE_FAMILIES, ModelData, build_model
+from model.optimization.build import SHARE_FAMILIES, ModelData, build_model, unmet_weight
 
 INF = highspy.kHighsInf
 
@@ -49,7 +54,8 @@ OPTIONS: dict[str, Any] = {"output_flag": False, "threads": 1, "random_seed": 0}
 # where the dual simplex fails too, the primal simplex or the interior point method
 # (with crossover, which leaves a basis for ranging and warm re-solves; its iterations
 # capped, as IPX can stall forever on such LPs) does. Only an optimum HiGHS reports
-# on the original LP is accepted.
+# on the original LP is accepted. Under the proportional shortage policy each level of
+# the lexicographic solve retries on its own.
 RETRIES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("cold start", {}),
     ("presolve off", {"presolve": "off"}),
@@ -74,6 +80,8 @@ class Solution:
     # x and its reduced costs as arrays aligned with ModelData.rows (for vectorized reports)
     x_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
     reduced_cost_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # level 1's optimum U* = min sum_k s[k] / demand[k] (proportional policy; None under penalty)
+    unmet: float | None = None
 
 
 @dataclass
@@ -190,6 +198,23 @@ def shares_feasible(n: int, rows: list[tuple[list[int], float, float]]) -> bool:
     raise SolveError(
         f"HiGHS could not decide which shares are possible: {h.modelStatusToString(status)}"
     )
+
+
+def unmet_tolerance(u: float) -> float:
+    """How far above its level-1 minimum U* level 2 may let unmet need go: 1e-13 x max(1, U*).
+
+    U* (a sum of shares, 0 to the number of commodities) comes back from HiGHS as
+    the objective value of level 1's optimum, and level 2 starts from that very
+    point, whose U row activity is the same sum recomputed: the two differ by
+    rounding only, a few ulps (~1e-16) of U* per term. The slack keeps that
+    starting point inside the bound (HiGHS would also accept it within its 1e-7
+    feasibility tolerance). It must stay tiny because level 2 spends it: at
+    1e-9, procurement-rules bought 0.0004 t more anode graphite by leaving
+    0.0009 t more natural graphite short (printed as 70625.000915); at 1e-13 the
+    trade is about 1e-13 of a commodity's demand, far below the 6 decimals and
+    the 1e-7 noise threshold of the tables.
+    """
+    return 1e-13 * max(1.0, u)
 
 
 def relaxed(d: ModelData) -> ModelData:
@@ -325,6 +350,10 @@ class Solver:
                 r, k = idx[0], idx[1]
                 self.rule_rows.setdefault((kind, r), []).append((i, k))
                 self.rule_index.append(((fam, *idx), i))
+        unmet = m.component("unmet")  # the row U (proportional shortage policy only)
+        self.u_row: int | None = None if unmet is None else self.row[unmet]
+        self.u_scale = getattr(m, "unmet_scale", 1.0)  # the row holds m * U (build.unmet_scale)
+        self.unmet: float | None = None  # U* of the last solve
         self.need = d.need
         self.rhs: dict[int, float] = {}  # right-hand sides of share rows with basis "need"
         for k, i in self.china_row.items():
@@ -400,6 +429,9 @@ class Solver:
             dem = new["demand"][changed]
             h.changeRowsBounds(changed.size, self.bal_row[changed], dem, dem)
             h.changeColsBounds(changed.size, self.scol[changed], np.zeros(changed.size), dem)
+            if self.u_row is not None:  # U's weights are 1 / demand
+                for j, v in zip(self.scol[changed].tolist(), dem.tolist(), strict=True):
+                    h.changeCoeff(self.u_row, j, unmet_weight(v, self.u_scale))
         changed = np.flatnonzero(new["penalty"] != cur["penalty"])
         if changed.size:
             h.changeColsCost(changed.size, self.scol[changed], new["penalty"][changed])
@@ -472,7 +504,43 @@ class Solver:
         return run_on_any_scheduler(self.h)
 
     def _run(self, what: str = "re-solve") -> None:
-        """Solve; if HiGHS ends without an optimum, try `RETRIES` in turn.
+        """Solve under the case's shortage policy; every solve path comes through here.
+
+        Under ``"penalty"`` one solve of the single objective. Under
+        ``"proportional"``, two levels in the one kept instance, each with the
+        `RETRIES`: level 1 minimises U = sum_k s[k] / demand[k] alone (every other
+        cost set to 0), giving U*; then the U row's bound becomes U* plus
+        `unmet_tolerance` (times the row's scale m, `build.unmet_scale`), the real
+        costs are put back and level 2 re-solves warm
+        from level 1's basis. The real costs are back in HiGHS whatever happens, so
+        `apply` keeps comparing against what HiGHS holds. When U* = 0 level 2 is
+        the ordinary solve with no shortfall allowed.
+        """
+        if self.u_row is None:
+            self._solve(what)
+            return
+        h, u_row = self.h, self.u_row
+        n = h.getNumCol()
+        cols = np.arange(n, dtype=np.int32)
+        costs = np.array(h.getCols(n, cols)[2], dtype=float)  # the real costs, as HiGHS holds them
+        demand = self.current["demand"]
+        level1 = np.zeros(n)
+        scale = self.u_scale  # level 1 minimises m * U, the U row's own coefficients
+        level1[self.scol] = np.divide(scale, demand, out=np.ones(len(demand)), where=demand > 0)
+        h.changeRowBounds(u_row, -INF, INF)  # the last solve's U* does not bind this one
+        h.changeColsCost(n, cols, level1)
+        try:
+            self._solve(what, level=1)
+            v = max(0.0, float(h.getInfo().objective_function_value))  # m * U*
+        finally:
+            h.changeColsCost(n, cols, costs)
+        u = v / scale
+        h.changeRowBounds(u_row, -INF, v + scale * unmet_tolerance(u))
+        self._solve(what, level=2)
+        self.unmet = u
+
+    def _solve(self, what: str, level: int | None = None) -> None:
+        """One solve; if HiGHS ends without an optimum, try `RETRIES` in turn.
 
         Each retry starts from a cleared solver with its options set on top of
         `OPTIONS`, and the options are restored after it, so the next run starts
@@ -499,7 +567,10 @@ class Solver:
                 {"attempt": label, "options": options, "status": h.modelStatusToString(status)}
             )
             if status == optimal:
-                self.retries.append({"run": what, "attempts": attempts})
+                entry: dict[str, Any] = {"run": what, "attempts": attempts}
+                if level is not None:  # which level of a lexicographic solve
+                    entry["level"] = level
+                self.retries.append(entry)
                 return
         raise SolveError(
             f"HiGHS did not reach an optimum: {attempts[0]['status']} "
@@ -538,6 +609,7 @@ class Solver:
             seconds=seconds,
             x_array=x,
             reduced_cost_array=rc,
+            unmet=self.unmet,
         )
         if shares:
             for (fam, r, k, *rest), i in self.rule_index:
