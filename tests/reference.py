@@ -120,7 +120,7 @@ def reference_unmet(case: Case) -> float:
 
 
 def _matrices(case: Case) -> tuple:
-    """(cost, unmet weights, A_ub, b_ub, A_eq, b_eq, bounds) over [x, s]."""
+    """(cost, unmet weights, A_ub, b_ub, A_eq, b_eq, bounds) over [x, s] (and z, with tiers)."""
     com = list(case.commodities["commodity"])
     sup = case.supply.reset_index(drop=True)
     nx, nk = len(sup), len(com)
@@ -217,6 +217,7 @@ def _matrices(case: Case) -> tuple:
     # U = sum_k s[k] / demand[k] over commodities with demand (the others have s = 0)
     w = np.zeros(nx + nk)
     w[nx:] = [1.0 / v if v > 0 else 0.0 for v in demand]
+    w = np.concatenate([w, np.zeros(nx)]) if tiers else w  # no weight on the beyond-today tier
     return c, w, a_ub, b_ub, a_eq, b_eq, bounds
 
 

@@ -257,9 +257,9 @@ def test_badly_scaled_fixture_solves_under_proportional_too(tmp_path):
 def test_adding_capacity_never_raises_unmet_need(spec, data):
     i = data.draw(st.integers(0, len(spec["supply"]) - 1))
     extra = data.draw(st.sampled_from([1, 10, 100]))
-    k, n, cap, cost = spec["supply"][i]
+    k, n, cap, cost, *rest = spec["supply"][i]
     more = {**spec, "supply": [*spec["supply"]]}
-    more["supply"][i] = (k, n, cap + extra, cost)
+    more["supply"][i] = (k, n, cap + extra, cost, *rest)
     with tempfile.TemporaryDirectory() as tmp:
         case = load_case(write_case(Path(tmp) / "a", **spec))
         bigger = load_case(write_case(Path(tmp) / "b", **more))
