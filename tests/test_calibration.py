@@ -20,13 +20,7 @@ from __future__ import annotations
 import pytest
 
 from model import load_case, solve
-from model.case.tables import TABLES
 from tests.conftest import BASE, ROOT
-
-pytestmark = pytest.mark.skipif(
-    "today" not in {c.name for c in TABLES["supply"].columns},
-    reason="supply.csv column `today` (cost tiers) is not supported by this model yet",
-)
 
 TOLERANCE = 0.05  # 5 percentage points
 OTHER = "other"

@@ -37,7 +37,14 @@ import pytest
 from tests.conftest import BASE, ROOT, write_case
 
 SEED = 20241111
-CASE_FILES = ("case.toml", "countries.csv", "commodities.csv", "supply.csv", "recipes.csv")
+CASE_FILES = (
+    "case.toml",
+    "countries.csv",
+    "commodities.csv",
+    "supply.csv",
+    "recipes.csv",
+    "restrictions.csv",
+)
 
 
 # --- running the CLI in-process -----------------------------------------------------------------
