@@ -140,7 +140,10 @@ def canonical_inputs(case: Case) -> dict[str, bytes]:
         if r["basis"] == "supplied":
             del r["basis"]
     policy["rules"] = [_toml_clean(r) for r in policy["rules"]]
-    doc = {"name": case.name, "description": case.description, "policy": _toml_clean(policy)}
+    doc: dict[str, Any] = {"name": case.name, "description": case.description}
+    if case.currency != "USD":  # only when set: USD cases keep their bytes (and hash)
+        doc["currency"] = case.currency
+    doc["policy"] = _toml_clean(policy)
     files["case.toml"] = tomli_w.dumps(doc).encode("utf-8")
     return files
 

@@ -36,6 +36,7 @@ class Case:
     files: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)  # every file read, in order
     folder: Path | None = None  # the base case folder (for SOURCES.md)
+    currency: str = "USD"  # labels every money output; scenarios keep their base's
 
     def copy(self) -> Case:
         """A deep copy, safe to modify for a what-if."""

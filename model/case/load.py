@@ -49,6 +49,7 @@ def read_case_folder(folder: Path) -> Case:
         files=files,
         sources=sources,
         folder=folder,
+        currency=meta.currency,
         **tables,
     )
 
@@ -125,3 +126,23 @@ def load_target(owner: Path, target: str, key: str, *, _seen: tuple[Path, ...] =
         raise InputError(
             f"{exc.message} ({key} of {owner})", exc.file, exc.row, exc.column
         ) from None
+
+
+def today_source(case: Case) -> Path | None:
+    """Where the root of a scenario's ``base`` chain is: its case folder or workbook.
+
+    That root case is "today", the reference a scenario's premium is measured
+    against. None when no scenario changed the case (a case folder or workbook
+    loaded directly): today is then the case itself.
+    """
+    scenarios = [s for s in case.sources[1:] if s.endswith(".toml") and Path(s).name != "case.toml"]
+    if not case.sources or not scenarios:
+        return None
+    root = Path(case.sources[0])
+    return root.parent if root.name == "case.toml" else root
+
+
+def load_today(case: Case) -> Case | None:
+    """The root case of a scenario's base chain, loaded afresh (None: today is the case)."""
+    root = today_source(case)
+    return None if root is None else load_case(root)

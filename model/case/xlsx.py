@@ -5,7 +5,7 @@ with the CSV file's header in row 1 (``countries``, ``commodities``,
 ``supply``, and optionally ``recipes``), plus:
 
 - ``case``: two columns ``key`` and ``value``; keys are ``name``,
-  ``description``, ``policy.max_china_share``,
+  ``description``, ``currency`` (optional, default ``USD``), ``policy.max_china_share``,
   ``policy.shortfall_penalty_factor``, ``policy.china_cap_basis`` (optional,
   ``supplied`` or ``need``) and ``policy.max_china_share_by_stage.<stage>``
   (one row per stage);
@@ -213,7 +213,7 @@ def _read_case_sheet(
         if key in where_key:
             raise InputError(f"key '{key}' is given twice", where, number, "key")
         where_key[key] = number
-        if key in ("name", "description"):
+        if key in ("name", "description", "currency"):
             data[key] = value
         elif key in TEXT_KEYS:
             data["policy"][key.removeprefix("policy.")] = value
@@ -232,7 +232,7 @@ def _read_case_sheet(
                 data["policy"][key.removeprefix("policy.")] = number_value
         else:
             raise InputError(
-                f"unknown key '{key}' (keys: name, description, "
+                f"unknown key '{key}' (keys: name, description, currency, "
                 f"{', '.join((*POLICY_KEYS, *TEXT_KEYS))}, {STAGE_KEY}<stage>)",
                 where,
                 number,
@@ -328,6 +328,7 @@ def read_case_xlsx(path: str | Path) -> Any:
         files=files,
         sources=[str(path)],
         folder=beside,
+        currency=parsed.currency,
         **tables,
     )
 
