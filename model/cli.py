@@ -17,7 +17,7 @@ from rich.table import Table
 
 from model.constants import MAX_RUN_NAME, name_problem
 from model.errors import InputError, RunExistsError, SolveError, SourcingError, WriteError
-from model.formats import millions_plain, pct_premium, shown, table_number
+from model.formats import millions, millions_plain, money_sign, pct_premium, table_number
 
 app = typer.Typer(
     add_completion=False,
@@ -61,20 +61,62 @@ def wrote(path: Path | str) -> None:
     out.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
+def headline_lines(s: dict, currency: str = "USD") -> list[str]:
+    """The headline of a solve in words: supply cost, shortfall and its value, their
+    total, and the premium against no share rules and against today (rich markup)."""
+
+    def m(v: float, signed: bool = False) -> str:
+        return millions(v, signed=signed, currency=currency)
+
+    shares = s.get("shortfall_share") or {}
+    line = f"supply cost [bold]{m(s['supply_cost'])}[/] a year"
+    if shares:
+        short = ", ".join(
+            f"{escape(k)} {table_number(v, pct=True)}" for k, v in sorted(shares.items())
+        )
+        line += (
+            f" + [red]unmet need valued at {m(s['shortfall_value'])}[/]"
+            f" ({len(shares)} commodities short, share of need: {short})"
+            f" = total [bold]{m(s['total'])}[/]"
+        )
+    else:
+        line += "; all need met, so the total is the supply cost"
+    lines = [line]
+    premiums = []
+    if s.get("premium_vs_no_share_rules") is not None:
+        ref = s["no_share_rules"]
+        premiums.append(
+            f"[bold]{m(s['premium_vs_no_share_rules'], True)}[/] against no share rules"
+            f" (total {m(ref['total'])})"
+        )
+    today = s.get("today")
+    if today is not None:
+        who = "this case as given" if today.get("itself") else escape(str(today["case"]))
+        premiums.append(
+            f"[bold]{m(s['premium_vs_today'], True)}[/] against today ({who},"
+            f" total {m(today['total'])})"
+        )
+    if premiums:
+        lines.append("premium of the rules (total against total): " + "; ".join(premiums))
+    return lines
+
+
 def print_summary(result, folder: Path | None) -> None:
     s = result.summary
+    currency = result.case.currency
     out.print(f"[bold]{escape(s['case'])}[/]: {escape(s['description'])}", highlight=False)
     table = Table(show_edge=False, header_style="bold")
+    sign = money_sign(currency).strip()
     for col in (
         "commodity",
         "stage",
         "unit",
         "needed",
-        "supplied",
-        "shortfall",
+        "shortfall (of need)",
         "China",
         "cap",
-        "cost $M",
+        f"cost {sign}M",
+        f"unmet {sign}M",
         "unit cost +",
     ):
         table.add_column(
@@ -92,11 +134,15 @@ def print_summary(result, folder: Path | None) -> None:
             escape(r.stage or "-"),
             escape(r.unit),
             table_number(r.demand + r.downstream_use),
-            table_number(r.supplied),
-            ("[red]" + table_number(r.shortfall) + "[/]") if r.shortfall > 0 else "0",
+            (
+                f"[red]{table_number(r.shortfall)} ({table_number(r.shortfall_share, pct=True)})[/]"
+                if r.shortfall > 0
+                else "0"
+            ),
             table_number(r.china_share, pct=True),
             table_number(r.max_china_share, pct=True),
             millions_plain(r.cost),
+            millions_plain(r.shortfall_value),
             pct_premium(r),
         )
         if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
@@ -105,7 +151,7 @@ def print_summary(result, folder: Path | None) -> None:
     if result.stages["stage"].nunique() > 1:
         for r in result.stages.itertuples(index=False):
             text = (
-                f"  {escape(r.stage)}: ${shown(r.cost / 1e6, 1):,.1f}M, "
+                f"  {escape(r.stage)}: {millions(r.cost, currency=currency)}, "
                 f"China {table_number(r.china_cost_share, pct=True)}"
                 " of spend"
             )
@@ -118,18 +164,8 @@ def print_summary(result, folder: Path | None) -> None:
         out.print("what binds (shortfall or a binding cap/rule):", highlight=False)
         for line in why:
             out.print(line, highlight=False, soft_wrap=True)
-    premium = s.get("total_cost_premium")
-    line = f"supply cost [bold]${shown(s['total_cost'] / 1e6, 1):,.1f}M[/] a year"
-    if premium is not None:
-        line += f" ({shown(premium / 1e6, 1):+,.1f}M against no share rules)"
-    if s["commodities_with_shortfall"]:
-        line += (
-            f"; [red]shortfall in {s['commodities_with_shortfall']} commodities[/]"
-            " (cost compares smaller purchases)"
-        )
-    else:
-        line += "; all demand met"
-    out.print(line, highlight=False)
+    for line in headline_lines(s, currency):
+        out.print(line, highlight=False, soft_wrap=True)
     if folder is not None:
         wrote(folder)
 
