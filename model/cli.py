@@ -545,10 +545,11 @@ def compare(
         fail(exc)
         return
     names = [r.case.name for r in result.results]
+    sign = money_sign(result.summary.get("currency", "USD")).strip()
     table = Table(show_edge=False, header_style="bold")
     table.add_column("commodity", no_wrap=True)
     for n in names:
-        table.add_column(f"{escape(n)}\ncost $M / China / short", justify="right")
+        table.add_column(f"{escape(n)}\ncost {sign}M / China / short", justify="right")
     wide = result.by_commodity.set_index(["commodity", "case"])
     for k in result.results[0].commodities["commodity"]:
         cells = []
@@ -556,13 +557,33 @@ def compare(
             r = wide.loc[(k, n)]
             cells.append(
                 f"{millions_plain(r['cost'])} / {table_number(r['china_share'], pct=True)}"
-                f" / {table_number(r['shortfall'])}"
+                f" / {table_number(r['shortfall_share'], pct=True)}"
             )
         table.add_row(escape(k), *cells)
-    table.add_row(
-        "[bold]total[/]", *[f"[bold]{millions_plain(r.total_cost)}[/]" for r in result.results]
-    )
+    totals = result.totals
+    for label, col, signed in (
+        (f"supply cost {sign}M", "supply_cost", False),
+        (f"unmet need valued {sign}M", "shortfall_value", False),
+        (f"total {sign}M", "total", False),
+        (f"premium vs today {sign}M", "premium_vs_today", True),
+        (f"premium vs no share rules {sign}M", "premium_vs_no_share_rules", True),
+    ):
+        table.add_row(
+            f"[bold]{label}[/]",
+            *[f"[bold]{millions_plain(v, signed)}[/]" for v in totals[col]],
+        )
     out.print(table)
+    out.print(
+        "short: unmet need as a share of the commodity's need; unmet need is valued at each "
+        "commodity's shortfall penalty; total = supply cost + unmet need valued; today (the "
+        "root case of a scenario's base chain): "
+        + ", ".join(
+            f"{escape(c)}: {'itself' if c == t else escape(t)}"
+            for c, t in zip(totals["case"], totals["today"], strict=True)
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
     wrote(folder)
 
 
