@@ -407,13 +407,22 @@ def sweep(
     except SourcingError as exc:
         fail(exc)
         return
-    pts = result.points
-    out.print(
-        f"{len(pts)} points, objective {pts['objective'].min():,.0f} to "
-        f"{pts['objective'].max():,.0f}; wrote {escape(str(folder))}",
-        highlight=False,
-        soft_wrap=True,
+    pts, cur = result.points, result.case.currency
+
+    def span(col: str, signed: bool = False) -> str:
+        lo, hi = (millions(pts[col].agg(f), signed=signed, currency=cur) for f in ("min", "max"))
+        return lo if lo == hi else f"{lo} to {hi}"
+
+    text = (
+        f"{len(pts)} points; total (supply cost + unmet need valued) {span('total')} a year; "
+        f"premium of the rules {span('premium_vs_today', True)} against the case as given"
     )
+    if "premium_vs_no_share_rules" in pts:
+        text += f", {span('premium_vs_no_share_rules', True)} against no share rules"
+    short = int((pts["commodities_with_shortfall"] > 0).sum())
+    text += f"; {short} of {len(pts)} points leave need unmet" if short else "; all need met"
+    out.print(text, highlight=False, soft_wrap=True)
+    wrote(folder)
 
 
 @app.command()

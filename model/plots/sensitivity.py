@@ -155,11 +155,15 @@ def sweep(
     *,
     x: str | None = None,
     title: str | None = None,
+    currency: str = "USD",
 ) -> Figure:
-    """Total cost premium and commodities short across a sweep.
+    """What the rules cost, and commodities short, across a sweep.
 
-    The x axis is ``x``, or else the parameter with the most values; each
-    combination of the other parameters is one line.
+    The premium is the point's total (supply cost plus unmet need valued at its
+    shortfall penalty) against the same point without share rules (solid) and
+    against the case as given, "today" (dashed). The x axis is ``x``, or else
+    the parameter with the most values; each combination of the other parameters
+    is one colour.
     """
     if not parameters:
         raise ValueError("a sweep plot needs at least one parameter")
@@ -169,7 +173,11 @@ def sweep(
         raise ValueError(f"'{x}' is not a parameter of this sweep ({', '.join(parameters)})")
     others = [p for p in parameters if p != x]
     cap = _is_cap(x)
-    y_col = "total_cost_premium" if "total_cost_premium" in points else "total_cost"
+    y_cols = [
+        (c, style)
+        for c, style in (("premium_vs_no_share_rules", "-o"), ("premium_vs_today", "--s"))
+        if c in points
+    ] or [("total", "-o")]
     series = (
         [((), points)]
         if not others
@@ -182,7 +190,7 @@ def sweep(
     if len(series) > MAX_LINES:
         note = f" (first {MAX_LINES} of {len(series)} combinations)"
         series = series[:MAX_LINES]
-    scale, words = money_scale(points[y_col])
+    scale, words = money_scale(points[[c for c, _ in y_cols]].to_numpy().ravel(), currency)
     with _style():
         fig = _new_figure(9, 6.2)
         upper, lower = fig.subplots(2, 1, sharex=True)
@@ -196,16 +204,28 @@ def sweep(
                     f"{p} = {_param_format(p)(v)}" for p, v in zip(others, key, strict=True)
                 )
             colour = LINE_COLOURS[i % len(LINE_COLOURS)]
-            upper.plot(
-                xs, g[y_col] / scale, "-o", color=colour, markersize=3.5, label=label or None
-            )
+            for j, (col, style) in enumerate(y_cols):
+                upper.plot(
+                    xs,
+                    g[col] / scale,
+                    style,
+                    color=colour,
+                    markersize=3.5,
+                    label=(label or None) if j == 0 else None,
+                )
             lower.plot(xs, g["commodities_with_shortfall"], "-o", color=colour, markersize=3.5)
-        if y_col == "total_cost_premium":
-            upper.set_title(
-                "Cost premium over no share rules (below zero once need goes unmet: less is bought)"
-            )
+        if y_cols[0][0] == "total":
+            upper.set_title("Total: supply cost plus unmet need valued at its shortfall penalty")
         else:
-            upper.set_title("Total supply cost")
+            names = {
+                "premium_vs_no_share_rules": "against no share rules (solid)",
+                "premium_vs_today": "against the case as given (dashed)",
+            }
+            upper.set_title(
+                "Premium: total (supply cost + unmet need valued) "
+                + " and ".join(names[c] for c, _ in y_cols)
+            )
+            upper.axhline(0, color="#888888", linewidth=0.8)
         upper.set_ylabel(f"{words} a year")
         upper.yaxis.set_major_formatter(TICKS)
         lower.set_title("Commodities with unmet need")
@@ -302,7 +322,9 @@ def criticality(
     return fig
 
 
-def comparison(by_commodity: pd.DataFrame, *, title: str | None = None) -> Figure:
+def comparison(
+    by_commodity: pd.DataFrame, *, title: str | None = None, currency: str = "USD"
+) -> Figure:
     """Cases side by side per commodity: China share, unmet need and cost."""
     cases = list(dict.fromkeys(by_commodity["case"]))
     ks = list(dict.fromkeys(by_commodity["commodity"]))
@@ -328,7 +350,7 @@ def comparison(by_commodity: pd.DataFrame, *, title: str | None = None) -> Figur
             PCT,
         ),
     ]
-    scale, words = money_scale(df["cost"])
+    scale, words = money_scale(df["cost"], currency)
     panels.append((f"supply cost ({words} a year)", df["cost"] / scale, TICKS))
     height = 0.8 / len(cases)
     with _style():
