@@ -515,19 +515,35 @@ def stress(
     except SourcingError as exc:
         fail(exc)
         return
+    sign = money_sign(loaded.currency).strip()
     table = Table(show_edge=False, header_style="bold", title="most critical outages")
-    for col in ("rank", "outage", "objective +$M", "supply cost +$M", "short", "worst"):
-        table.add_column(col, justify="right" if "$" in col or col == "rank" else "left")
+    columns = (
+        "rank",
+        "outage",
+        "unmet (of need)",
+        "worst",
+        "short",
+        f"supply cost +{sign}M",
+        f"total +{sign}M",
+    )
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("outage", "worst") else "right")
     for r in result.ranking.head(top).itertuples(index=False):
         table.add_row(
             str(r.rank),
             escape(r.outage),
-            millions_plain(r.objective_increase),
-            millions_plain(r.supply_cost_increase),
+            table_number(r.shortfall_share_increase, pct=True),
+            escape(r.worst_commodity or "-"),
             str(r.commodities_short),
-            escape(r.worst_commodity),
+            millions_plain(r.supply_cost_increase, True),
+            millions_plain(r.total_increase, True),
         )
     out.print(table)
+    out.print(
+        f"ranked by the {result.summary['rank']} (unmet: that rise, in the worst commodity)",
+        highlight=False,
+        soft_wrap=True,
+    )
     wrote(folder)
 
 

@@ -5,9 +5,9 @@ charts `number`, `money_scale` and `money_label`; the command line
 `table_number`, `millions_plain` and `pct_premium`. Every money helper takes the
 case's currency (``case.toml`` key ``currency``, default ``"USD"``): US dollars
 print as ``$12.3M``, any other currency by its code, ``EUR 12.3M`` (`money_sign`).
-Rounding of the numbers themselves (what the CSV files hold) is `model.numbers`. Text that a spreadsheet
-would run as a formula is neutralised with `neutralise_text` (and read back
-with `restore_text`).
+Rounding of the numbers themselves (what the CSV files hold) is `model.numbers`.
+Text that a spreadsheet would run as a formula is neutralised with
+`neutralise_text` (and read back with `restore_text`).
 """
 
 from __future__ import annotations
