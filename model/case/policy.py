@@ -158,6 +158,7 @@ class CaseFile(Strict):
         if not (len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()):
             raise ValueError(f"'{value}' is not a three-letter currency code such as USD or EUR")
         return value
+
     policy: Policy = Field(default_factory=Policy)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
@@ -226,14 +227,27 @@ def sweep(
             upper.set_title("Total: supply cost plus unmet need valued at its shortfall penalty")
         else:
             names = {
-                "premium_vs_no_share_rules": "against no share rules (solid)",
-                "premium_vs_today": "against the case as given (dashed)",
+                "premium_vs_no_share_rules": "against no share rules",
+                "premium_vs_today": "against the case as given (today)",
             }
-            upper.set_title(
-                "Premium: total (supply cost + unmet need valued) "
-                + " and ".join(names[c] for c, _ in y_cols)
-            )
+            upper.set_title("Premium: the total (supply cost + unmet need valued) over a reference")
             upper.axhline(0, color="#888888", linewidth=0.8)
+            upper.legend(
+                handles=[
+                    Line2D(
+                        [],
+                        [],
+                        color="#444444",
+                        linestyle=style[:-1],
+                        marker=style[-1],
+                        markersize=3.5,
+                        label=names[c],
+                    )
+                    for c, style in y_cols
+                ],
+                loc="upper left",
+                fontsize=8,
+            )
         upper.set_ylabel(f"{words} a year")
         upper.yaxis.set_major_formatter(TICKS)
         lower.set_title("Commodities with unmet need")
