@@ -39,10 +39,11 @@ from model.case.policy import Strict, parse, read_toml
 from model.constants import MAX_NAME, NAME_PATTERN
 from model.errors import InputError
 from model.numbers import vclean
-from model.optimization.evaluate import Evaluator, Point, Record
-from model.optimization.results import inputs_hash, package_versions
+from model.optimization.evaluate import Point, Record
+from model.optimization.results import Reference, inputs_hash, package_versions
 from model.optimization.runner import Checkpoint, run_points
 from model.output import TablesRun, canonical_inputs
+from model.solve import today_reference
 
 
 class SweepParameter(Strict):
@@ -101,7 +102,7 @@ class SweepResult(TablesRun):
     summary: dict[str, Any] = field(default_factory=dict)
     source_files: list[Path] = field(default_factory=list)
     mix_rows: MixRows | None = field(default=None, repr=False)
-    today: Record | None = field(default=None, repr=False)  # the case as given, solved
+    today: Reference | None = field(default=None, repr=False)  # the case as given, solved
 
     def __post_init__(self) -> None:
         self.points, self.table, self.mix = tables(
@@ -166,9 +167,9 @@ def result_column(column: str, names: list[str]) -> str:
     return SHADOWED.get(column, "") + column if column in names else column
 
 
-def today_record(case: Case) -> Record:
+def today_of(case: Case) -> Reference:
     """The sweep's case as given, solved: "today" for its premiums."""
-    return Evaluator(case, uncapped=False).evaluate([])
+    return today_reference(case)
 
 
 def tables(
@@ -176,14 +177,14 @@ def tables(
     names: list[str],
     records: dict[int, Record],
     mix_rows: MixRows | None = None,
-    today: Record | None = None,
+    today: Reference | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Point table, point x commodity table and long mix from records (vectorized).
 
     ``mix_rows`` may hold the mix rows of some points already (see `MixRows`).
     Parameter columns always hold the point's values; a result column of the
     same name is renamed (see `result_column`). ``today`` is the record of the
-    case as given (`today_record`; solved here when not given).
+    case as given (`today_of`; solved here when not given).
     """
     ks = list(case.commodities["commodity"])
     nk = len(ks)
@@ -203,10 +204,8 @@ def tables(
     value = np.round(penalty * shortfall, 6) + 0.0
     total_k = np.round(c_clean + value, 6) + 0.0
     if today is None:
-        today = today_record(case)
-    t_short = vclean(np.asarray(today["shortfall"], float), np.asarray(today["demand"], float))
-    t_cost = vclean(np.asarray(today["cost"], float), np.asarray(today["cost"], float))
-    t_total_k = t_cost + np.asarray(today["penalty"], float) * t_short
+        today = today_of(case)
+    t_total_k = np.array([today.total(k) for k in ks], dtype=float)
     com = {
         "point": np.repeat(order, nk),
         **{n: np.repeat(values[:, j], nk) for j, n in enumerate(names)},
@@ -344,10 +343,7 @@ def sweep(
             records = run_points(case, grid.points, done=done, on_records=landed, **kwargs)
     else:
         records = run_points(case, grid.points, on_records=mix_rows.add, **kwargs)
-    today = today_record(case)
-    t_short = vclean(np.asarray(today["shortfall"], float), np.asarray(today["demand"], float))
-    t_cost = vclean(np.asarray(today["cost"], float), np.asarray(today["cost"], float))
-    t_value = float(np.asarray(today["penalty"], float) @ t_short)
+    today = today_of(case)
     summary = {
         "kind": "sweep",
         "name": name or f"{case.name}-sweep",
@@ -357,12 +353,7 @@ def sweep(
         "points": len(grid.points),
         "currency": case.currency,
         # the reference of premium_vs_today: the sweep's case as given
-        "today": {
-            "case": case.name,
-            "supply_cost": float(vclean(np.array([t_cost.sum()]), 1.0)[0]),
-            "shortfall_value": float(vclean(np.array([t_value]), 1.0)[0]),
-            "total": float(vclean(np.array([t_cost.sum() + t_value]), 1.0)[0]),
-        },
+        "today": {"case": case.name, **today.totals()},
         "workers": workers if client is None else "dask",
         "versions": package_versions(),
         "inputs_sha256": token,
