@@ -23,6 +23,7 @@ import pandas as pd
 import tomli_w
 
 from model._compat import pause_gc
+from model.case.load import TODAY_FOLDER
 from model.case.tables import TABLES, inside_folder
 from model.excel import results_workbook
 from model.folders import write_folder_atomically
@@ -221,6 +222,9 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
     files = {f"{name}.csv": csv_bytes(neutralise(frame)) for name, frame in tables.items()}
     summary = {**result.summary, "timings_seconds": result.timings}
     files.update(run_files_common(result.case, summary, input_files=result.input_files))
+    if result.today_case is not None:  # what premium_vs_today was measured against
+        for name, data in canonical_inputs(result.today_case).items():
+            files[f"inputs/{TODAY_FOLDER}/{name}"] = data
     summary.pop("timings_seconds")  # the workbook, like the plots, must not change run to run
     files.update(extra_files("solve", tables, summary, result.case, plots=plots, xlsx=xlsx))
     return files

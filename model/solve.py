@@ -86,12 +86,14 @@ def solve(
         # ranging describes this basis, so it comes before the probes move HiGHS
         ranges = run_ranging(solver, main) if ranging else (pd.DataFrame(), pd.DataFrame())
         input_files = inputs.result()
-    if isinstance(today, Case):
-        today = today_reference(today)
+    today_case = today if isinstance(today, Case) else None
+    if today_case is not None:
+        today = today_reference(today_case)
     with pause_gc():
         result = make_result(
             solver, main, uncapped, probe=probes, input_files=input_files, today=today
         )
+    result.today_case = today_case
     result.cost_ranges, result.limit_ranges = ranges
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}
     # runs HiGHS solved only on a retry (model.optimization.highs.RETRIES); [] for most cases

@@ -21,6 +21,9 @@ from model.case.tables import TABLES, empty_table, inside_folder, read_table
 from model.case.xlsx import load_case_xlsx
 from model.errors import InputError
 
+# A run folder's inputs/ keeps the case its premiums were measured against here.
+TODAY_FOLDER = "today"
+
 
 # --- reading ----------------------------------------------------------------------------------
 def read_case_folder(folder: Path) -> Case:
@@ -132,14 +135,22 @@ def today_source(case: Case) -> Path | None:
     """Where the root of a scenario's ``base`` chain is: its case folder or workbook.
 
     That root case is "today", the reference a scenario's premium is measured
-    against. None when no scenario changed the case (a case folder or workbook
-    loaded directly): today is then the case itself.
+    against. A run folder's ``inputs/`` keeps the run's today in ``inputs/today/``,
+    so that solving ``inputs/`` reproduces the run. None when no scenario changed
+    the case (a case folder or workbook loaded directly): today is then the case
+    itself.
     """
-    scenarios = [s for s in case.sources[1:] if s.endswith(".toml") and Path(s).name != "case.toml"]
-    if not case.sources or not scenarios:
+    if not case.sources:
         return None
     root = Path(case.sources[0])
-    return root.parent if root.name == "case.toml" else root
+    root = root.parent if root.name == "case.toml" else root
+    scenarios = [s for s in case.sources[1:] if s.endswith(".toml") and Path(s).name != "case.toml"]
+    if scenarios:
+        return root
+    kept = root / TODAY_FOLDER
+    if root.is_dir() and inside_folder(kept / "case.toml", root) and (kept / "case.toml").is_file():
+        return kept
+    return None
 
 
 def load_today(case: Case) -> Case | None:

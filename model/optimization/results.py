@@ -57,6 +57,8 @@ class Result(TablesRun):
     cost_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
     input_files: dict[str, bytes] | None = field(default=None, repr=False)
     limit_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # "today", when it is another case: written to inputs/today/ so inputs/ reproduces the run
+    today_case: Case | None = field(default=None, repr=False)
 
     @property
     def total_shortfall_penalty(self) -> float:
