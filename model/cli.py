@@ -106,7 +106,7 @@ def print_summary(result, folder: Path | None) -> None:
     currency = result.case.currency
     out.print(f"[bold]{escape(s['case'])}[/]: {escape(s['description'])}", highlight=False)
     table = Table(show_edge=False, header_style="bold")
-    sign = money_sign(currency).strip()
+    sign = money_sign(currency)
     for col in (
         "commodity",
         "stage",
@@ -515,7 +515,7 @@ def stress(
     except SourcingError as exc:
         fail(exc)
         return
-    sign = money_sign(loaded.currency).strip()
+    sign = money_sign(loaded.currency)
     table = Table(show_edge=False, header_style="bold", title="most critical outages")
     columns = (
         "rank",
@@ -570,7 +570,7 @@ def compare(
         fail(exc)
         return
     names = [r.case.name for r in result.results]
-    sign = money_sign(result.summary.get("currency", "USD")).strip()
+    sign = money_sign(result.summary.get("currency", "USD"))
     table = Table(show_edge=False, header_style="bold")
     table.add_column("commodity", no_wrap=True)
     for n in names:
