@@ -265,9 +265,7 @@ def test_stress_worst_is_the_largest_share_of_need(case_dir):
     rank = res.ranking.set_index("outage")
     assert rank.loc["CHN", "worst_commodity"] == "a"
     assert rank.loc["CHN", "shortfall_share_increase"] == 1.0
-    assert rank.loc["CHN", "shortfall_value_increase"] == pytest.approx(
-        1000 + 30 * 0.2, **APPROX
-    )
+    assert rank.loc["CHN", "shortfall_value_increase"] == pytest.approx(1000 + 30 * 0.2, **APPROX)
     # b: AUS fills 20 of 50, 30 short; cost before 100 + 1 = 101, after 0.4
     assert rank.loc["CHN", "supply_cost_increase"] == pytest.approx(0.4 - 101, **APPROX)
     assert rank.loc["CHN", "total_increase"] == pytest.approx(1006 + 0.4 - 101, **APPROX)
