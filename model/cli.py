@@ -17,7 +17,7 @@ from rich.table import Table
 
 from model.constants import MAX_RUN_NAME, name_problem
 from model.errors import InputError, RunExistsError, SolveError, SourcingError, WriteError
-from model.formats import millions, millions_plain, pct_premium, shown, table_number
+from model.formats import millions, millions_plain, money_sign, pct_premium, shown, table_number
 
 app = typer.Typer(
     add_completion=False,
@@ -61,20 +61,62 @@ def wrote(path: Path | str) -> None:
     out.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
+def headline_lines(s: dict, currency: str = "USD") -> list[str]:
+    """The headline of a solve in words: supply cost, shortfall and its value, their
+    total, and the premium against no share rules and against today (rich markup)."""
+
+    def m(v: float, signed: bool = False) -> str:
+        return millions(v, signed=signed, currency=currency)
+
+    shares = s.get("shortfall_share") or {}
+    line = f"supply cost [bold]{m(s['supply_cost'])}[/] a year"
+    if shares:
+        short = ", ".join(
+            f"{escape(k)} {table_number(v, pct=True)}" for k, v in sorted(shares.items())
+        )
+        line += (
+            f" + [red]unmet need valued at {m(s['shortfall_value'])}[/]"
+            f" ({len(shares)} commodities short, share of need: {short})"
+            f" = total [bold]{m(s['total'])}[/]"
+        )
+    else:
+        line += "; all need met, so the total is the supply cost"
+    lines = [line]
+    premiums = []
+    if s.get("premium_vs_no_share_rules") is not None:
+        ref = s["no_share_rules"]
+        premiums.append(
+            f"[bold]{m(s['premium_vs_no_share_rules'], True)}[/] against no share rules"
+            f" (total {m(ref['total'])})"
+        )
+    today = s.get("today")
+    if today is not None:
+        who = "this case as given" if today.get("itself") else escape(str(today["case"]))
+        premiums.append(
+            f"[bold]{m(s['premium_vs_today'], True)}[/] against today ({who},"
+            f" total {m(today['total'])})"
+        )
+    if premiums:
+        lines.append("premium of the rules (total against total): " + "; ".join(premiums))
+    return lines
+
+
 def print_summary(result, folder: Path | None) -> None:
     s = result.summary
+    currency = result.case.currency
     out.print(f"[bold]{escape(s['case'])}[/]: {escape(s['description'])}", highlight=False)
     table = Table(show_edge=False, header_style="bold")
+    sign = money_sign(currency)
     for col in (
         "commodity",
         "stage",
         "unit",
         "needed",
-        "supplied",
-        "shortfall",
+        "shortfall (of need)",
         "China",
         "cap",
-        "cost $M",
+        f"cost {sign}M",
+        f"unmet {sign}M",
         "unit cost +",
     ):
         table.add_column(
@@ -92,11 +134,15 @@ def print_summary(result, folder: Path | None) -> None:
             escape(r.stage or "-"),
             escape(r.unit),
             table_number(r.demand + r.downstream_use),
-            table_number(r.supplied),
-            ("[red]" + table_number(r.shortfall) + "[/]") if r.shortfall > 0 else "0",
+            (
+                f"[red]{table_number(r.shortfall)} ({table_number(r.shortfall_share, pct=True)})[/]"
+                if r.shortfall > 0
+                else "0"
+            ),
             table_number(r.china_share, pct=True),
             table_number(r.max_china_share, pct=True),
             millions_plain(r.cost),
+            millions_plain(r.shortfall_value),
             pct_premium(r),
         )
         if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
@@ -105,7 +151,7 @@ def print_summary(result, folder: Path | None) -> None:
     if result.stages["stage"].nunique() > 1:
         for r in result.stages.itertuples(index=False):
             text = (
-                f"  {escape(r.stage)}: ${shown(r.cost / 1e6, 1):,.1f}M, "
+                f"  {escape(r.stage)}: {millions(r.cost, currency=currency)}, "
                 f"China {table_number(r.china_cost_share, pct=True)}"
                 " of spend"
             )
@@ -119,18 +165,8 @@ def print_summary(result, folder: Path | None) -> None:
         out.print("what binds (shortfall or a binding cap/rule):", highlight=False)
         for line in why:
             out.print(line, highlight=False, soft_wrap=True)
-    premium = s.get("total_cost_premium")
-    line = f"supply cost [bold]${shown(s['total_cost'] / 1e6, 1):,.1f}M[/] a year"
-    if premium is not None:
-        line += f" ({shown(premium / 1e6, 1):+,.1f}M against no share rules)"
-    if s["commodities_with_shortfall"]:
-        line += (
-            f"; [red]shortfall in {s['commodities_with_shortfall']} commodities[/]"
-            " (cost compares smaller purchases)"
-        )
-    else:
-        line += "; all demand met"
-    out.print(line, highlight=False)
+    for line in headline_lines(s, currency):
+        out.print(line, highlight=False, soft_wrap=True)
     _print_restricted_used(s)
     if folder is not None:
         wrote(folder)
@@ -404,13 +440,22 @@ def sweep(
     except SourcingError as exc:
         fail(exc)
         return
-    pts = result.points
-    out.print(
-        f"{len(pts)} points, objective {millions(pts['objective'].min())} to "
-        f"{millions(pts['objective'].max())}; wrote {escape(str(folder))}",
-        highlight=False,
-        soft_wrap=True,
+    pts, cur = result.points, result.case.currency
+
+    def span(col: str, signed: bool = False) -> str:
+        lo, hi = (millions(pts[col].agg(f), signed=signed, currency=cur) for f in ("min", "max"))
+        return lo if lo == hi else f"{lo} to {hi}"
+
+    text = (
+        f"{len(pts)} points; total (supply cost + unmet need valued) {span('total')} a year; "
+        f"premium of the rules {span('premium_vs_today', True)} against the case as given"
     )
+    if "premium_vs_no_share_rules" in pts:
+        text += f", {span('premium_vs_no_share_rules', True)} against no share rules"
+    short = int((pts["commodities_with_shortfall"] > 0).sum())
+    text += f"; {short} of {len(pts)} points leave need unmet" if short else "; all need met"
+    out.print(text, highlight=False, soft_wrap=True)
+    wrote(folder)
 
 
 @app.command()
@@ -503,19 +548,35 @@ def stress(
     except SourcingError as exc:
         fail(exc)
         return
+    sign = money_sign(loaded.currency)
     table = Table(show_edge=False, header_style="bold", title="most critical outages")
-    for col in ("rank", "outage", "objective +$M", "supply cost +$M", "short", "worst"):
-        table.add_column(col, justify="right" if "$" in col or col == "rank" else "left")
+    columns = (
+        "rank",
+        "outage",
+        "unmet (of need)",
+        "worst",
+        "short",
+        f"supply cost +{sign}M",
+        f"total +{sign}M",
+    )
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("outage", "worst") else "right")
     for r in result.ranking.head(top).itertuples(index=False):
         table.add_row(
             str(r.rank),
             escape(r.outage),
-            millions_plain(r.objective_increase),
-            millions_plain(r.supply_cost_increase),
+            table_number(r.shortfall_share_increase, pct=True),
+            escape(r.worst_commodity or "-"),
             str(r.commodities_short),
-            escape(r.worst_commodity),
+            millions_plain(r.supply_cost_increase, True),
+            millions_plain(r.total_increase, True),
         )
     out.print(table)
+    out.print(
+        f"ranked by the {result.summary['rank']} (unmet: that rise, in the worst commodity)",
+        highlight=False,
+        soft_wrap=True,
+    )
     wrote(folder)
 
 
@@ -542,10 +603,11 @@ def compare(
         fail(exc)
         return
     names = [r.case.name for r in result.results]
+    sign = money_sign(result.summary.get("currency", "USD"))
     table = Table(show_edge=False, header_style="bold")
     table.add_column("commodity", no_wrap=True)
     for n in names:
-        table.add_column(f"{escape(n)}\ncost $M / China / short", justify="right")
+        table.add_column(f"{escape(n)}\ncost {sign}M / China / short", justify="right")
     wide = result.by_commodity.set_index(["commodity", "case"])
     for k in result.results[0].commodities["commodity"]:
         cells = []
@@ -553,13 +615,33 @@ def compare(
             r = wide.loc[(k, n)]
             cells.append(
                 f"{millions_plain(r['cost'])} / {table_number(r['china_share'], pct=True)}"
-                f" / {table_number(r['shortfall'])}"
+                f" / {table_number(r['shortfall_share'], pct=True)}"
             )
         table.add_row(escape(k), *cells)
-    table.add_row(
-        "[bold]total[/]", *[f"[bold]{millions_plain(r.total_cost)}[/]" for r in result.results]
-    )
+    totals = result.totals
+    for label, col, signed in (
+        (f"supply cost {sign}M", "supply_cost", False),
+        (f"unmet need valued {sign}M", "shortfall_value", False),
+        (f"total {sign}M", "total", False),
+        (f"premium vs today {sign}M", "premium_vs_today", True),
+        (f"premium vs no share rules {sign}M", "premium_vs_no_share_rules", True),
+    ):
+        table.add_row(
+            f"[bold]{label}[/]",
+            *[f"[bold]{millions_plain(v, signed)}[/]" for v in totals[col]],
+        )
     out.print(table)
+    out.print(
+        "short: unmet need as a share of the commodity's need; unmet need is valued at each "
+        "commodity's shortfall penalty; total = supply cost + unmet need valued; today (the "
+        "root case of a scenario's base chain): "
+        + ", ".join(
+            f"{escape(c)}: {'itself' if c == t else escape(t)}"
+            for c, t in zip(totals["case"], totals["today"], strict=True)
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
     wrote(folder)
 
 

@@ -1,7 +1,11 @@
 """Scenarios side by side: solve several cases and tabulate the differences.
 
 The first case is the reference; every other case's cost, China share and
-shortfall are reported by commodity with their difference from it.
+shortfall are reported by commodity with their difference from it. Totals are
+in money and shares only (quantities of different commodities do not add up):
+supply cost, the value of the shortfall, their total, the largest shortfall as a
+share of need, and the premium of each case's rules against today (the root of
+its ``base`` chain) and against no share rules.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from model.case import Case
+from model.case import Case, load_case
+from model.case.load import today_source
 from model.errors import InputError
 from model.numbers import clean, money
-from model.optimization.results import package_versions
+from model.optimization.results import Reference, package_versions
 from model.output import TablesRun
-from model.solve import Result, solve
+from model.solve import Result, solve, today_reference
 
 
 @dataclass
@@ -47,6 +52,46 @@ class CompareResult(TablesRun):
         return ComparePlots(self)
 
 
+def _root(case: Case) -> Path | None:
+    """The case folder or workbook a case was read from (its own, or its base chain's root)."""
+    if (root := today_source(case)) is not None:
+        return root.resolve()
+    if not case.sources:
+        return None  # built in code
+    first = Path(case.sources[0])
+    return (first.parent if first.name == "case.toml" else first).resolve()
+
+
+def _reference(r: Result) -> Reference:
+    com = r.commodities
+    return Reference(
+        name=r.case.name,
+        cost=dict(zip(com["commodity"], com["cost"], strict=True)),
+        shortfall=dict(zip(com["commodity"], com["shortfall"], strict=True)),
+        penalty=dict(zip(com["commodity"], com["shortfall_penalty"], strict=True)),
+    )
+
+
+def _solve_all(cases: list[Case]) -> list[Result]:
+    """Solve every case, each scenario's today solved once however many share it
+    (and not at all when that root case is itself compared)."""
+    direct = [today_source(c) is None for c in cases]
+    results: dict[int, Result] = {}
+    refs: dict[Path, Reference] = {}
+    for i, c in enumerate(cases):
+        if direct[i]:
+            results[i] = solve(c)
+            if (root := _root(c)) is not None:
+                refs.setdefault(root, _reference(results[i]))
+    for i, c in enumerate(cases):
+        if not direct[i]:
+            root = _root(c)
+            if root not in refs:
+                refs[root] = today_reference(load_case(root))
+            results[i] = solve(c, today=refs[root])
+    return [results[i] for i in range(len(cases))]
+
+
 def compare(cases: list[Case]) -> CompareResult:
     """Solve each case; differences are against the first."""
     if len(cases) < 2:
@@ -54,8 +99,21 @@ def compare(cases: list[Case]) -> CompareResult:
     names = [c.name for c in cases]
     if len(set(names)) != len(names):
         raise InputError(f"cases to compare must have different names (got {', '.join(names)})")
-    results = [solve(c) for c in cases]
-    cols = ["cost", "supplied", "shortfall", "china_share", "average_unit_cost"]
+    currencies = sorted({c.currency for c in cases})
+    if len(currencies) > 1:
+        raise InputError(f"cases to compare must use one currency (got {', '.join(currencies)})")
+    results = _solve_all(cases)
+    cols = [
+        "cost",
+        "supplied",
+        "shortfall",
+        "shortfall_share",
+        "china_share",
+        "average_unit_cost",
+        "shortfall_value",
+        "total",
+        "premium_vs_today",
+    ]
     frames = []
     for r in results:
         f = r.commodities.set_index("commodity")[["stage", *cols]].copy()
@@ -65,7 +123,7 @@ def compare(cases: list[Case]) -> CompareResult:
     rows = []
     for f in frames:
         g = f.join(ref[cols].add_suffix("_ref"), how="outer")
-        for c in ("cost", "shortfall", "china_share"):
+        for c in ("cost", "shortfall", "china_share", "total"):
             g[f"{c}_vs_{names[0]}"] = (g[c] - g[f"{c}_ref"]).map(lambda v: clean(v, 1.0))
         g["case"] = f["case"].iloc[0]
         rows.append(g.drop(columns=[f"{c}_ref" for c in cols]).reset_index())
@@ -76,10 +134,16 @@ def compare(cases: list[Case]) -> CompareResult:
             {
                 "case": r.case.name,
                 "description": r.case.description,
-                "total_cost": r.total_cost,
-                "objective": r.objective,
+                "supply_cost": r.supply_cost,
+                "shortfall_value": r.summary["shortfall_value"],
+                "total": r.total,
                 "commodities_with_shortfall": r.summary["commodities_with_shortfall"],
-                "total_cost_vs_first": money(r.total_cost - results[0].total_cost, r.total_cost),
+                "worst_shortfall_share": float(r.commodities["shortfall_share"].max()),
+                "today": r.summary["today"]["case"],
+                "premium_vs_today": r.summary["premium_vs_today"],
+                "premium_vs_no_share_rules": r.summary["premium_vs_no_share_rules"],
+                "total_vs_first": money(r.total - results[0].total, r.total),
+                "objective": r.objective,
             }
             for r in results
         ]
@@ -88,6 +152,7 @@ def compare(cases: list[Case]) -> CompareResult:
         "kind": "compare",
         "name": "compare-" + "-vs-".join(names),
         "cases": names,
+        "currency": currencies[0],
         "versions": package_versions(),
     }
     return CompareResult(results, by_commodity, totals, summary)

@@ -5,6 +5,15 @@ is swept on a grid; wherever the mix changes between two grid points (a
 supplier enters or leaves, fills up, or shortfall starts), the change is
 located by bisection to within ``tol``. The result is the curve a policy
 analyst puts in a brief, with its breakpoints named.
+
+Each row gives the commodity's supply cost, shortfall (units and share of need)
+and the value of that shortfall, and the premium of the whole case's total
+(supply cost plus unmet need valued at its shortfall penalty, over every
+commodity: a cap on one commodity can leave a product that needs it short)
+against the same point without share rules and against the case as given
+("today"). With every cap together (``--together``) quantities of different
+commodities do not add up: the row has money and shares only, its
+``shortfall_share`` being the largest among the commodities.
 """
 
 from __future__ import annotations
@@ -21,13 +30,23 @@ from model.case import Case
 from model.case.params import parse_grid, parse_parameter
 from model.constants import CHINA
 from model.errors import InputError
-from model.numbers import clean, money
+from model.numbers import clean, money, vclean
 from model.optimization.evaluate import Evaluator, Record
 from model.optimization.results import package_versions
 from model.optimization.runner import progress_bar
 from model.output import TablesRun
 
 ALL = "all"
+
+
+def _totals(rec: Record, prefix: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per commodity (cost, shortfall, total = cost + penalty x shortfall), rounded as the
+    result tables round them; ``prefix="uncapped_"`` for the point without share rules."""
+    cost = np.asarray(rec[f"{prefix}cost"], dtype=float)
+    demand = np.asarray(rec["demand"], dtype=float)
+    short = vclean(np.asarray(rec[f"{prefix}shortfall"], dtype=float), demand)
+    cost = vclean(cost, cost)
+    return cost, short, cost + np.asarray(rec["penalty"], dtype=float) * short
 
 
 def _signature(rec: Record, ev: Evaluator, ks: list[int]) -> tuple:
@@ -117,6 +136,7 @@ def curve(
         raise InputError("no commodity that China supplies to sweep", "command line")
     groups = [(ALL, targets)] if together else [(k, [k]) for k in targets]
     ev = Evaluator(case, uncapped=True)
+    today_total = float(_totals(ev.evaluate([]))[2].sum())  # the case as given
     kidx = {k: i for i, k in enumerate(ids)}
     rows, breaks = [], []
     with progress_bar(progress) as bar:
@@ -172,24 +192,32 @@ def curve(
             break_caps = {b for lo, hi, _, _ in found for b in (lo, hi)}
             for cap in sorted(set(caps) | break_caps, reverse=True):
                 rec = at(cap)[0]
-                cost = sum(rec["cost"][j] for j in ks)
-                u_cost = sum(rec["uncapped_cost"][j] for j in ks)
-                supplied = sum(rec["supplied"][j] for j in ks)
+                cost, short, total = _totals(rec)
+                u_total = float(_totals(rec, "uncapped_")[2].sum())
+                here = float(total.sum())
+                supplied = vclean(np.asarray(rec["supplied"], dtype=float), 1.0)[ks]
+                need = supplied + short[ks]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    shares = np.where(need > 0, short[ks] / np.where(need > 0, need, 1.0), 0.0)
+                one = len(ks) == 1 and not together
+                value = float((total - cost)[ks].sum())
                 rows.append(
                     {
                         "commodity": label,
                         "cap": cap,
                         "breakpoint": cap in break_caps,
-                        "supplied": clean(supplied, supplied),
-                        "shortfall": clean(sum(rec["shortfall"][j] for j in ks), supplied + 1),
-                        "china_share": round(sum(rec["china"][j] for j in ks) / supplied, 9)
-                        if len(ks) == 1 and supplied > 0
+                        # units: for one commodity only (unlike units do not add up)
+                        "supplied": float(supplied[0]) if one else float("nan"),
+                        "shortfall": float(short[ks][0]) if one else float("nan"),
+                        "shortfall_share": round(float(shares.max()), 9),
+                        "commodities_short": int((short[ks] > 0).sum()),
+                        "china_share": round(rec["china"][ks[0]] / supplied[0], 9)
+                        if one and supplied[0] > 0
                         else float("nan"),
-                        "cost": clean(cost, cost),
-                        "cost_premium": money(cost - u_cost, max(cost, u_cost)),
-                        "objective_increase": money(
-                            rec["objective"] - at(1.0)[0]["objective"], rec["objective"]
-                        ),
+                        "cost": clean(float(cost[ks].sum()), 1.0),
+                        "shortfall_value": clean(value, 1.0),
+                        "premium_vs_no_share_rules": money(here - u_total, here),
+                        "premium_vs_today": money(here - today_total, here),
                     }
                 )
             bar.advance(task)
@@ -199,6 +227,8 @@ def curve(
         "case": case.name,
         "commodities": targets,
         "together": together,
+        "currency": case.currency,
+        "today": {"case": case.name, "total": clean(today_total, 1.0)},
         "grid": caps,
         "tol": tol,
         "versions": package_versions(),

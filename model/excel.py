@@ -280,6 +280,7 @@ def case_workbook(case: Any) -> bytes:
     rows: list[tuple[str, Any]] = [
         ("name", case.name),
         ("description", case.description),
+        *([("currency", case.currency)] if case.currency != "USD" else []),
         ("policy.max_china_share", p.max_china_share),
         ("policy.shortfall_penalty_factor", p.shortfall_penalty_factor),
     ]

@@ -2,10 +2,12 @@
 
 Reports and notebooks use `millions` ("$1,234.5M"), `dollars`, `pct` and `qty`;
 charts `number`, `money_scale` and `money_label`; the command line
-`table_number`, `millions_plain` and `pct_premium`. Rounding of the numbers
-themselves (what the CSV files hold) is `model.numbers`. Text that a spreadsheet
-would run as a formula is neutralised with `neutralise_text` (and read back
-with `restore_text`).
+`table_number`, `millions_plain` and `pct_premium`. Every money helper takes the
+case's currency (``case.toml`` key ``currency``, default ``"USD"``): US dollars
+print as ``$12.3M``, any other currency by its code, ``EUR 12.3M`` (`money_sign`).
+Rounding of the numbers themselves (what the CSV files hold) is `model.numbers`.
+Text that a spreadsheet would run as a formula is neutralised with
+`neutralise_text` (and read back with `restore_text`).
 """
 
 from __future__ import annotations
@@ -31,24 +33,29 @@ def missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def millions(v: Any, signed: bool = False) -> str:
-    """US dollars in millions: $1,234.5M."""
+def money_sign(currency: str = "USD") -> str:
+    """What goes before an amount: "$" for US dollars, else the code and a space ("EUR ")."""
+    return "$" if currency == "USD" else f"{currency} "
+
+
+def millions(v: Any, signed: bool = False, currency: str = "USD") -> str:
+    """Money in millions: $1,234.5M (EUR 1,234.5M in another currency)."""
     if missing(v):
         return "-"
     m = shown(float(v) / 1e6, 1)
     sign = "+" if signed and m > 0 else ("-" if m < 0 else "")
-    return f"{sign}${abs(m):,.1f}M"
+    return f"{sign}{money_sign(currency)}{abs(m):,.1f}M"
 
 
-def dollars(v: Any) -> str:
-    """US dollars: $1,234 (cents below $10)."""
+def dollars(v: Any, currency: str = "USD") -> str:
+    """Money per unit: $1,234 (cents below 10); EUR 1,234 in another currency."""
     if missing(v):
         return "-"
-    v = float(v)
+    v, unit = float(v), money_sign(currency)
     if abs(v) >= 10:
-        return f"{'-' if v < 0 else ''}${abs(v):,.0f}"
+        return f"{'-' if v < 0 else ''}{unit}{abs(v):,.0f}"
     v = shown(v, 2)
-    return f"{'-' if v < 0 else ''}${abs(v):,.2f}"
+    return f"{'-' if v < 0 else ''}{unit}{abs(v):,.2f}"
 
 
 def pct(v: Any, digits: int = 0) -> str:
@@ -79,28 +86,30 @@ def number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def money_scale(values: Iterable[float]) -> tuple[float, str]:
-    """(divisor, words) for an axis of dollar amounts this large: $ million, thousand or $."""
+def money_scale(values: Iterable[float], currency: str = "USD") -> tuple[float, str]:
+    """(divisor, words) for an axis of amounts this large: $ million, $ thousand or $
+    (EUR million, ... in another currency)."""
     finite = [abs(float(v)) for v in values if v == v and abs(float(v)) != math.inf]
     top = max(finite, default=0.0)
+    unit = "$" if currency == "USD" else currency
     if top >= 1e6:
-        return 1e6, "$ million"
+        return 1e6, f"{unit} million"
     if top >= 1e3:
-        return 1e3, "$ thousand"
-    return 1.0, "$"
+        return 1e3, f"{unit} thousand"
+    return 1.0, unit
 
 
-def money_label(value: float) -> str:
-    """$11,003M, $42.6M, $12.5k, $950."""
+def money_label(value: float, currency: str = "USD") -> str:
+    """$11,003M, $42.6M, $12.5k, $950 (EUR 42.6M in another currency)."""
     v = abs(value)
-    sign = "-" if value < 0 else ""
+    sign, unit = ("-" if value < 0 else ""), money_sign(currency)
     if v >= 1e8:
-        return f"{sign}${v / 1e6:,.0f}M"
+        return f"{sign}{unit}{v / 1e6:,.0f}M"
     if v >= 1e6:
-        return f"{sign}${v / 1e6:,.1f}M"
+        return f"{sign}{unit}{v / 1e6:,.1f}M"
     if v >= 1e3:
-        return f"{sign}${v / 1e3:,.1f}k"
-    return f"{sign if shown(v, 0) else ''}${v:,.0f}"
+        return f"{sign}{unit}{v / 1e3:,.1f}k"
+    return f"{sign if shown(v, 0) else ''}{unit}{v:,.0f}"
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -124,9 +133,11 @@ def pct_premium(r: Any) -> str:
     return f"{extra / base:+.1%}"
 
 
-def millions_plain(value: float) -> str:
-    """USD in millions, to 0.1 M."""
-    return "-" if value != value else f"{shown(value / 1e6, 1):,.1f}"
+def millions_plain(value: float, signed: bool = False) -> str:
+    """Money in millions, to 0.1 M, without its currency (the column header names it)."""
+    if value != value:
+        return "-"
+    return f"{shown(value / 1e6, 1):{'+' if signed else ''},.1f}"
 
 
 # --- text in spreadsheets ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ import pandas as pd
 import tomli_w
 
 from model._compat import pause_gc
+from model.case.load import TODAY_FOLDER
 from model.case.tables import TABLES, inside_folder, trim_defaults
 from model.excel import results_workbook
 from model.folders import write_folder_atomically
@@ -151,7 +152,10 @@ def canonical_inputs(case: Case) -> dict[str, bytes]:
         if r["basis"] == "supplied":
             del r["basis"]
     policy["rules"] = [_toml_clean(r) for r in policy["rules"]]
-    doc = {"name": case.name, "description": case.description, "policy": _toml_clean(policy)}
+    doc: dict[str, Any] = {"name": case.name, "description": case.description}
+    if case.currency != "USD":  # only when set: USD cases keep their bytes (and hash)
+        doc["currency"] = case.currency
+    doc["policy"] = _toml_clean(policy)
     files["case.toml"] = tomli_w.dumps(doc).encode("utf-8")
     return files
 
@@ -229,6 +233,9 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
     files = {f"{name}.csv": csv_bytes(neutralise(frame)) for name, frame in tables.items()}
     summary = {**result.summary, "timings_seconds": result.timings}
     files.update(run_files_common(result.case, summary, input_files=result.input_files))
+    if result.today_case is not None:  # what premium_vs_today was measured against
+        for name, data in canonical_inputs(result.today_case).items():
+            files[f"inputs/{TODAY_FOLDER}/{name}"] = data
     summary.pop("timings_seconds")  # the workbook, like the plots, must not change run to run
     files.update(extra_files("solve", tables, summary, result.case, plots=plots, xlsx=xlsx))
     return files

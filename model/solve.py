@@ -4,6 +4,10 @@
 compiled once into a kept HiGHS instance), solves the case with and without
 share rules, probes the optimum and returns a `Result`
 (`model.optimization.results`) whose tables are pandas DataFrames.
+
+Premiums are measured against two references: the case without share rules
+(solved on the same instance) and "today", the root case of a scenario's
+``base`` chain (`today_reference`), solved on its own.
 """
 
 from __future__ import annotations
@@ -14,20 +18,26 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from model._compat import pause_gc
-from model.case import Case
+from model.case import Case, load_today
 from model.case.restrictions import restricted_used
 from model.errors import InputError
 from model.optimization.highs import Solution, Solver
 from model.optimization.ranging import ranging as run_ranging
-from model.optimization.results import Result, make_result
+from model.optimization.results import Reference, Result, make_result, reference
 from model.output import canonical_inputs
 
-__all__ = ["Result", "Solution", "Solver", "solve"]
+__all__ = ["Reference", "Result", "Solution", "Solver", "solve", "today_reference"]
 
 
 # Above this many supply rows the per-row extras (one re-solve per binding
 # capacity, HiGHS ranging) cost far more than the solve itself, so "auto" skips them.
 DETAIL_ROWS = 5_000
+
+
+def today_reference(case: Case) -> Reference:
+    """ "Today" for premiums: `case` solved as given (main solve only, no probes)."""
+    solver = Solver(case)
+    return reference(solver, solver.run(), case.name)
 
 
 def solve(
@@ -37,16 +47,26 @@ def solve(
     compare: bool = True,
     probes: bool | None = None,
     ranging: bool | None = None,
+    today: Case | Reference | None = None,
 ) -> Result:
     """Solve a case and return a `Result`.
 
     ``max_china_share`` overrides the case's default China cap (commodities
     with their own cap keep it). ``compare`` also solves the case without
-    share rules (for the cost premium). ``probes`` re-solves the optimum with
+    share rules (for the premium over no share rules). ``probes`` re-solves the optimum with
     each China cap one point tighter and each binding capacity one unit larger
     (exact marginal values); ``ranging`` adds HiGHS cost and bound ranging.
     Both default to on for cases up to 5,000 supply rows (``None`` = auto).
+
+    ``today`` is the reference for ``premium_vs_today``: a case (solved here) or a
+    `Reference` already solved. By default it is the root case of a scenario's
+    ``base`` chain, or for a case loaded directly the case itself as given
+    (before ``max_china_share`` overrides its cap).
     """
+    if today is None:
+        today = load_today(case)
+        if today is None and max_china_share is not None:
+            today = case  # the case as given, without the override
     if max_china_share is not None:
         if not 0.0 <= float(max_china_share) <= 1.0:
             raise InputError(f"max_china_share = {max_china_share} is outside [0, 1]")
@@ -67,8 +87,14 @@ def solve(
         # ranging describes this basis, so it comes before the probes move HiGHS
         ranges = run_ranging(solver, main) if ranging else (pd.DataFrame(), pd.DataFrame())
         input_files = inputs.result()
+    today_case = today if isinstance(today, Case) else None
+    if today_case is not None:
+        today = today_reference(today_case)
     with pause_gc():
-        result = make_result(solver, main, uncapped, probe=probes, input_files=input_files)
+        result = make_result(
+            solver, main, uncapped, probe=probes, input_files=input_files, today=today
+        )
+    result.today_case = today_case
     result.cost_ranges, result.limit_ranges = ranges
     if not case.restrictions.empty:  # only for cases that tag suppliers: others keep their bytes
         result.summary["restricted_used"] = restricted_used(case, result.mix)

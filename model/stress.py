@@ -2,9 +2,13 @@
 
 Each outage sets the capacity of one country (or a group, or a set of k
 countries, or one country for one commodity) to zero and re-solves on the
-kept model. Outages are ranked by how much they raise the objective (supply
-cost plus shortfall valued at the shortfall penalty), so an outage that leaves
-demand unmet ranks above one that only makes supply dearer.
+kept model. Outages are ranked first by the need they leave unmet, as a share:
+the largest rise in any commodity's shortfall as a share of its need
+(``shortfall_share_increase``), so losing all of a commodity ranks above losing
+a little of it whatever the commodities' prices; outages that tie there (most
+often: no new shortfall) are ranked by the rise in the total, supply cost plus
+unmet need valued at its shortfall penalty (``total_increase``). The ranking
+never rests on penalty-weighted money alone.
 """
 
 from __future__ import annotations
@@ -21,13 +25,39 @@ from model.case import Case
 from model.case.params import parse_parameter
 from model.constants import GROUP_PREFIX
 from model.errors import InputError
-from model.numbers import clean, money
-from model.optimization.evaluate import Point
+from model.numbers import clean, money, vclean
+from model.optimization.evaluate import Point, Record
 from model.optimization.results import inputs_hash, package_versions
 from model.optimization.runner import run_points
 from model.output import TablesRun, canonical_inputs
 
 MAX_OUTAGES = 20_000
+RANK = (
+    "largest rise in a commodity's shortfall as a share of its need, then the rise in the "
+    "total (supply cost plus unmet need valued at its shortfall penalty)"
+)
+
+
+RANK_COLUMNS = [
+    "outage",
+    "kind",
+    "shortfall_share_increase",
+    "worst_commodity",
+    "commodities_short",
+    "supply_cost_increase",
+    "shortfall_value_increase",
+    "total_increase",
+]
+
+
+def _shares(rec: Record) -> tuple[np.ndarray, np.ndarray]:
+    """(shortfall, shortfall as a share of need) per commodity, rounded as the tables round."""
+    short = vclean(np.asarray(rec["shortfall"], dtype=float), np.asarray(rec["demand"], float))
+    supplied = vclean(np.asarray(rec["supplied"], dtype=float), 1.0)
+    need = supplied + short
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(need > 0, short / np.where(need > 0, need, 1.0), 0.0)
+    return short, np.round(share, 9)
 
 
 def outages(
@@ -113,11 +143,15 @@ def stress(
     ids = list(case.commodities["commodity"])
     base = records[0]
     pen = np.array(base["penalty"])
+    b_short, b_share = _shares(base)
+    b_total = float(np.sum(base["cost"]) + pen @ b_short)
     rows, ranking = [], []
     for i, (label, kind, _) in enumerate(tests, start=1):
         rec = records[i]
         dcost = np.array(rec["cost"]) - np.array(base["cost"])
         dshort = np.array(rec["shortfall"]) - np.array(base["shortfall"])
+        short, share = _shares(rec)
+        rise = share - b_share
         for j, kk in enumerate(ids):
             if abs(dcost[j]) > 1e-6 * max(1.0, base["cost"][j]) or abs(dshort[j]) > 1e-9:
                 s = rec["supplied"][j]
@@ -130,24 +164,34 @@ def stress(
                         "cost_increase": money(dcost[j], rec["cost"][j]),
                         "shortfall": clean(rec["shortfall"][j], rec["demand"][j]),
                         "extra_shortfall": clean(dshort[j], rec["demand"][j]),
+                        "shortfall_share": float(share[j]),
+                        "shortfall_share_increase": round(float(rise[j]), 9) + 0.0,
                         "china_share": round(rec["china"][j] / s, 9) if s > 0 else float("nan"),
                     }
                 )
-        worst = int(np.argmax(dshort * pen)) if (dshort > 1e-9).any() else None
+        worst = int(np.argmax(rise)) if (rise > 0).any() else None
+        total = float(np.sum(rec["cost"]) + pen @ short)
+        value = float(pen @ (short - b_short))
         ranking.append(
             {
                 "outage": label,
                 "kind": kind,
-                "objective_increase": money(rec["objective"] - base["objective"], rec["objective"]),
-                "supply_cost_increase": money(float(dcost.sum()), float(np.sum(rec["cost"]))),
-                "shortfall_value": money(float((dshort * pen).sum()), float(np.sum(rec["cost"]))),
-                "commodities_short": int((dshort > 1e-7).sum()),
+                "shortfall_share_increase": round(float(rise[worst]), 9)
+                if worst is not None
+                else 0.0,
                 "worst_commodity": ids[worst] if worst is not None else "",
+                "commodities_short": int((dshort > 1e-7).sum()),
+                "supply_cost_increase": money(float(dcost.sum()), float(np.sum(rec["cost"]))),
+                "shortfall_value_increase": money(value, total),
+                "total_increase": money(total - b_total, total),
             }
         )
-    rank = pd.DataFrame(ranking).sort_values(
-        ["objective_increase", "outage"], ascending=[False, True], kind="stable"
-    )
+    rank = pd.DataFrame(ranking, columns=RANK_COLUMNS)
+    # shares tie when equal to 6 decimals (0.0001 of a point): then the money decides
+    rank["_share"] = rank["shortfall_share_increase"].round(6)
+    rank = rank.sort_values(
+        ["_share", "total_increase", "outage"], ascending=[False, False, True], kind="stable"
+    ).drop(columns="_share")
     rank.insert(0, "rank", range(1, len(rank) + 1))
     summary = {
         "kind": "stress",
@@ -157,7 +201,10 @@ def stress(
         "k": k,
         "groups": groups,
         "by_commodity": by_commodity,
+        "currency": case.currency,
+        "rank": RANK,
         "base_objective": base["objective"],
+        "base_total": clean(b_total, 1.0),
         "versions": package_versions(),
         "timings_seconds": {"total": round(time.perf_counter() - t0, 4)},
     }
@@ -169,6 +216,8 @@ def stress(
         "cost_increase",
         "shortfall",
         "extra_shortfall",
+        "shortfall_share",
+        "shortfall_share_increase",
         "china_share",
     ]
     return StressResult(

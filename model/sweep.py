@@ -7,6 +7,11 @@
     s.points     # a row per point
     s.mix        # every point's mix, long form
 
+Each point reports supply cost, shortfall (units and share of need), the value
+of the shortfall (at the shortfall penalty) and their total, and the premium of
+that total against two references: the same point without share rules, and
+"today", the sweep's case as given.
+
 A sweep can also be a TOML file under ``inputs/sweeps/``::
 
     name = "cap-curve"
@@ -35,9 +40,10 @@ from model.constants import MAX_NAME, NAME_PATTERN
 from model.errors import InputError
 from model.numbers import vclean
 from model.optimization.evaluate import Point, Record
-from model.optimization.results import inputs_hash, package_versions
+from model.optimization.results import Reference, inputs_hash, package_versions
 from model.optimization.runner import Checkpoint, run_points
 from model.output import TablesRun, canonical_inputs
+from model.solve import today_reference
 
 
 class SweepParameter(Strict):
@@ -96,10 +102,11 @@ class SweepResult(TablesRun):
     summary: dict[str, Any] = field(default_factory=dict)
     source_files: list[Path] = field(default_factory=list)
     mix_rows: MixRows | None = field(default=None, repr=False)
+    today: Reference | None = field(default=None, repr=False)  # the case as given, solved
 
     def __post_init__(self) -> None:
         self.points, self.table, self.mix = tables(
-            self.case, self.names, self.records, self.mix_rows
+            self.case, self.names, self.records, self.mix_rows, self.today
         )
         self.mix_rows = None  # folded into self.mix
 
@@ -160,14 +167,24 @@ def result_column(column: str, names: list[str]) -> str:
     return SHADOWED.get(column, "") + column if column in names else column
 
 
+def today_of(case: Case) -> Reference:
+    """The sweep's case as given, solved: "today" for its premiums."""
+    return today_reference(case)
+
+
 def tables(
-    case: Case, names: list[str], records: dict[int, Record], mix_rows: MixRows | None = None
+    case: Case,
+    names: list[str],
+    records: dict[int, Record],
+    mix_rows: MixRows | None = None,
+    today: Reference | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Point table, point x commodity table and long mix from records (vectorized).
 
     ``mix_rows`` may hold the mix rows of some points already (see `MixRows`).
     Parameter columns always hold the point's values; a result column of the
-    same name is renamed (see `result_column`).
+    same name is renamed (see `result_column`). ``today`` is the record of the
+    case as given (`today_of`; solved here when not given).
     """
     ks = list(case.commodities["commodity"])
     nk = len(ks)
@@ -182,6 +199,13 @@ def tables(
     supplied, cost, demand = stack("supplied"), stack("cost"), stack("demand")
     s = vclean(supplied, supplied)
     shortfall = vclean(stack("shortfall"), demand)
+    penalty = stack("penalty")
+    c_clean = vclean(cost, cost)
+    value = np.round(penalty * shortfall, 6) + 0.0
+    total_k = np.round(c_clean + value, 6) + 0.0
+    if today is None:
+        today = today_of(case)
+    t_total_k = np.array([today.total(k) for k in ks], dtype=float)
     com = {
         "point": np.repeat(order, nk),
         **{n: np.repeat(values[:, j], nk) for j, n in enumerate(names)},
@@ -193,8 +217,12 @@ def tables(
         "shortfall": shortfall.ravel(),
         "china_share": _ratio(vclean(stack("china"), supplied), s, 9).ravel(),
         result_column("max_china_share", names): stack("cap").ravel(),
-        "cost": vclean(cost, cost).ravel(),
+        "shortfall_share": np.nan_to_num(_ratio(shortfall, s + shortfall, 9)).ravel(),
+        "cost": c_clean.ravel(),
         "average_unit_cost": _ratio(cost, np.where(s > 0, supplied, 0.0), 6).ravel(),
+        "shortfall_penalty": penalty.ravel(),
+        "shortfall_value": value.ravel(),
+        "total": total_k.ravel(),
     }
     has_u = npts > 0 and "uncapped_cost" in recs[0]
     if has_u:
@@ -202,26 +230,44 @@ def tables(
         with np.errstate(divide="ignore", invalid="ignore"):
             unit = cost / supplied - u_cost / u_s
         ok = (s > 0) & (vclean(u_s, u_s) > 0)
+        u_short = vclean(stack("uncapped_shortfall"), demand)
+        u_total_k = np.round(vclean(u_cost, u_cost) + penalty * u_short, 6) + 0.0
         com.update(
             uncapped_cost=vclean(u_cost, u_cost).ravel(),
-            cost_premium=vclean(cost - u_cost, np.maximum(cost, u_cost), 1e-11).ravel(),
+            supply_cost_change=vclean(cost - u_cost, np.maximum(cost, u_cost), 1e-11).ravel(),
             unit_cost_premium=np.where(ok, np.round(unit, 6), np.nan).ravel(),
-            uncapped_shortfall=vclean(stack("uncapped_shortfall"), demand).ravel(),
+            uncapped_shortfall=u_short.ravel(),
+            uncapped_total=u_total_k.ravel(),
+            premium_vs_no_share_rules=vclean(
+                total_k - u_total_k, np.maximum(total_k, u_total_k), 1e-11
+            ).ravel(),
         )
+    com["premium_vs_today"] = vclean(
+        total_k - t_total_k, np.maximum(total_k, t_total_k), 1e-11
+    ).ravel()
     table = pd.DataFrame(com)
     objective = np.array([r["objective"] for r in recs], dtype=float)
-    total = vclean(cost.sum(axis=1), 1.0)
+    supply = vclean(c_clean.sum(axis=1), 1.0)
+    total = vclean(total_k.sum(axis=1), 1.0)
     points = pd.DataFrame(
         {
             "point": order,
             **{n: values[:, j] for j, n in enumerate(names)},
             "objective": vclean(objective, objective),
-            "total_cost": total,
+            "supply_cost": supply,
+            "shortfall_value": vclean(value.sum(axis=1), 1.0),
+            "total": total,
         }
     )
     if has_u:
-        points["total_cost_premium"] = vclean(total - u_cost.sum(axis=1), total, 1e-11)
+        points["premium_vs_no_share_rules"] = vclean(total - u_total_k.sum(axis=1), total, 1e-11)
+    points["premium_vs_today"] = vclean(total - float(t_total_k.sum()), total, 1e-11)
     points["commodities_with_shortfall"] = (shortfall > 0).sum(axis=1).astype(int)
+    points["worst_shortfall_share"] = (
+        np.nan_to_num(_ratio(shortfall, s + shortfall, 9)).max(axis=1, initial=0.0)
+        if npts
+        else np.zeros(0)
+    )
 
     countries = np.array(case.supply["country"].tolist(), dtype=object)
     unit_cost_col = result_column("unit_cost", names)
@@ -297,6 +343,7 @@ def sweep(
             records = run_points(case, grid.points, done=done, on_records=landed, **kwargs)
     else:
         records = run_points(case, grid.points, on_records=mix_rows.add, **kwargs)
+    today = today_of(case)
     summary = {
         "kind": "sweep",
         "name": name or f"{case.name}-sweep",
@@ -304,12 +351,17 @@ def sweep(
         "parameters": grid.names,
         "combine": grid.combine,
         "points": len(grid.points),
+        "currency": case.currency,
+        # the reference of premium_vs_today: the sweep's case as given
+        "today": {"case": case.name, **today.totals()},
         "workers": workers if client is None else "dask",
         "versions": package_versions(),
         "inputs_sha256": token,
         "timings_seconds": {"total": round(time.perf_counter() - t0, 4)},
     }
-    return SweepResult(case, grid.names, grid.points, records, summary, mix_rows=mix_rows)
+    return SweepResult(
+        case, grid.names, grid.points, records, summary, mix_rows=mix_rows, today=today
+    )
 
 
 def load_sweep(path: str | Path, case: str | Path | None = None) -> tuple[Case, Grid, SweepFile]:

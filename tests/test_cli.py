@@ -23,7 +23,12 @@ SPEC_COMMODITIES = [
     "max_china_share",
     "cost",
     "average_unit_cost",
-    "cost_premium",
+    "shortfall_share",
+    "shortfall_value",
+    "total",
+    "supply_cost_change",
+    "premium_vs_no_share_rules",
+    "premium_vs_today",
     "marginal_cost_per_pp",
 ]
 
@@ -90,7 +95,9 @@ def test_runs_are_reproducible_and_self_contained(tmp_path: Path):
     a = write_run(solve(load_case(scenario)), tmp_path, name="a")
     b = write_run(solve(load_case(scenario)), tmp_path, name="b")
     assert without_timings(snapshot(a)) == without_timings(snapshot(b))
-    # the copied inputs are a case that reproduces the run
+    # the copied inputs are a case that reproduces the run, premium against today included
+    # (the scenario's today, the base case, is kept in inputs/today/)
+    assert (a / "inputs" / "today" / "case.toml").is_file()
     c = write_run(solve(load_case(a / "inputs")), tmp_path, name="c")
     for name in ("mix.csv", "commodities.csv", "capacity_values.csv"):
         assert (a / name).read_bytes() == (c / name).read_bytes(), name

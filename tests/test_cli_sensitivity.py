@@ -44,7 +44,8 @@ def test_sweep_from_flags_and_from_file(tmp_path: Path):
     assert {
         "max_china_share",
         "capacity[country=group:partner]",
-        "cost_premium",
+        "premium_vs_no_share_rules",
+        "premium_vs_today",
         "china_share",
         "shortfall",
     } <= set(table.columns)

@@ -65,7 +65,7 @@ def test_china_cap_met(case_dir):
     assert mix_of(r, "ree") == pytest.approx({"CHN": 50, "AUS": 30, "JPN": 20}, **APPROX)
     k = row(r, "ree")
     assert k["china_share"] == pytest.approx(0.5)
-    assert k["cost_premium"] == pytest.approx(70, **APPROX)
+    assert k["supply_cost_change"] == pytest.approx(70, **APPROX)
     assert k["uncapped_cost"] == pytest.approx(100, **APPROX)
     # Cap 49%: CHN <= 0.49/0.51 * 50 = 48.0392..; shortfall 1.9608 at penalty 30, minus CHN
     # saving 1 per unit: (30 - 1) * 50 * (1 - 0.49 / 0.51) = 56.8627...

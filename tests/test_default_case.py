@@ -24,7 +24,8 @@ def test_base_optimum_is_stable(base):
     assert base.objective == pytest.approx(149_679_845_348.7, rel=1e-9)
     assert base.total_cost == pytest.approx(base.objective, rel=1e-12)
     assert (base.commodities["shortfall"] == 0).all()
-    assert (base.commodities["cost_premium"] == 0).all()
+    assert (base.commodities["premium_vs_no_share_rules"] == 0).all()
+    assert (base.commodities["premium_vs_today"] == 0).all()  # the base is its own today
 
 
 def test_default_case_covers_the_required_commodities(base):

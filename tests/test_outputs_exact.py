@@ -113,7 +113,7 @@ def test_capacity_value_when_it_relieves_shortfall(case_dir):
     assert row["supply_cost_saving"] == pytest.approx(-1.0, **APPROX)
     assert row["relieves_shortfall"]
     assert row["dual_value"] == pytest.approx(9.0, **APPROX)
-    assert r.summary["shortfall_penalty_cost"] == pytest.approx(400, **APPROX)
+    assert r.summary["shortfall_value"] == pytest.approx(400, **APPROX)
     assert r.summary["total_shortfall"] == {"a": 40.0}
     assert r.summary["commodities_with_shortfall"] == 1
 
@@ -165,6 +165,7 @@ def test_stage_table_in_money(case_dir):
     # a (refining): CHN 50 at 1 + AUS 50 at 2 = 150, China 50 of 150 spend; uncapped 100
     # b (refining): AUS 10 at 2 = 20; uncapped the same. Stage cost 170, China 50/170.
     # unit-cost premium: a 1.5 - 1 = 0.5 per unit on 100 -> 50 over a base of 100 + 20
+    # nothing short: total = cost, 170 against 120 uncapped -> premium 50; today is itself
     case = load_case(
         case_dir(
             commodities=[("a", 100, "refining"), ("b", 10, "refining")],
@@ -176,7 +177,10 @@ def test_stage_table_in_money(case_dir):
     assert st["commodities"] == 2 and st["with_shortfall"] == 0
     assert st["cost"] == pytest.approx(170, **APPROX)
     assert st["china_cost_share"] == pytest.approx(50 / 170, abs=1e-9)
-    assert st["cost_premium"] == pytest.approx(50, **APPROX)
+    assert st["supply_cost_change"] == pytest.approx(50, **APPROX)
+    assert st["shortfall_value"] == 0 and st["total"] == pytest.approx(170, **APPROX)
+    assert st["premium_vs_no_share_rules"] == pytest.approx(50, **APPROX)
+    assert st["premium_vs_today"] == 0
     # a fraction like every share: 50 / 120, to 9 decimals (not the percentage 41.67)
     assert st["unit_cost_premium_share"] == 0.416666667
 
@@ -268,12 +272,13 @@ def test_report_premium_percentage_is_over_the_uncapped_cost(case_dir, tmp_path)
     md = report_md(case, tmp_path)
     assert "$1.5M" in md
     assert "+$0.5M" in md
-    assert "+50.0% against the same case without the China cap and share rules" in md
+    assert "+50.0% against the same case with its China caps and share rules relaxed" in md
 
 
-def test_report_shows_a_negative_premium_with_its_sign(case_dir, tmp_path):
-    # only China sells; cap 0.5 of what is supplied... with no one else, supply 0:
-    # cost $0 against $2.0M uncapped -> premium -$2.0M (-100.0%), all 1,000,000 short
+def test_report_premium_counts_unmet_need_at_its_value(case_dir, tmp_path):
+    # only China sells and its cap is 0: nothing is bought ($0), all 1,000,000 short at
+    # the default penalty 10 x 2 = 20 -> valued $20.0M; total $20.0M against $2.0M
+    # uncapped: premium +$18.0M (+900.0%), never a saving (it was -$2.0M before issue 10)
     case = load_case(
         case_dir(
             commodities=[("a", 1_000_000)],
@@ -282,9 +287,8 @@ def test_report_shows_a_negative_premium_with_its_sign(case_dir, tmp_path):
         )
     )
     md = report_md(case, tmp_path)
-    assert "-$2.0M" in md
-    assert "-100.0% against the same case" in md
-    assert "below zero because unmet need means less is bought" in md
+    assert "+$18.0M" in md and "-$2.0M" not in md
+    assert "+900.0% against the same case" in md
 
 
 def headline_cards(result) -> list[tuple[str, str, str]]:
@@ -292,6 +296,9 @@ def headline_cards(result) -> list[tuple[str, str, str]]:
     assert blocks[0] == ("h2", "Headline numbers") and blocks[1][0] == "cards"
     assert blocks[2] == (
         "note",
+        "A premium is the total (supply cost plus unmet need valued at each commodity's "
+        "shortfall penalty, by default 10 times its full cost) against a reference's total, "
+        "so a rule that leaves need unmet never shows as a saving. "
         "China's share by stage is its share of the stage's spend (quantities of different "
         "commodities do not add up); by commodity it is its share of the quantity supplied, "
         "in the table below.",
@@ -299,11 +306,17 @@ def headline_cards(result) -> list[tuple[str, str, str]]:
     return blocks[1][1]
 
 
+VALUE_NOTE = "each commodity's shortfall at its shortfall penalty, the value of the lost supply"
+RELAXED = "the same case with its China caps and share rules relaxed"
+
+
 def test_report_headline_cards_by_hand(case_dir):
     # a (refining): CHN 0.5M at 1 + AUS 0.5M at 2 = $1.5M (uncapped $1.0M, premium $0.5M)
     # b (mining): AUS 0.4M of 1M at 3 = $1.2M, 0.6M short at 30 = $18M
     # c (mining): AUS 0.5M of 1M at 2 = $1.0M, 0.5M short at 20 = $10M
-    # total $3.7M; premium $0.5M over $3.2M = +15.6%; objective 3.7 + 28 = $31.7M
+    # supply cost $3.7M; unmet need valued 18 + 10 = $28M; total 3.7 + 28 = $31.7M
+    # uncapped: a $1.0M, b and c as above: total $31.2M -> premium $0.5M, +1.6%
+    # today is the case itself: premium $0.0M against its own total
     # refining spend $1.5M, China 0.5 of it = 33%; mining $2.2M, China 0%, 2 short
     m = 1_000_000
     case = load_case(
@@ -320,17 +333,15 @@ def test_report_headline_cards_by_hand(case_dir):
     )
     result = solve(case)
     assert headline_cards(result) == [
-        ("total supply cost", "$3.7M", "a year, at delivered unit costs"),
+        ("supply cost", "$3.7M", "a year, what is bought at delivered unit costs"),
+        ("commodities short (of 3)", "2", "share of need unmet: b 60%, c 50%"),
+        ("value of unmet need", "$28.0M", VALUE_NOTE),
+        ("total", "$31.7M", "supply cost + value of unmet need"),
+        ("premium over no share rules", "+$0.5M", f"+1.6% against {RELAXED}, total $31.2M"),
         (
-            "premium over no share rules",
-            "+$0.5M",
-            "+15.6% against the same case without the China cap and share rules",
-        ),
-        ("commodities short (of 3)", "2", "unmet: b 60%, c 50%"),
-        (
-            "objective",
-            "$31.7M",
-            "supply cost plus $28.0M of unmet need valued at its shortfall penalty",
+            "premium over today",
+            "$0.0M",
+            "+0.0% against this case as given, its own today, total $31.7M",
         ),
         ("China's share, refining", "33%", "of $1.5M spend"),
         ("China's share, mining", "0%", "of $2.2M spend; 2 commodities short"),
@@ -338,12 +349,12 @@ def test_report_headline_cards_by_hand(case_dir):
     # a run folder without the stage table (older runs) still gets its headline
     run = run_from_result(result)
     del run.tables["stages"]
-    assert [c[0] for c in _solve_headline(run)[1][1]][-1] == "objective"
+    assert [c[0] for c in _solve_headline(run)[1][1]][-1] == "premium over today"
 
 
-def test_report_headline_cards_negative_premium(case_dir):
+def test_report_headline_cards_unmet_need_is_no_saving(case_dir):
     # only China sells and its cap is 0: nothing bought ($0), 1M short at 20 = $20M;
-    # uncapped $2M -> premium -$2.0M, -100.0% of $2M, with the explanation
+    # total $20M against $2M uncapped -> premium +$18.0M, +900.0% of $2M
     m = 1_000_000
     case = load_case(
         case_dir(
@@ -353,18 +364,15 @@ def test_report_headline_cards_negative_premium(case_dir):
         )
     )
     assert headline_cards(solve(case)) == [
-        ("total supply cost", "$0.0M", "a year, at delivered unit costs"),
+        ("supply cost", "$0.0M", "a year, what is bought at delivered unit costs"),
+        ("commodities short (of 1)", "1", "share of need unmet: a 100%"),
+        ("value of unmet need", "$20.0M", VALUE_NOTE),
+        ("total", "$20.0M", "supply cost + value of unmet need"),
+        ("premium over no share rules", "+$18.0M", f"+900.0% against {RELAXED}, total $2.0M"),
         (
-            "premium over no share rules",
-            "-$2.0M",
-            "-100.0% against the same case without the China cap and share rules; "
-            "below zero because unmet need means less is bought",
-        ),
-        ("commodities short (of 1)", "1", "unmet: a 100%"),
-        (
-            "objective",
-            "$20.0M",
-            "supply cost plus $20.0M of unmet need valued at its shortfall penalty",
+            "premium over today",
+            "$0.0M",
+            "+0.0% against this case as given, its own today, total $20.0M",
         ),
         ("China's share, (none)", "-", "of $0.0M spend; 1 commodity short"),
     ]
@@ -373,13 +381,16 @@ def test_report_headline_cards_negative_premium(case_dir):
 def test_report_headline_cards_all_met(case_dir):
     case = load_case(case_dir(commodities=[("a", 2_000_000)], supply=[("a", "AUS", 10**7, 1)]))
     assert headline_cards(solve(case)) == [
-        ("total supply cost", "$2.0M", "a year, at delivered unit costs"),
-        (
-            "premium over no share rules",
-            "$0.0M",
-            "+0.0% against the same case without the China cap and share rules",
-        ),
+        ("supply cost", "$2.0M", "a year, what is bought at delivered unit costs"),
         ("commodities short (of 1)", "0", "all need is met"),
+        ("value of unmet need", "$0.0M", VALUE_NOTE),
+        ("total", "$2.0M", "supply cost + value of unmet need"),
+        ("premium over no share rules", "$0.0M", f"+0.0% against {RELAXED}, total $2.0M"),
+        (
+            "premium over today",
+            "$0.0M",
+            "+0.0% against this case as given, its own today, total $2.0M",
+        ),
         ("China's share, (none)", "0%", "of $2.0M spend"),
     ]
 

@@ -250,7 +250,8 @@ def test_default_case_plots_read_well():
     ranking = pd.DataFrame(
         {
             "outage": ["CHN", "RUS", "group:partner"],
-            "objective_increase": [1.1e10, 1.1e9, 2e5],
+            "shortfall_share_increase": [0.75, 0.065, 0.0],
+            "total_increase": [1.1e10, 1.1e9, 2e5],
             "commodities_short": [7, 1, 0],
             "worst_commodity": ["ndfeb_magnets", "antimony_mine", ""],
         }

@@ -54,7 +54,10 @@ def test_solve_report_answers_the_question(capped_report):
     # the question, and the headline numbers as the run computed them
     assert "The question" in html and result.case.description in html
     assert "China's share of every commodity is capped at 50%" in html
-    assert money(s["total_cost"]) in html and money(s["total_cost_premium"], True) in html
+    assert money(s["supply_cost"]) in html and money(s["total"]) in html
+    assert money(s["premium_vs_no_share_rules"], True) in html
+    assert money(s["premium_vs_today"], True) in html and "premium over today" in html
+    assert s["premium_vs_today"] > 0 and s["today"]["case"] == "base"
     short = result.commodities[result.commodities["shortfall"] > 0]
     assert len(short) == s["commodities_with_shortfall"] > 0
     for k in short["commodity"]:
@@ -73,7 +76,7 @@ def test_solve_report_answers_the_question(capped_report):
         assert (folder / "plots" / f"{name}.svg").is_file()
         assert "![" in md and f"(plots/{name}.png)" in md
     # Markdown twin: same headline, tables as pipes, sources linked, not copied
-    assert money(s["total_cost"]) in md and "| commodity |" in md
+    assert money(s["supply_cost"]) in md and "| commodity |" in md
     assert "[inputs/SOURCES.md](inputs/SOURCES.md)" in md
 
 
@@ -198,7 +201,7 @@ def test_report_renders_in_a_headless_browser(capped_report, tmp_path: Path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = dom.stdout
     assert f"Sourcing run: {folder.name}" in page and 'id="headline"' in page
-    assert money(result.summary["total_cost"]) in page
+    assert money(result.summary["supply_cost"]) in page
     assert len(re.findall(r'<img src="data:image/png;base64,', page)) == 3
     # the picture: the embedded plots are drawn (China's red appears on the page)
     shot = tmp_path / "page.png"

@@ -168,7 +168,7 @@ def test_default_penalty_is_ten_times_full_cost(tmp_path):
     assert c.loc["lonely", "shortfall"] == pytest.approx(4, **APPROX)
     assert r.total_cost == pytest.approx(57.5, **APPROX)
     assert r.objective == pytest.approx(61.5, **APPROX)
-    assert r.summary["shortfall_penalty_cost"] == pytest.approx(4, **APPROX)
+    assert r.summary["shortfall_value"] == pytest.approx(4, **APPROX)
 
 
 def test_penalty_factor_from_policy_is_used(tmp_path):
@@ -188,7 +188,7 @@ def test_penalty_factor_changes_the_answer(case_dir, factor, objective):
     r = solve(case)
     assert rows(r).loc["a", "shortfall_penalty"] == pytest.approx(2 * factor, **APPROX)
     assert r.objective == pytest.approx(objective, **APPROX)
-    assert r.summary["shortfall_penalty_cost"] == pytest.approx(12 * factor, **APPROX)
+    assert r.summary["shortfall_value"] == pytest.approx(12 * factor, **APPROX)
 
 
 def test_own_penalty_beats_the_factor(tmp_path):

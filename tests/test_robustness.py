@@ -249,9 +249,9 @@ DAMAGE = {
     ),
     "summary total is text": (
         "solve",
-        lambda f: _summary_value(f, "total_cost", "a lot"),
+        lambda f: _summary_value(f, "total", "a lot"),
         "summary.json",
-        ", column 'total_cost': must be a number",
+        ", column 'total': must be a number",
     ),
     "summary nested too deeply": (
         "solve",
@@ -261,9 +261,9 @@ DAMAGE = {
     ),
     "curve column the plot reads dropped": (
         "curve",
-        lambda f: _drop_column(f / "curve.csv", "objective_increase"),
+        lambda f: _drop_column(f / "curve.csv", "premium_vs_no_share_rules"),
         "curve.csv",
-        ", column 'objective_increase': required column is missing",
+        ", column 'premium_vs_no_share_rules': required column is missing",
     ),
     "sweep points header only": (
         "sweep",

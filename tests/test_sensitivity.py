@@ -73,9 +73,19 @@ def test_curve_breakpoints_by_hand(case_dir):
         assert lo - 1e-9 <= exact <= hi + 1e-9 and hi - lo <= 2e-5 + 1e-9
     at = c.curve.set_index("cap")
     # cap 60%: CHN 60, AUS 30, JPN 10 -> 150 vs 100 uncapped
-    assert at.loc[0.6, "cost_premium"] == pytest.approx(50, **APPROX)
-    assert at.loc[0.3, "shortfall"] == pytest.approx(100 - 50 / 0.7, abs=1e-6)
-    assert (at["objective_increase"].diff().dropna() >= -1e-9).all()
+    assert at.loc[0.6, "premium_vs_no_share_rules"] == pytest.approx(50, **APPROX)
+    # cap 30%: S = 0.3 S + 50 -> S = 50 / 0.7; CHN 0.3 S at 1, AUS 30 at 2, JPN 20 at 3;
+    # short 100 - S at the penalty 10 x 3 = 30: premium = that total - 100 uncapped
+    s = 50 / 0.7
+    assert at.loc[0.3, "shortfall"] == pytest.approx(100 - s, abs=1e-6)
+    assert at.loc[0.3, "shortfall_share"] == pytest.approx((100 - s) / 100, abs=1e-8)
+    premium = 0.3 * s + 60 + 60 + 30 * (100 - s) - 100
+    # (the shortfall is rounded to 6 decimals before it is valued: 30 x 5e-7 apart at most)
+    assert at.loc[0.3, "premium_vs_no_share_rules"] == pytest.approx(premium, abs=2e-5)
+    # the case has no rules: as given it is its own "no share rules"
+    assert (at["premium_vs_today"] == at["premium_vs_no_share_rules"]).all()
+    # a tighter cap only removes options: the premium never falls as the cap tightens
+    assert (at["premium_vs_no_share_rules"].diff().dropna() >= -1e-9).all()
 
 
 def test_curve_together_and_bad_input(case_dir):
@@ -94,6 +104,9 @@ def test_curve_together_and_bad_input(case_dir):
     assert set(c.curve["commodity"]) == {"all"}
     row = c.curve.set_index("cap").loc[0.5]
     assert row["cost"] == pytest.approx(5 + 10 + 5 + 15)
+    # units of different commodities do not add up: none in the together rows
+    assert c.curve[["supplied", "shortfall", "china_share"]].isna().all().all()
+    assert row["premium_vs_no_share_rules"] == pytest.approx(35 - 20)
     with pytest.raises(InputError, match="unknown commodity"):
         curve(case, commodities=["zz"])
     with pytest.raises(InputError, match="outside"):
@@ -102,7 +115,7 @@ def test_curve_together_and_bad_input(case_dir):
 
 def test_stress_ranks_outages_by_hand(case_dir):
     # a: CHN 10 @1 (used), AUS 10 @2; b: only AUS 5 @1; penalties a 20, b 10.
-    # CHN out: a from AUS, +10. AUS out: b short 5 -> +5*10 - 5 = +45.
+    # CHN out: a from AUS, +10. AUS out: b short 5 -> +5*10 - 5 = +45, all of b's need.
     case = load_case(
         case_dir(
             commodities=[("a", 10), ("b", 5)],
@@ -111,12 +124,13 @@ def test_stress_ranks_outages_by_hand(case_dir):
     )
     s = stress(case)
     rank = s.ranking.set_index("outage")
-    assert rank.loc["AUS", "objective_increase"] == pytest.approx(45)
+    assert rank.loc["AUS", "total_increase"] == pytest.approx(45)
+    assert rank.loc["AUS", "shortfall_share_increase"] == 1.0
     assert rank.loc["AUS", "commodities_short"] == 1
     assert rank.loc["AUS", "worst_commodity"] == "b"
-    assert rank.loc["CHN", "objective_increase"] == pytest.approx(10)
+    assert rank.loc["CHN", "total_increase"] == pytest.approx(10)
     assert rank.loc["CHN", "supply_cost_increase"] == pytest.approx(10)
-    assert rank.loc["group:partner", "objective_increase"] == pytest.approx(45)
+    assert rank.loc["group:partner", "total_increase"] == pytest.approx(45)
     assert list(s.ranking["outage"][:2]) == ["AUS", "group:partner"]
     assert list(s.ranking["rank"]) == list(range(1, len(s.ranking) + 1))
     by = s.by_commodity.set_index(["outage", "commodity"])
@@ -143,7 +157,10 @@ def test_compare_differences(case_dir, tmp_path):
     row = c.by_commodity.set_index("case").loc["cap60"]
     assert row["cost"] == pytest.approx(150) and row["cost_vs_tiny"] == pytest.approx(50)
     assert row["china_share_vs_tiny"] == pytest.approx(-0.4)
-    assert list(c.totals["total_cost_vs_first"]) == pytest.approx([0, 50])
+    assert list(c.totals["total_vs_first"]) == pytest.approx([0, 50])
+    # the scenario's today is its base folder, the first case: +50 against it
+    assert list(c.totals["today"]) == ["tiny", "tiny"]
+    assert list(c.totals["premium_vs_today"]) == pytest.approx([0, 50])
     with pytest.raises(InputError, match="at least two"):
         compare([load_case(folder)])
     with pytest.raises(InputError, match="different names"):

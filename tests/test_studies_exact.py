@@ -36,7 +36,7 @@ def test_freight_is_scaled_not_set(case_dir):
     )
     s = sweep(load_case(folder), {"freight[country=AUS]": [0.5, 1.0, 2.0]})
     assert by_point(s, "cost") == pytest.approx([200, 300, 400], **APPROX)
-    assert s.points["total_cost"].tolist() == pytest.approx([200, 300, 400], **APPROX)
+    assert s.points["supply_cost"].tolist() == pytest.approx([200, 300, 400], **APPROX)
     assert by_point(s, "freight[country=AUS]") == [0.5, 1.0, 2.0]
     mix = s.mix[s.mix["point"] == 2]
     assert mix[["country", "quantity", "unit_cost"]].values.tolist() == [["JPN", 100.0, 4.0]]
@@ -83,8 +83,13 @@ def test_uncapped_comparison_follows_each_points_values(case_dir):
     s = sweep(uncapped_case(case_dir), {"capacity[country=AUS]": [1.0, 0.5, 0.0, 0.5]})
     assert by_point(s, "uncapped_cost") == pytest.approx([140, 170, 200, 170], **APPROX)
     assert by_point(s, "cost") == pytest.approx([140, 190, 250, 190], **APPROX)
-    assert by_point(s, "cost_premium") == pytest.approx([0, 20, 50, 20], **APPROX)
-    assert s.points["total_cost_premium"].tolist() == pytest.approx([0, 20, 50, 20], **APPROX)
+    assert by_point(s, "supply_cost_change") == pytest.approx([0, 20, 50, 20], **APPROX)
+    # nothing short: the total is the supply cost, and its premium the same 0, 20, 50, 20;
+    # against the case as given (AUS x1, 140): 0, 50, 110, 50
+    pts = s.points
+    assert pts["premium_vs_no_share_rules"].tolist() == pytest.approx([0, 20, 50, 20], **APPROX)
+    assert pts["premium_vs_today"].tolist() == pytest.approx([0, 50, 110, 50], **APPROX)
+    assert s.summary["today"]["total"] == pytest.approx(140, **APPROX)
 
 
 def test_uncapped_comparison_with_a_cap_parameter_too(case_dir):
@@ -136,8 +141,8 @@ def test_comparison_without_share_rules_drops_min_shares(case_dir):
     c = r.commodities.set_index("commodity")
     assert c.loc["a", "cost"] == pytest.approx(180, **APPROX)
     assert c.loc["a", "uncapped_cost"] == pytest.approx(100, **APPROX)
-    assert c.loc["a", "cost_premium"] == pytest.approx(80, **APPROX)
-    assert r.summary["total_cost_premium"] == pytest.approx(80, **APPROX)
+    assert c.loc["a", "supply_cost_change"] == pytest.approx(80, **APPROX)
+    assert r.summary["premium_vs_no_share_rules"] == pytest.approx(80, **APPROX)
     assert c.loc["a", "binding"] == "rule partners"
 
 
@@ -146,7 +151,7 @@ def test_sweep_comparison_drops_min_shares(case_dir):
     s = sweep(min_rule_case(case_dir), {"rule[partners].min_share": [0.4, 0.6, 0.0]})
     assert by_point(s, "cost") == pytest.approx([180, 220, 120], **APPROX)
     assert by_point(s, "uncapped_cost") == pytest.approx([100, 100, 100], **APPROX)
-    assert by_point(s, "cost_premium") == pytest.approx([80, 120, 20], **APPROX)
+    assert by_point(s, "supply_cost_change") == pytest.approx([80, 120, 20], **APPROX)
 
 
 def test_sweep_rule_max_share_and_each(case_dir):
@@ -193,9 +198,15 @@ COLUMNS = [
     "cost",
     "average_unit_cost",
     "uncapped_cost",
-    "cost_premium",
+    "supply_cost_change",
     "unit_cost_premium",
     "uncapped_shortfall",
+    "shortfall_share",
+    "shortfall_penalty",
+    "shortfall_value",
+    "total",
+    "uncapped_total",
+    "premium_vs_no_share_rules",
 ]
 
 
@@ -228,9 +239,10 @@ def test_every_sweep_column_equals_a_cold_solve(case_dir, grid):
         p = s.points.iloc[i]
         assert p["objective"] == pytest.approx(cold.objective, rel=1e-12, abs=1e-9)
         # (a sweep totals unrounded costs, a solve its rounded ones: 1e-6 apart at most)
-        assert p["total_cost"] == pytest.approx(cold.total_cost, rel=1e-12, abs=2e-6)
-        assert p["total_cost_premium"] == pytest.approx(
-            cold.summary["total_cost_premium"], rel=1e-12, abs=2e-6
+        assert p["supply_cost"] == pytest.approx(cold.supply_cost, rel=1e-12, abs=2e-6)
+        assert p["total"] == pytest.approx(cold.total, rel=1e-12, abs=2e-6)
+        assert p["premium_vs_no_share_rules"] == pytest.approx(
+            cold.summary["premium_vs_no_share_rules"], rel=1e-12, abs=2e-6
         )
         mix = s.mix[s.mix["point"] == i].reset_index(drop=True)
         cm = cold.mix[["commodity", "country", "quantity", "share", "unit_cost", "cost"]]
@@ -239,10 +251,10 @@ def test_every_sweep_column_equals_a_cold_solve(case_dir, grid):
         )
 
 
-def test_stress_ranks_by_value_not_quantity(case_dir):
+def test_stress_worst_is_the_largest_share_of_need(case_dir):
     # a: demand 10, only China at 10 -> penalty 100; b: demand 50, China at 0.02 -> penalty 0.2
-    # China out: a short 10 (worth 1000), b short 50 (worth 10): worst is a by value
-    # objective: before 100 + 1 = 101, after 1000 + 10 = 1010 -> +909; supply cost -101
+    # China out: a short 10 of 10 (100% of need), b 30 of 50 (60%): worst is a, +100%
+    # total: before 100 + 1 = 101, after 0.4 + 1000 + 6 = 1006.4 -> +905.4; supply cost -100.6
     case = load_case(
         case_dir(
             commodities=[("a", 10), ("b", 50)],
@@ -252,17 +264,20 @@ def test_stress_ranks_by_value_not_quantity(case_dir):
     res = stress(case, groups=False)
     rank = res.ranking.set_index("outage")
     assert rank.loc["CHN", "worst_commodity"] == "a"
-    assert rank.loc["CHN", "shortfall_value"] == pytest.approx(1000 + 30 * 0.2, **APPROX)
+    assert rank.loc["CHN", "shortfall_share_increase"] == 1.0
+    assert rank.loc["CHN", "shortfall_value_increase"] == pytest.approx(1000 + 30 * 0.2, **APPROX)
     # b: AUS fills 20 of 50, 30 short; cost before 100 + 1 = 101, after 0.4
     assert rank.loc["CHN", "supply_cost_increase"] == pytest.approx(0.4 - 101, **APPROX)
-    assert rank.loc["CHN", "objective_increase"] == pytest.approx(1006 + 0.4 - 101, **APPROX)
+    assert rank.loc["CHN", "total_increase"] == pytest.approx(1006 + 0.4 - 101, **APPROX)
     assert rank.loc["CHN", "commodities_short"] == 2
     assert rank.loc["CHN", "rank"] == 1
     # AUS out: b all from China at 0.02 again: no change -> ranks last, nothing short
-    assert rank.loc["AUS", "objective_increase"] == 0
+    assert rank.loc["AUS", "total_increase"] == 0
+    assert rank.loc["AUS", "shortfall_share_increase"] == 0
     assert rank.loc["AUS", "worst_commodity"] == ""
     rows = res.by_commodity.set_index(["outage", "commodity"])
     assert rows.loc[("CHN", "b"), "extra_shortfall"] == pytest.approx(30, **APPROX)
+    assert rows.loc[("CHN", "b"), "shortfall_share"] == 0.6
     assert rows.loc[("CHN", "a"), "cost_increase"] == pytest.approx(-100, **APPROX)
     assert np.isnan(rows.loc[("CHN", "a"), "china_share"])
     assert rows.loc[("CHN", "b"), "china_share"] == 0.0
@@ -272,6 +287,7 @@ def test_stress_tables_and_summary_by_hand(case_dir):
     # a, demand 10: AUS 6 at 1, JPN 10 at 2, USA 0 capacity (never an outage);
     # AUS out -> JPN 10 = 20 (+6); JPN out -> AUS 6, 4 short at 20 = 6 + 80 (+72)
     # group partner (AUS, JPN) out -> 10 short at 20 = 200 (+186); base objective 6 + 8 = 14
+    # unmet share of need: partner 100%, JPN 4 of 10 = 40%, AUS 0
     case = load_case(
         case_dir(
             commodities=[("a", 10)],
@@ -279,10 +295,11 @@ def test_stress_tables_and_summary_by_hand(case_dir):
         )
     )
     res = stress(case)
-    assert res.ranking[["rank", "outage", "kind", "objective_increase"]].values.tolist() == [
-        [1, "group:partner", "group", 186.0],
-        [2, "JPN", "country", 72.0],
-        [3, "AUS", "country", 6.0],
+    cols = ["rank", "outage", "kind", "shortfall_share_increase", "total_increase"]
+    assert res.ranking[cols].values.tolist() == [
+        [1, "group:partner", "group", 1.0, 186.0],
+        [2, "JPN", "country", 0.4, 72.0],
+        [3, "AUS", "country", 0.0, 6.0],
     ]
     rows = res.by_commodity.set_index("outage")
     assert rows.loc["JPN", ["kind", "commodity", "cost", "shortfall"]].tolist() == [
@@ -302,6 +319,7 @@ def test_stress_tables_and_summary_by_hand(case_dir):
         "groups": True,
     }
     assert s["by_commodity"] is False and s["base_objective"] == pytest.approx(14, **APPROX)
+    assert s["base_total"] == pytest.approx(14, **APPROX)
     assert s["timings_seconds"]["total"] >= 0
     with pytest.raises(InputError) as err:
         stress(case, k=0)
@@ -324,7 +342,7 @@ def test_curve_summary_names_and_errors(case_dir):
     assert 0 <= res.summary["timings_seconds"]["total"] <= elapsed
     top = res.curve.iloc[0]
     assert top["china_share"] == 0.333333333  # 100 / 300, to 9 decimals
-    assert top["cost"] == 500.0 and top["cost_premium"] == 0.0
+    assert top["cost"] == 500.0 and top["premium_vs_no_share_rules"] == 0.0
     assert res.breakpoints.empty  # China's 1/3 is below 50%: nothing changes
     both = curve(case, together=True, grid=[1.0, 0.0])
     assert both.summary["name"] == "tiny-curve-together"
@@ -385,7 +403,7 @@ def test_default_cap_parameter_leaves_stage_and_own_caps(case_dir):
     }
     s = sweep(case, {"max_china_share[all]": [0.2]})
     assert s.table["max_china_share"].tolist() == [0.2, 0.2, 0.2]
-    assert s.points["total_cost"].tolist() == [540.0]
+    assert s.points["supply_cost"].tolist() == [540.0]
 
 
 def test_sweep_keeps_a_last_commodity_nobody_supplies(case_dir):

@@ -47,7 +47,7 @@ def test_cap_sweep_equals_cold_solves(base):
     objective = s.points["objective"].to_numpy()
     assert (np.diff(objective) >= -1e-6 * objective[:-1]).all()
     first = s.table[s.table["point"] == 0]
-    assert (first["cost_premium"] == 0).all()
+    assert (first["supply_cost_change"] == 0).all()
 
 
 def test_mixed_parameters_equal_cold_solves(base):

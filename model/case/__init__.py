@@ -9,7 +9,7 @@ workbooks read), `params` (sweep parameters applied to a case) and `load`
 
 from model.case.checks import validate
 from model.case.core import Case
-from model.case.load import load_case, load_target
+from model.case.load import load_case, load_target, load_today
 from model.case.tables import inside_folder
 
-__all__ = ["Case", "inside_folder", "load_case", "load_target", "validate"]
+__all__ = ["Case", "inside_folder", "load_case", "load_target", "load_today", "validate"]

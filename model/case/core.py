@@ -39,6 +39,7 @@ class Case:
     folder: Path | None = None  # the base case folder (for SOURCES.md)
     # optional restrictions.csv: suppliers a US buyer may not use (see model.case.restrictions)
     restrictions: pd.DataFrame = field(default_factory=lambda: empty_table(TABLES["restrictions"]))
+    currency: str = "USD"  # labels every money output; scenarios keep their base's
 
     def copy(self) -> Case:
         """A deep copy, safe to modify for a what-if."""

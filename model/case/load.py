@@ -21,6 +21,9 @@ from model.case.tables import TABLES, empty_table, inside_folder, read_table
 from model.case.xlsx import load_case_xlsx
 from model.errors import InputError
 
+# A run folder's inputs/ keeps the case its premiums were measured against here.
+TODAY_FOLDER = "today"
+
 
 # --- reading ----------------------------------------------------------------------------------
 def read_case_folder(folder: Path) -> Case:
@@ -49,6 +52,7 @@ def read_case_folder(folder: Path) -> Case:
         files=files,
         sources=sources,
         folder=folder,
+        currency=meta.currency,
         **tables,
     )
 
@@ -125,3 +129,31 @@ def load_target(owner: Path, target: str, key: str, *, _seen: tuple[Path, ...] =
         raise InputError(
             f"{exc.message} ({key} of {owner})", exc.file, exc.row, exc.column
         ) from None
+
+
+def today_source(case: Case) -> Path | None:
+    """Where the root of a scenario's ``base`` chain is: its case folder or workbook.
+
+    That root case is "today", the reference a scenario's premium is measured
+    against. A run folder's ``inputs/`` keeps the run's today in ``inputs/today/``,
+    so that solving ``inputs/`` reproduces the run. None when no scenario changed
+    the case (a case folder or workbook loaded directly): today is then the case
+    itself.
+    """
+    if not case.sources:
+        return None
+    root = Path(case.sources[0])
+    root = root.parent if root.name == "case.toml" else root
+    scenarios = [s for s in case.sources[1:] if s.endswith(".toml") and Path(s).name != "case.toml"]
+    if scenarios:
+        return root
+    kept = root / TODAY_FOLDER
+    if root.is_dir() and inside_folder(kept / "case.toml", root) and (kept / "case.toml").is_file():
+        return kept
+    return None
+
+
+def load_today(case: Case) -> Case | None:
+    """The root case of a scenario's base chain, loaded afresh (None: today is the case)."""
+    root = today_source(case)
+    return None if root is None else load_case(root)

@@ -11,7 +11,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from model.constants import EACH, MAX_NAME, NAME_PATTERN, RULE_SEPARATOR
 from model.errors import InputError
@@ -173,6 +181,16 @@ class Policy(Strict):
 class CaseFile(Strict):
     name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
+    # ISO 4217 code of every money amount in the case (costs, penalties); labels outputs
+    currency: str = "USD"
+
+    @field_validator("currency")
+    @classmethod
+    def _check_currency(cls, value: str) -> str:
+        if not (len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()):
+            raise ValueError(f"'{value}' is not a three-letter currency code such as USD or EUR")
+        return value
+
     policy: Policy = Field(default_factory=Policy)
 
 

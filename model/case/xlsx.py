@@ -5,7 +5,7 @@ with the CSV file's header in row 1 (``countries``, ``commodities``,
 ``supply``, and optionally ``recipes`` and ``restrictions``), plus:
 
 - ``case``: two columns ``key`` and ``value``; keys are ``name``,
-  ``description``, ``policy.max_china_share``,
+  ``description``, ``currency`` (optional, default ``USD``), ``policy.max_china_share``,
   ``policy.shortfall_penalty_factor``, ``policy.china_cap_basis`` (optional,
   ``supplied`` or ``need``), ``policy.shortage`` (optional, ``proportional``
   or ``penalty``), ``policy.switching_premium`` and ``policy.include_status``
@@ -220,7 +220,7 @@ def _read_case_sheet(
         if key in where_key:
             raise InputError(f"key '{key}' is given twice", where, number, "key")
         where_key[key] = number
-        if key in ("name", "description"):
+        if key in ("name", "description", "currency"):
             data[key] = value
         elif key in TEXT_KEYS:
             data["policy"][key.removeprefix("policy.")] = value
@@ -243,7 +243,7 @@ def _read_case_sheet(
                 data["policy"][key.removeprefix("policy.")] = number_value
         else:
             raise InputError(
-                f"unknown key '{key}' (keys: name, description, "
+                f"unknown key '{key}' (keys: name, description, currency, "
                 f"{', '.join((*POLICY_KEYS, *TEXT_KEYS, *LIST_KEYS))}, {STAGE_KEY}<stage>)",
                 where,
                 number,
@@ -340,6 +340,7 @@ def read_case_xlsx(path: str | Path) -> Any:
         files=files,
         sources=[str(path)],
         folder=beside,
+        currency=parsed.currency,
         **tables,
     )
 

@@ -5,6 +5,16 @@ rates of change where the optimum is not degenerate; at a degenerate optimum
 (common when capacity, a cap and demand all bind at once) they are one valid
 rate among several. The exact cost of the next percentage point of cap is
 therefore also given, from a re-solve (``cost_of_next_pp``).
+
+Costs never hide a shortfall: every headline puts the supply cost beside the
+shortfall (units, and share of need) and the value placed on it (the
+commodity's ``shortfall_penalty`` per unit, by default 10 times its full cost:
+the value of the lost supply), and their sum, the ``total``. The premium of the
+rules is the difference of that total against two references (`Reference`):
+the same case with no share rules (China caps and rules relaxed) and "today",
+the root case of the scenario's ``base`` chain (the case itself when it was
+solved directly). Under the penalty objective the total is the objective, so
+rules that only remove options never show a negative premium.
 """
 
 from __future__ import annotations
@@ -47,10 +57,28 @@ class Result(TablesRun):
     cost_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
     input_files: dict[str, bytes] | None = field(default=None, repr=False)
     limit_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # "today", when it is another case: written to inputs/today/ so inputs/ reproduces the run
+    today_case: Case | None = field(default=None, repr=False)
 
     @property
     def total_shortfall_penalty(self) -> float:
-        return float(self.summary["shortfall_penalty_cost"])
+        """The value placed on the shortfall (penalty x units, summed); also ``shortfall_value``."""
+        return float(self.summary["shortfall_value"])
+
+    @property
+    def supply_cost(self) -> float:
+        """What is bought, at delivered cost (``total_cost``, by its older name)."""
+        return self.total_cost
+
+    @property
+    def shortfall_value(self) -> float:
+        """Unmet need valued at each commodity's shortfall penalty."""
+        return float(self.summary["shortfall_value"])
+
+    @property
+    def total(self) -> float:
+        """Supply cost plus the value of the shortfall: the headline total."""
+        return float(self.summary["total"])
 
     def write(
         self,
@@ -105,6 +133,51 @@ def inputs_hash(files: dict[str, bytes]) -> str:
     for name in sorted(files):
         h.update(name.encode() + b"\0" + files[name] + b"\0")
     return h.hexdigest()
+
+
+@dataclass
+class Reference:
+    """A reference solve, per commodity: "today" or "no share rules".
+
+    ``itself``: the reference is the case being reported (a case solved directly
+    is its own today).
+    """
+
+    name: str
+    cost: dict[str, float]
+    shortfall: dict[str, float]
+    penalty: dict[str, float]
+    itself: bool = False
+
+    def value(self, k: str) -> float:
+        """The shortfall of k valued at its penalty."""
+        return self.penalty.get(k, math.nan) * self.shortfall.get(k, math.nan)
+
+    def total(self, k: str) -> float:
+        return self.cost.get(k, math.nan) + self.value(k)
+
+    def totals(self) -> dict[str, Any]:
+        """Supply cost, value of shortfall and their total, summed over commodities."""
+        cost = sum(self.cost.values())
+        value = sum(self.value(k) for k in self.cost)
+        return {
+            "supply_cost": clean(cost, 1.0),
+            "shortfall_value": clean(value, 1.0),
+            "total": clean(cost + value, 1.0),
+            "commodities_with_shortfall": sum(v > 0 for v in self.shortfall.values()),
+        }
+
+
+def reference(solver: Solver, sol: Solution, name: str, *, itself: bool = False) -> Reference:
+    """The per-commodity numbers of a solve, rounded as the result tables round them."""
+    d, facts = solver.model.data, _Facts(solver, sol)
+    return Reference(
+        name=name,
+        cost={k: clean(facts.cost[k], facts.cost[k]) for k in d.commodities},
+        shortfall={k: clean(sol.shortfall[k], d.demand[k]) for k in d.commodities},
+        penalty={k: float(d.penalty[k]) for k in d.commodities},
+        itself=itself,
+    )
 
 
 def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
@@ -356,8 +429,10 @@ def _limits(
 
 def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
     """One row per stage. Quantities of different commodities do not add up, so
-    stage totals are in money: spend, China's share of spend, and the premium
-    paid on the volumes bought (against the uncapped average unit costs)."""
+    stage totals are in money: spend, China's share of spend, the value of the
+    stage's shortfall, the premiums of its commodities against both references,
+    and the unit-cost premium paid on the volumes bought (against the uncapped
+    average unit costs)."""
     com = commodities.copy()
     com["stage"] = com["stage"].replace("", "(none)")
     stage_of = dict(zip(com["commodity"], com["stage"], strict=True))
@@ -379,14 +454,23 @@ def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
             if cost > 0
             else math.nan,
         }
+        if "shortfall_value" in g:
+            total = float(g["total"].sum())
+            row["shortfall_value"] = clean(float(g["shortfall_value"].sum()), 1.0)
+            row["total"] = clean(total, 1.0)
         if "unit_cost_premium" in g:
             prem = (g["unit_cost_premium"] * g["supplied"]).sum(skipna=True)
             base = ((g["average_unit_cost"] - g["unit_cost_premium"]) * g["supplied"]).sum(
                 skipna=True
             )
-            row["cost_premium"] = money(float(g["cost_premium"].sum()), cost)
+            row["supply_cost_change"] = money(float(g["supply_cost_change"].sum()), cost)
+            row["premium_vs_no_share_rules"] = money(
+                float(g["premium_vs_no_share_rules"].sum()), total
+            )
             # a fraction like every share (0.5 = 50%), not a percentage
             row["unit_cost_premium_share"] = round(prem / base, 9) if base > 0 else math.nan
+        if "premium_vs_today" in g:
+            row["premium_vs_today"] = money(float(g["premium_vs_today"].sum()), total)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -398,8 +482,13 @@ def make_result(
     *,
     probe: bool = True,
     input_files: dict[str, bytes] | None = None,
+    today: Reference | None = None,
 ) -> Result:
-    """The result tables of one solve (``input_files``: the case already serialized)."""
+    """The result tables of one solve (``input_files``: the case already serialized).
+
+    ``today``: the reference case's numbers (`reference`); None: the case is its
+    own today.
+    """
     case, m = solver.case, solver.model
     d = m.data
     com = case.commodities
@@ -407,6 +496,9 @@ def make_result(
     facts = _Facts(solver, main)
     limits: dict[tuple[str, bool], str] = {}  # binding texts, shared by upstream tracing
     left_out = _left_out(solver, main)  # capacity whose status is not included
+    own = reference(solver, main, case.name, itself=True)
+    today = own if today is None else today
+    free = reference(solver, uncapped, "no share rules") if uncapped is not None else None
     u_facts = _Facts(solver, uncapped) if uncapped is not None else None
     rows = []
     for k in d.commodities:
@@ -417,6 +509,9 @@ def make_result(
         china = main.x.get((k, CHINA), 0.0)
         cap = float(m.china_cap[k].value)
         capped = k in main.china_dual
+        short = own.shortfall[k]
+        need = s_clean + short
+        here = own.total(k)
         row = {
             "commodity": k,
             "name": meta["name"][k],
@@ -425,23 +520,32 @@ def make_result(
             "demand": d.demand[k],
             "downstream_use": clean(downstream, downstream),
             "supplied": s_clean,
-            "shortfall": clean(main.shortfall[k], d.demand[k]),
+            "shortfall": short,
+            "shortfall_share": round(short / need, 9) if need > 0 else 0.0,
             "china_share": round(clean(china, total) / s_clean, 9) if s_clean > 0 else math.nan,
             "max_china_share": cap,
-            "cost": clean(cost, cost),
+            "cost": own.cost[k],
             "average_unit_cost": round(cost / total, 6) if s_clean > 0 else math.nan,
             "shortfall_penalty": d.penalty[k],
+            "shortfall_value": round(own.value(k), 6) + 0.0,
+            "total": round(here, 6) + 0.0,
         }
-        if uncapped is not None:
+        if free is not None:
             u_cost, u_total = u_facts.cost[k], u_facts.supplied[k]
-            row["uncapped_cost"] = clean(u_cost, u_cost)
-            row["cost_premium"] = money(cost - u_cost, max(cost, u_cost))
+            row["uncapped_cost"] = free.cost[k]
+            row["supply_cost_change"] = money(cost - u_cost, max(cost, u_cost))
             row["unit_cost_premium"] = (
                 round(cost / total - u_cost / u_total, 6)
                 if s_clean > 0 and clean(u_total, u_total) > 0
                 else math.nan
             )
-            row["uncapped_shortfall"] = clean(uncapped.shortfall[k], d.demand[k])
+            row["uncapped_shortfall"] = free.shortfall[k]
+            row["uncapped_total"] = round(free.total(k), 6) + 0.0
+            row["premium_vs_no_share_rules"] = money(here - free.total(k), max(here, free.total(k)))
+        row["today_cost"] = today.cost.get(k, math.nan)
+        row["today_shortfall"] = today.shortfall.get(k, math.nan)
+        row["today_total"] = round(today.total(k), 6) + 0.0
+        row["premium_vs_today"] = money(here - today.total(k), max(here, today.total(k)))
         # d(objective)/d(cap) = dual * S; one point tighter is -0.01 of that.
         row["marginal_cost_per_pp"] = (
             money(-0.01 * main.china_dual[k] * total, main.objective) if capped else math.nan
@@ -463,31 +567,48 @@ def make_result(
     mix = _mix(solver, main)
     capacity_values = _capacity_values(solver, main, probe=probe)
 
-    total_cost = clean(float(commodities["cost"].sum()), 1.0)
-    penalty_cost = float((commodities["shortfall"] * commodities["shortfall_penalty"]).sum())
-    short = commodities.loc[commodities["shortfall"] > 0, ["commodity", "shortfall"]]
+    headline = own.totals()
+    total_cost = headline["supply_cost"]
+    short = commodities.loc[
+        commodities["shortfall"] > 0, ["commodity", "shortfall", "shortfall_share"]
+    ]
     if input_files is None:
         input_files = canonical_inputs(case)
-    summary = {
+    summary: dict[str, Any] = {
         "case": case.name,
         "description": case.description,
         "status": "optimal",
+        "currency": case.currency,
         "objective": clean(main.objective, main.objective),
-        "total_cost": total_cost,
-        "shortfall_penalty_cost": clean(penalty_cost, penalty_cost),
+        # the headline: what is bought, what is not (valued), and their total
+        "supply_cost": total_cost,
+        "shortfall_value": headline["shortfall_value"],
+        "total": headline["total"],
         "total_shortfall": dict(zip(short["commodity"], short["shortfall"], strict=True)),
+        "shortfall_share": dict(zip(short["commodity"], short["shortfall_share"], strict=True)),
         "commodities_with_shortfall": len(short),
-        "max_china_share": case.policy.max_china_share,
-        "share_rules": [r.label for r in case.policy.rules],
-        "solver": {
-            "name": "HiGHS",
-            "interface": "Pyomo standard-form compiler -> highspy (kept instance)",
-        },
-        "versions": package_versions(),
-        "inputs_sha256": inputs_hash(input_files),
     }
-    if uncapped is not None:
-        summary["total_cost_premium"] = money(float(commodities["cost_premium"].sum()), 1.0)
+    if free is not None:
+        summary["no_share_rules"] = free.totals()
+        summary["premium_vs_no_share_rules"] = money(
+            headline["total"] - summary["no_share_rules"]["total"], headline["total"]
+        )
+    summary["today"] = {"case": today.name, "itself": today.itself, **today.totals()}
+    summary["premium_vs_today"] = money(
+        headline["total"] - summary["today"]["total"], headline["total"]
+    )
+    summary.update(
+        {
+            "max_china_share": case.policy.max_china_share,
+            "share_rules": [r.label for r in case.policy.rules],
+            "solver": {
+                "name": "HiGHS",
+                "interface": "Pyomo standard-form compiler -> highspy (kept instance)",
+            },
+            "versions": package_versions(),
+            "inputs_sha256": inputs_hash(input_files),
+        }
+    )
     summary["solver"]["version"] = summary["versions"]["highspy"]
     return Result(
         case=case,
@@ -570,4 +691,4 @@ def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataF
     return frame.iloc[order].reset_index(drop=True)
 
 
-__all__ = ["Result", "make_result", "package_versions"]
+__all__ = ["Reference", "Result", "make_result", "package_versions", "reference"]

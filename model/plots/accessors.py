@@ -59,6 +59,7 @@ class ResultPlots(_Plots):
             r.commodities,
             r.case.countries,
             title=self._title("Spend by supply-chain stage and supplier"),
+            currency=r.case.currency,
         )
 
 
@@ -69,8 +70,8 @@ class SweepPlots(_Plots):
         self._r = result
 
     def sweep(self) -> Figure:
-        """Total cost premium and commodities short against the first parameter."""
-        return sweep(self._r.points, list(self._r.names))
+        """Premium against both references and commodities short, against a parameter."""
+        return sweep(self._r.points, list(self._r.names), currency=self._r.case.currency)
 
 
 class CurvePlots(_Plots):
@@ -80,8 +81,10 @@ class CurvePlots(_Plots):
         self._r = result
 
     def curve(self, commodities: list[str] | None = None, top: int = 10) -> Figure:
-        """Cost premium and shortfall against the cap, breakpoints marked."""
-        return curve(self._r.curve, commodities=commodities, top=top)
+        """Premium and shortfall against the cap, breakpoints marked."""
+        return curve(
+            self._r.curve, commodities=commodities, top=top, currency=self._r.case.currency
+        )
 
 
 class StressPlots(_Plots):
@@ -91,8 +94,10 @@ class StressPlots(_Plots):
         self._r = result
 
     def criticality(self, top: int = 15) -> Figure:
-        """The ``top`` outages by objective increase."""
-        return criticality(self._r.ranking, self._r.case.countries, top=top)
+        """The ``top`` outages, ranked as in the ranking table."""
+        return criticality(
+            self._r.ranking, self._r.case.countries, top=top, currency=self._r.case.currency
+        )
 
 
 class ComparePlots(_Plots):
@@ -103,7 +108,7 @@ class ComparePlots(_Plots):
 
     def comparison(self) -> Figure:
         """China share, unmet need and cost per commodity, one bar per case."""
-        return comparison(self._r.by_commodity)
+        return comparison(self._r.by_commodity, currency=self._r.summary.get("currency", "USD"))
 
     def mix(self, case: str | int = 0, stage: str | None = None) -> Figure:
         """The sourcing mix of one compared case (by name or position)."""

@@ -22,6 +22,7 @@ def run_figures(
     to DataFrames; the same call serves result objects and folders read back.
     """
     name = summary.get("name") or summary.get("case", "")
+    currency = str(summary.get("currency") or "USD")
     if kind == "solve":
         case = f"case {summary.get('case', name)}"
         return {
@@ -36,16 +37,18 @@ def run_figures(
                 tables["commodities"],
                 countries,
                 title=f"Spend by supply-chain stage and supplier: {case}",
+                currency=currency,
             ),
         }
     if kind == "sweep":
-        return {"sweep": sweep(tables["sweep_points"], list(summary.get("parameters", [])))}
+        parameters = list(summary.get("parameters", []))
+        return {"sweep": sweep(tables["sweep_points"], parameters, currency=currency)}
     if kind == "curve":
-        return {"curve": curve(tables["curve"])}
+        return {"curve": curve(tables["curve"], currency=currency)}
     if kind == "stress":
-        return {"criticality": criticality(tables["criticality"], countries)}
+        return {"criticality": criticality(tables["criticality"], countries, currency=currency)}
     if kind == "compare":
-        return {"comparison": comparison(tables["comparison"])}
+        return {"comparison": comparison(tables["comparison"], currency=currency)}
     raise ValueError(f"unknown run kind '{kind}'")
 
 

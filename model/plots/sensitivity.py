@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
@@ -42,12 +43,17 @@ def curve(
     commodities: list[str] | None = None,
     top: int = 10,
     title: str | None = None,
+    currency: str = "USD",
 ) -> Figure:
-    """The price of de-risking: cost premium and shortfall as China's cap goes 100% -> 0%.
+    """The price of de-risking: premium and shortfall as China's cap goes 100% -> 0%.
 
-    One line per commodity (or one for all caps together), at most ``top``
-    lines, strongest effect first; breakpoints, where the mix changes, are
-    dots. Commodities left out (no effect, or beyond ``top``) are named in a note.
+    The premium is the case's total (supply cost plus unmet need valued at its
+    shortfall penalty) against the same point without share rules; the shortfall
+    is unmet need as a share of the commodity's need (with every cap together, the
+    largest share among the commodities). One line per commodity (or one for all
+    caps together), at most ``top`` lines, strongest effect first; breakpoints,
+    where the mix changes, are dots. Commodities left out (no effect, or beyond
+    ``top``) are named in a note.
     """
     df = curve.copy()
     if commodities is not None:
@@ -55,25 +61,30 @@ def curve(
         if unknown:
             raise ValueError(f"not in the curve: {', '.join(unknown)}")
         df = df[df["commodity"].isin(commodities)]
-    df["need"] = df["supplied"] + df["shortfall"]
-    df["short_pct"] = np.where(df["need"] > 0, 100.0 * df["shortfall"] / df["need"], 0.0)
+    df["short_pct"] = 100.0 * df["shortfall_share"]
+    premium = "premium_vs_no_share_rules"
     together = "all" in set(df["commodity"])
     names = list(dict.fromkeys(df["commodity"]))
+
+    def effect(k: str) -> float:  # how much the cap moves the premium
+        p = df.loc[df["commodity"] == k, premium]
+        return float(p.max() - p.min())
+
     flat = [
         k
         for k in names
-        if (df.loc[df["commodity"] == k, ["cost_premium", "shortfall"]].abs() < 1e-9).all().all()
+        if effect(k) < 1e-9 and (df.loc[df["commodity"] == k, "shortfall_share"] < 1e-12).all()
     ]
     drawn = [k for k in names if k not in flat]
     # strongest effect first, so the legend reads as a ranking
-    drawn.sort(key=lambda k: -float(df.loc[df["commodity"] == k, "objective_increase"].max()))
+    drawn.sort(key=lambda k: -effect(k))
     drawn, smaller = drawn[:top], drawn[top:]
     notes = []
     if smaller:
         notes.append("smaller effects, not drawn: " + _names(smaller))
     if flat:
         notes.append("no premium and no shortfall at any cap: " + _names(flat))
-    scale, words = money_scale([*df["cost_premium"], *df["objective_increase"]])
+    scale, words = money_scale(df[premium], currency)
     with _style():
         fig = _new_figure(10, 7.2)
         upper, lower = fig.subplots(2, 1, sharex=True)
@@ -81,25 +92,23 @@ def curve(
             g = df[df["commodity"] == k].sort_values("cap", ascending=False)
             colour = LINE_COLOURS[i % len(LINE_COLOURS)]
             x = 100 * g["cap"]
-            second = g["objective_increase"] / scale if together else g["short_pct"]
             bp = g["breakpoint"].astype(bool).to_numpy()
-            for ax, y in ((upper, g["cost_premium"] / scale), (lower, second)):
+            for ax, y in ((upper, g[premium] / scale), (lower, g["short_pct"])):
                 ax.plot(x, y, color=colour, linewidth=1.5, label=k if ax is upper else None)
                 ax.plot(x[bp], y[bp], "o", color=colour, markersize=3)
         upper.set_title(
-            "Cost premium over no cap (below zero once need goes unmet: less is bought)"
+            "Premium over no share rules: supply cost plus unmet need valued at its penalty"
         )
         upper.set_ylabel(f"{words} a year")
         upper.yaxis.set_major_formatter(TICKS)
         upper.axhline(0, color="#888888", linewidth=0.8)
-        if together:
-            lower.set_title("Objective increase: supply cost plus unmet need at its penalty")
-            lower.set_ylabel(f"{words} a year")
-            lower.yaxis.set_major_formatter(TICKS)
-        else:
-            lower.set_title("Shortfall: unmet need as a share of the commodity's need")
-            lower.set_ylabel("% of need")
-            lower.yaxis.set_major_formatter(PCT)
+        lower.set_title(
+            "Shortfall: the largest share of need unmet among the commodities"
+            if together
+            else "Shortfall: unmet need as a share of the commodity's need"
+        )
+        lower.set_ylabel("% of need")
+        lower.yaxis.set_major_formatter(PCT)
         for ax in (upper, lower):
             ax.title.set_fontweight("normal")
             _cap_axis(ax)
@@ -165,11 +174,15 @@ def sweep(
     *,
     x: str | None = None,
     title: str | None = None,
+    currency: str = "USD",
 ) -> Figure:
-    """Total cost premium and commodities short across a sweep.
+    """What the rules cost, and commodities short, across a sweep.
 
-    The x axis is ``x``, or else the parameter with the most values; each
-    combination of the other parameters is one line.
+    The premium is the point's total (supply cost plus unmet need valued at its
+    shortfall penalty) against the same point without share rules (solid) and
+    against the case as given, "today" (dashed). The x axis is ``x``, or else
+    the parameter with the most values; each combination of the other parameters
+    is one colour.
     """
     if not parameters:
         raise ValueError("a sweep plot needs at least one parameter")
@@ -179,7 +192,11 @@ def sweep(
         raise ValueError(f"'{x}' is not a parameter of this sweep ({', '.join(parameters)})")
     others = [p for p in parameters if p != x]
     cap = _is_cap(x)
-    y_col = "total_cost_premium" if "total_cost_premium" in points else "total_cost"
+    y_cols = [
+        (c, style)
+        for c, style in (("premium_vs_no_share_rules", "-o"), ("premium_vs_today", "--s"))
+        if c in points
+    ] or [("total", "-o")]
     series = (
         [((), points)]
         if not others
@@ -192,7 +209,7 @@ def sweep(
     if len(series) > MAX_LINES:
         note = f" (first {MAX_LINES} of {len(series)} combinations)"
         series = series[:MAX_LINES]
-    scale, words = money_scale(points[y_col])
+    scale, words = money_scale(points[[c for c, _ in y_cols]].to_numpy().ravel(), currency)
     with _style():
         fig = _new_figure(9, 6.2)
         upper, lower = fig.subplots(2, 1, sharex=True)
@@ -206,16 +223,41 @@ def sweep(
                     f"{p} = {_param_format(p)(v)}" for p, v in zip(others, key, strict=True)
                 )
             colour = LINE_COLOURS[i % len(LINE_COLOURS)]
-            upper.plot(
-                xs, g[y_col] / scale, "-o", color=colour, markersize=3.5, label=label or None
-            )
+            for j, (col, style) in enumerate(y_cols):
+                upper.plot(
+                    xs,
+                    g[col] / scale,
+                    style,
+                    color=colour,
+                    markersize=3.5,
+                    label=(label or None) if j == 0 else None,
+                )
             lower.plot(xs, g["commodities_with_shortfall"], "-o", color=colour, markersize=3.5)
-        if y_col == "total_cost_premium":
-            upper.set_title(
-                "Cost premium over no share rules (below zero once need goes unmet: less is bought)"
-            )
+        if y_cols[0][0] == "total":
+            upper.set_title("Total: supply cost plus unmet need valued at its shortfall penalty")
         else:
-            upper.set_title("Total supply cost")
+            names = {
+                "premium_vs_no_share_rules": "against no share rules",
+                "premium_vs_today": "against the case as given (today)",
+            }
+            upper.set_title("Premium: the total (supply cost + unmet need valued) over a reference")
+            upper.axhline(0, color="#888888", linewidth=0.8)
+            upper.legend(
+                handles=[
+                    Line2D(
+                        [],
+                        [],
+                        color="#444444",
+                        linestyle=style[:-1],
+                        marker=style[-1],
+                        markersize=3.5,
+                        label=names[c],
+                    )
+                    for c, style in y_cols
+                ],
+                loc="upper left",
+                fontsize=8,
+            )
         upper.set_ylabel(f"{words} a year")
         upper.yaxis.set_major_formatter(TICKS)
         lower.set_title("Commodities with unmet need")
@@ -260,12 +302,18 @@ def criticality(
     *,
     top: int = 15,
     title: str | None = None,
+    currency: str = "USD",
 ) -> Figure:
-    """The top outages by objective increase, as horizontal bars (log scale if wide-ranging).
+    """The top outages in the ranking's order, as horizontal bars (log scale if wide-ranging).
 
-    With ``countries``, single-country outages are labelled with the country's name.
+    Outages are ranked by the need they leave unmet (the largest rise in a
+    commodity's shortfall as a share of its need), then by the rise in the total
+    (supply cost plus unmet need valued at its shortfall penalty), which is the
+    bar's length. With ``countries``, single-country outages are labelled with the
+    country's name.
     """
-    r = ranking[ranking["objective_increase"] > 0].head(top)
+    hurts = (ranking["total_increase"] > 0) | (ranking["shortfall_share_increase"] > 0)
+    r = ranking[hurts].head(top)
     names = (
         dict(zip(countries["country"], countries["name"], strict=True))
         if countries is not None
@@ -276,30 +324,37 @@ def criticality(
         fig = _new_figure(10, 1.8 + 0.32 * max(1, len(r)))
         ax = fig.subplots()
         if r.empty:
-            ax.text(0.5, 0.5, "no outage raises the objective", ha="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, "no outage raises the total", ha="center", transform=ax.transAxes)
             ax.set_axis_off()
         else:
             ys = _hbar_setup(ax, labels, "")
-            scale, words = money_scale(r["objective_increase"])
-            values = r["objective_increase"].to_numpy() / scale
+            scale, words = money_scale(r["total_increase"], currency)
+            values = np.maximum(r["total_increase"].to_numpy(), 0.0) / scale
             short = r["commodities_short"].to_numpy() > 0
             colours = np.where(short, CHINA_COLOUR, "#78909c")
             ax.barh(ys, values, color=colours, height=0.65)
-            log = values.max() / max(values.min(), 1e-12) > 100
+            positive = values[values > 0]
+            log = len(positive) > 0 and positive.max() / positive.min() > 100
             if log:
                 ax.set_xscale("log")
+                values = np.maximum(values, positive.min() / 3)
             for y, v, row in zip(ys, values, r.itertuples(index=False), strict=True):
-                text = " " + money_label(v * scale)
-                if row.commodities_short:
-                    text += f"; {row.commodities_short} short (worst: {row.worst_commodity})"
+                text = " " + money_label(row.total_increase, currency)
+                if row.shortfall_share_increase > 0:
+                    text += (
+                        f"; {row.worst_commodity} {100 * row.shortfall_share_increase:.0f}% of "
+                        f"need unmet, {row.commodities_short} short"
+                    )
                 ax.text(v, y, text, va="center", fontsize=7.5)
-            lo = values.min() / 3 if log else 0
-            ax.set_xlim(lo, values.max() * (30 if log else 1.6))
+            top_value = max(float(values.max()), 1e-12)
+            lo = float(values.min()) / 3 if log else 0
+            ax.set_xlim(lo, top_value * (30 if log else 1.6))
             ax.xaxis.set_major_formatter(TICKS)
             ax.set_xlabel(
-                f"rise in objective when the supplier is lost, {words} a year"
+                f"rise in the total when the supplier is lost, {words} a year"
                 + (" (log scale)" if log else "")
-                + "\nobjective = supply cost + unmet need valued at its shortfall penalty"
+                + "\ntotal = supply cost + unmet need valued at its shortfall penalty; ranked by"
+                " unmet share of need first"
             )
             handles = [
                 Patch(facecolor=CHINA_COLOUR, label="leaves need unmet"),
@@ -315,7 +370,9 @@ def criticality(
     return fig
 
 
-def comparison(by_commodity: pd.DataFrame, *, title: str | None = None) -> Figure:
+def comparison(
+    by_commodity: pd.DataFrame, *, title: str | None = None, currency: str = "USD"
+) -> Figure:
     """Cases side by side per commodity: China share, unmet need and cost."""
     cases = list(dict.fromkeys(by_commodity["case"]))
     ks = list(dict.fromkeys(by_commodity["commodity"]))
@@ -341,7 +398,7 @@ def comparison(by_commodity: pd.DataFrame, *, title: str | None = None) -> Figur
             PCT,
         ),
     ]
-    scale, words = money_scale(df["cost"])
+    scale, words = money_scale(df["cost"], currency)
     panels.append((f"supply cost ({words} a year)", df["cost"] / scale, TICKS))
     height = 0.8 / len(cases)
     with _style():

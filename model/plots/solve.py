@@ -189,6 +189,7 @@ def stages(
     countries: pd.DataFrame,
     *,
     title: str | None = None,
+    currency: str = "USD",
 ) -> Figure:
     """Spend per stage split into China, partner nations, domestic and others ($M a year).
 
@@ -210,7 +211,7 @@ def stages(
         order
     )
     spend = spend.fillna(0.0)
-    scale, words = money_scale(spend.sum(axis=1))
+    scale, words = money_scale(spend.sum(axis=1), currency)
     spend = spend / scale
     used = [k for k in sorted(KIND_ORDER, key=KIND_ORDER.__getitem__) if k in spend.columns]
     with _style():
@@ -237,7 +238,7 @@ def stages(
                     )
             left = left + values
         for y, t in zip(ys, total, strict=True):
-            ax.text(t, y, "  " + money_label(t * scale), va="center", fontsize=8)
+            ax.text(t, y, "  " + money_label(t * scale, currency), va="center", fontsize=8)
         ax.set_xlim(0, max(float(total.max()), 1e-9) * 1.18)
         ax.set_xlabel(f"spend, {words} a year (labels in bars: share of the stage's spend)")
         ax.xaxis.set_major_formatter(TICKS)

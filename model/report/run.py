@@ -65,6 +65,7 @@ TEXT_COLUMNS = {
     "note",
     "outage",
     "stage",
+    "today",
     "unit",
     "worst_commodity",
 }
@@ -107,6 +108,12 @@ class Run:
     sources_md: str | None = None
 
     @property
+    def currency(self) -> str:
+        """The currency every amount of the run is in (summary.json, else the case)."""
+        value = self.summary.get("currency") or self.case_toml.get("currency") or "USD"
+        return str(value)
+
+    @property
     def name(self) -> str:
         if self.folder is not None:
             return self.folder.name
@@ -138,44 +145,46 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "marginal_value",
         "relieves_shortfall",
     ),
-    "sweep_points": ("point", "objective", "total_cost", "commodities_with_shortfall"),
+    "sweep_points": ("point", "supply_cost", "total", "commodities_with_shortfall"),
     "sweep": ("point", "commodity", "shortfall"),
     "sweep_mix": ("point", "commodity", "country", "quantity"),
     "curve": (
         "commodity",
         "cap",
         "breakpoint",
-        "supplied",
-        "shortfall",
-        "cost_premium",
-        "objective_increase",
+        "shortfall_share",
+        "cost",
+        "premium_vs_no_share_rules",
     ),
     "breakpoints": ("commodity", "cap_from", "cap_to", "change"),
     "criticality": (
         "rank",
         "outage",
         "kind",
-        "objective_increase",
-        "supply_cost_increase",
-        "commodities_short",
+        "shortfall_share_increase",
         "worst_commodity",
+        "commodities_short",
+        "supply_cost_increase",
+        "total_increase",
     ),
     "stress": ("outage", "commodity", "cost_increase", "extra_shortfall", "china_share"),
     "comparison": ("case", "commodity", "cost", "supplied", "shortfall", "china_share"),
     "comparison_totals": (
         "case",
         "description",
-        "total_cost",
-        "objective",
+        "supply_cost",
+        "shortfall_value",
+        "total",
         "commodities_with_shortfall",
-        "total_cost_vs_first",
+        "today",
+        "premium_vs_today",
     ),
     "inputs/countries": ("country", "name", "groups"),
     "inputs/commodities": ("commodity",),
     "inputs/supply": ("commodity", "country"),
 }
 NEEDS_BESIDE: dict[str, dict[str, tuple[str, ...]]] = {
-    "stages": {"cost_premium": ("unit_cost_premium_share",)},
+    "stages": {"premium_vs_no_share_rules": ("unit_cost_premium_share",)},
 }
 # tables that always have a row (a case has a commodity, a sweep a point, ...): the
 # report quotes their first or largest row and plots them
@@ -207,7 +216,6 @@ NUMBER_COLUMNS = {
     "cost_increase",
     "cost_lower",
     "cost_of_next_pp",
-    "cost_premium",
     "cost_upper",
     "cost_vs_base",
     "demand",
@@ -221,8 +229,9 @@ NUMBER_COLUMNS = {
     "marginal_value",
     "max_china_share",
     "objective",
-    "objective_increase",
     "point",
+    "premium_vs_no_share_rules",
+    "premium_vs_today",
     "quantity",
     "rank",
     "shadow_price",
@@ -230,32 +239,47 @@ NUMBER_COLUMNS = {
     "shortfall",
     "shortfall_of_next_pp",
     "shortfall_penalty",
+    "shortfall_share",
+    "shortfall_share_increase",
     "shortfall_value",
+    "shortfall_value_increase",
     "shortfall_vs_base",
     "supplied",
+    "supply_cost",
+    "supply_cost_change",
     "supply_cost_increase",
     "supply_cost_saving",
     "tariff",
     "tariff_cost",
     "tariff_per_unit",
-    "total_cost",
-    "total_cost_premium",
-    "total_cost_vs_first",
+    "today_cost",
+    "today_shortfall",
+    "today_total",
+    "total",
+    "total_increase",
+    "total_vs_first",
     "uncapped_cost",
     "uncapped_shortfall",
+    "uncapped_total",
     "unit_cost",
     "unit_cost_premium",
     "unit_cost_premium_share",
     "upper",
     "value",
     "with_shortfall",
+    "worst_shortfall_share",
 }
 # summary.json keys the report computes with, and the JSON type each must have
 SUMMARY_TYPES: dict[str, tuple[type, ...]] = {
-    "total_cost": (int, float),
-    "total_cost_premium": (int, float),
+    "supply_cost": (int, float),
+    "shortfall_value": (int, float),
+    "total": (int, float),
+    "premium_vs_no_share_rules": (int, float),
+    "premium_vs_today": (int, float),
     "objective": (int, float),
-    "shortfall_penalty_cost": (int, float),
+    "today": (dict,),
+    "no_share_rules": (dict,),
+    "currency": (str,),
     "parameters": (list,),
     "cases": (list,),
     "versions": (dict,),
@@ -327,6 +351,13 @@ def _check_summary(summary: dict[str, Any], path: Path) -> None:
     for key in ("parameters", "cases"):
         if any(not isinstance(v, str) for v in summary.get(key) or []):
             raise InputError("must be a list of names", path, column=key)
+    for key in ("today", "no_share_rules"):  # the references' totals
+        for inner in ("supply_cost", "shortfall_value", "total"):
+            value = (summary.get(key) or {}).get(inner)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                raise InputError("must be a number", path, column=f"{key}.{inner}")
 
 
 def _read_text(path: Path) -> str:

@@ -18,7 +18,7 @@ def _need(com: pd.DataFrame) -> pd.Series:
     return com["supplied"] + com["shortfall"]
 
 
-def commodities_table(com: pd.DataFrame) -> Table:
+def commodities_table(com: pd.DataFrame, currency: str = "USD") -> Table:
     need = _need(com)
     frame = pd.DataFrame(
         {
@@ -33,52 +33,89 @@ def commodities_table(com: pd.DataFrame) -> Table:
             ],
             "China": [pct(v, 1) for v in com["china_share"]],
             "cap": [pct(v) for v in com["max_china_share"]],
-            "cost": [millions(v) for v in com["cost"]],
+            "cost": [millions(v, currency=currency) for v in com["cost"]],
         }
     )
-    right = ("need", "supplied", "unmet", "China", "cap", "cost")
-    if "cost_premium" in com:
-        frame["premium"] = [millions(v, signed=True) for v in com["cost_premium"]]
-        right += ("premium",)
+    right: tuple[str, ...] = ("need", "supplied", "unmet", "China", "cap", "cost")
+    for col, title, signed in (
+        ("shortfall_value", "unmet valued", False),
+        ("premium_vs_no_share_rules", "premium vs no rules", True),
+        ("premium_vs_today", "premium vs today", True),
+    ):
+        if col in com:
+            frame[title] = [millions(v, signed=signed, currency=currency) for v in com[col]]
+            right += (title,)
     return Table(frame, right)
 
 
+def _premium_card(label: str, premium: Any, total: Any, ref: str, cur: str) -> tuple:
+    base = float(total) - float(premium)
+    share = f"{100 * float(premium) / base:+.1f}% " if base > 0 else ""
+    return (label, millions(premium, signed=True, currency=cur), f"{share}against {ref}")
+
+
 def _solve_headline(run: Run) -> list[Block]:
-    s, com = run.summary, run.tables["commodities"]
+    s, com, cur = run.summary, run.tables["commodities"], run.currency
     stages = run.tables.get("stages")
     cards = [
-        ("total supply cost", millions(s.get("total_cost")), "a year, at delivered unit costs")
+        (
+            "supply cost",
+            millions(s.get("supply_cost"), currency=cur),
+            "a year, what is bought at delivered unit costs",
+        )
     ]
-    premium = s.get("total_cost_premium")
-    if premium is not None:
-        base = float(s["total_cost"]) - float(premium)
-        share = f"{100 * premium / base:+.1f}% " if base > 0 else ""
-        note = f"{share}against the same case without the China cap and share rules"
-        if premium < 0 and (com["shortfall"] > 0).any():
-            note += "; below zero because unmet need means less is bought"
-        cards.append(("premium over no share rules", millions(premium, signed=True), note))
     short = com[com["shortfall"] > 0]
     need = _need(com)
     if len(short):
         worst = ", ".join(
             f"{lit(r.commodity)} {pct(r.shortfall / need[i])}" for i, r in short.iterrows()
         )
-        cards.append((f"commodities short (of {len(com)})", str(len(short)), f"unmet: {worst}"))
+        cards.append(
+            (f"commodities short (of {len(com)})", str(len(short)), f"share of need unmet: {worst}")
+        )
     else:
         cards.append((f"commodities short (of {len(com)})", "0", "all need is met"))
-    penalty = s.get("shortfall_penalty_cost") or 0
-    if penalty:
+    cards.append(
+        (
+            "value of unmet need",
+            millions(s.get("shortfall_value"), currency=cur),
+            "each commodity's shortfall at its shortfall penalty, the value of the lost supply",
+        )
+    )
+    cards.append(
+        ("total", millions(s.get("total"), currency=cur), "supply cost + value of unmet need")
+    )
+    if s.get("premium_vs_no_share_rules") is not None:
+        ref = s.get("no_share_rules") or {}
         cards.append(
-            (
-                "objective",
-                millions(s.get("objective")),
-                f"supply cost plus {millions(penalty)} of unmet need valued at its "
-                "shortfall penalty",
+            _premium_card(
+                "premium over no share rules",
+                s["premium_vs_no_share_rules"],
+                s["total"],
+                "the same case with its China caps and share rules relaxed, "
+                f"total {millions(ref.get('total'), currency=cur)}",
+                cur,
+            )
+        )
+    today = s.get("today")
+    if s.get("premium_vs_today") is not None and isinstance(today, dict):
+        who = (
+            "this case as given, its own today"
+            if today.get("itself")
+            else f"today, case {lit(str(today.get('case', '')))}"
+        )
+        cards.append(
+            _premium_card(
+                "premium over today",
+                s["premium_vs_today"],
+                s["total"],
+                f"{who}, total {millions(today.get('total'), currency=cur)}",
+                cur,
             )
         )
     if stages is not None and len(stages):
         for r in stages.itertuples(index=False):
-            note = f"of {millions(r.cost)} spend"
+            note = f"of {millions(r.cost, currency=cur)} spend"
             if getattr(r, "with_shortfall", 0):
                 n = int(r.with_shortfall)
                 note += f"; {n} {'commodity' if n == 1 else 'commodities'} short"
@@ -87,6 +124,9 @@ def _solve_headline(run: Run) -> list[Block]:
     blocks.append(
         (
             "note",
+            "A premium is the total (supply cost plus unmet need valued at each commodity's "
+            "shortfall penalty, by default 10 times its full cost) against a reference's total, "
+            "so a rule that leaves need unmet never shows as a saving. "
             "China's share by stage is its share of the stage's spend (quantities of different "
             "commodities do not add up); by commodity it is its share of the quantity supplied, "
             "in the table below.",
@@ -99,7 +139,7 @@ def _text(v: Any) -> str:
     return "" if missing(v) else str(v)
 
 
-def _binding_words(com: pd.DataFrame) -> list[str]:
+def _binding_words(com: pd.DataFrame, cur: str = "USD") -> list[str]:
     """One plain sentence group per commodity that is short or held by a binding limit."""
     out = []
     for r in com.itertuples(index=False):
@@ -127,13 +167,15 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
                 dual = getattr(r, "marginal_cost_per_pp", float("nan"))
                 more = getattr(r, "shortfall_of_next_pp", float("nan"))
                 if not missing(nxt):
-                    text = f"One point tighter would raise the objective by {dollars(nxt)} a year"
+                    text = (
+                        f"One point tighter would raise the objective by {dollars(nxt, cur)} a year"
+                    )
                     if not missing(dual):
                         same = abs(dual - nxt) <= 1e-6 * max(1.0, abs(nxt))
                         text += (
                             " (re-solved; the dual gives the same rate)"
                             if same
-                            else f" (re-solved; the dual's rate is {dollars(dual)} per point)"
+                            else f" (re-solved; the dual's rate is {dollars(dual, cur)} per point)"
                         )
                     if not missing(more) and more > 0:
                         text += (
@@ -149,7 +191,9 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
                 words.append(lit(part) + ".")
         price = getattr(r, "shadow_price", float("nan"))
         if not missing(price) and price > 0:
-            text = f"Shadow price: one more {unit} of direct demand would cost {dollars(price)}"
+            text = (
+                f"Shadow price: one more {unit} of direct demand would cost {dollars(price, cur)}"
+            )
             if r.shortfall > 0 and abs(price - r.shortfall_penalty) <= 1e-6 * max(1, price):
                 text += " (its shortfall penalty: at the margin, need goes unmet)"
             words.append(text + ".")
@@ -157,7 +201,9 @@ def _binding_words(com: pd.DataFrame) -> list[str]:
     return out
 
 
-def _capacity_words(cap: pd.DataFrame, com: pd.DataFrame, top: int = 8) -> list[str]:
+def _capacity_words(
+    cap: pd.DataFrame, com: pd.DataFrame, top: int = 8, cur: str = "USD"
+) -> list[str]:
     unit = dict(zip(com["commodity"], com["unit"], strict=True))
     rows = cap[cap["marginal_value"].fillna(0) > 0].sort_values(
         ["marginal_value", "commodity", "country"], ascending=[False, True, True]
@@ -166,7 +212,8 @@ def _capacity_words(cap: pd.DataFrame, com: pd.DataFrame, top: int = 8) -> list[
     for r in rows.head(top).itertuples(index=False):
         text = (
             f"One more {lit(unit.get(r.commodity, 'unit'))} a year of **{lit(r.commodity)}** "
-            f"from {lit(r.country_name)} ({lit(r.country)}) would save {dollars(r.marginal_value)}"
+            f"from {lit(r.country_name)} ({lit(r.country)}) would save "
+            f"{dollars(r.marginal_value, cur)}"
         )
         if bool(r.relieves_shortfall) and str(r.relieves_shortfall) != "False":
             text += " (it relieves unmet need, so this is mostly the shortfall penalty)"
@@ -177,10 +224,10 @@ def _capacity_words(cap: pd.DataFrame, com: pd.DataFrame, top: int = 8) -> list[
 
 
 def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
-    com = run.tables["commodities"]
+    com, cur = run.tables["commodities"], run.currency
     blocks = _question(run) + _solve_headline(run)
     blocks += [("h2", "Plots"), *figures]
-    blocks += [("h2", "Key tables"), commodities_table(com)]
+    blocks += [("h2", "Key tables"), commodities_table(com, cur)]
     stages = run.tables.get("stages")
     if stages is not None and len(stages):
         frame = pd.DataFrame(
@@ -188,18 +235,28 @@ def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
                 "stage": stages["stage"],
                 "commodities": stages["commodities"].astype(str),
                 "short": stages["with_shortfall"].astype(str),
-                "spend": [millions(v) for v in stages["cost"]],
+                "spend": [millions(v, currency=cur) for v in stages["cost"]],
                 "China share of spend": [pct(v, 1) for v in stages["china_cost_share"]],
             }
         )
         right = ("commodities", "short", "spend", "China share of spend")
-        if "cost_premium" in stages:
-            frame["premium"] = [millions(v, signed=True) for v in stages["cost_premium"]]
+        if "shortfall_value" in stages:
+            frame["unmet valued"] = [millions(v, currency=cur) for v in stages["shortfall_value"]]
+            right += ("unmet valued",)
+        if "premium_vs_no_share_rules" in stages:
+            frame["premium vs no rules"] = [
+                millions(v, signed=True, currency=cur) for v in stages["premium_vs_no_share_rules"]
+            ]
             frame["unit-cost premium"] = [
                 "-" if missing(v) else f"{shown(v, 3):+.1%}"
                 for v in stages["unit_cost_premium_share"]
             ]
-            right += ("premium", "unit-cost premium")
+            right += ("premium vs no rules", "unit-cost premium")
+        if "premium_vs_today" in stages:
+            frame["premium vs today"] = [
+                millions(v, signed=True, currency=cur) for v in stages["premium_vs_today"]
+            ]
+            right += ("premium vs today",)
         blocks.append(Table(frame, right, "By supply-chain stage"))
     mix = run.tables["mix"]
     unit = dict(zip(com["commodity"], com["unit"], strict=True))
@@ -214,8 +271,8 @@ def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
                 for q, k in zip(mix["quantity"], mix["commodity"], strict=True)
             ],
             "share": [pct(v, 1) for v in mix["share"]],
-            "unit cost": [dollars(v) for v in mix["unit_cost"]],
-            "cost": [millions(v) for v in mix["cost"]],
+            "unit cost": [dollars(v, cur) for v in mix["unit_cost"]],
+            "cost": [millions(v, currency=cur) for v in mix["cost"]],
         }
     )
     blocks.append(
@@ -225,7 +282,7 @@ def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
         )
     )
     blocks.append(("h2", "What binds, and what the shadow prices say"))
-    words = _binding_words(com)
+    words = _binding_words(com, cur)
     blocks.append(
         ("ul", words)
         if words
@@ -233,7 +290,7 @@ def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     )
     cap = run.tables.get("capacity_values")
     if cap is not None and len(cap):
-        cap_words = _capacity_words(cap, com)
+        cap_words = _capacity_words(cap, com, cur=cur)
         if cap_words:
             blocks.append(("h3", "Which extra capacity is worth most"))
             blocks.append(("ul", cap_words))
