@@ -76,7 +76,8 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
         )
         line += (
             f" + [red]unmet need valued at {m(s['shortfall_value'])}[/]"
-            f" ({len(shares)} commodities short, share of need: {short})"
+            f" ({len(shares)} {'commodity' if len(shares) == 1 else 'commodities'} short,"
+            f" share of need: {short})"
             f" = total [bold]{m(s['total'])}[/]"
         )
     else:
@@ -98,6 +99,7 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
         )
     if premiums:
         lines.append("premium of the rules (total against total): " + "; ".join(premiums))
+    lines += [f"[yellow]{escape(line)}[/] (against today)" for line in s.get("shortage_moves", [])]
     return lines
 
 
@@ -642,6 +644,13 @@ def compare(
         highlight=False,
         soft_wrap=True,
     )
+    for name, lines in result.summary.get("shortage_moves", {}).items():
+        for line in lines:
+            out.print(
+                f"[yellow]{escape(line)}[/] ({escape(name)} against {escape(totals['case'][0])})",
+                highlight=False,
+                soft_wrap=True,
+            )
     wrote(folder)
 
 

@@ -20,6 +20,7 @@ from model.case import Case, load_case
 from model.case.load import today_source
 from model.errors import InputError
 from model.numbers import clean, money
+from model.optimization.moves import shortage_moves
 from model.optimization.results import Reference, package_versions
 from model.output import TablesRun
 from model.solve import Result, solve, today_reference
@@ -92,6 +93,12 @@ def _solve_all(cases: list[Case]) -> list[Result]:
     return [results[i] for i in range(len(cases))]
 
 
+def _moves(first: Result, other: Result) -> list[str]:
+    """Sentences on shortage that moved between commodities from ``first`` to ``other``."""
+    a, b = (r.commodities.set_index("commodity") for r in (first, other))
+    return shortage_moves(a["shortfall"], b["shortfall"], b["unit"], b["supplied"] + b["shortfall"])
+
+
 def compare(cases: list[Case]) -> CompareResult:
     """Solve each case; differences are against the first."""
     if len(cases) < 2:
@@ -154,5 +161,7 @@ def compare(cases: list[Case]) -> CompareResult:
         "cases": names,
         "currency": currencies[0],
         "versions": package_versions(),
+        # where shortage went from the first case to each other one, in words
+        "shortage_moves": {r.case.name: _moves(results[0], r) for r in results[1:]},
     }
     return CompareResult(results, by_commodity, totals, summary)

@@ -323,3 +323,24 @@ def test_workbook_keeps_the_policy(tmp_path):
     back = load_case(write_case_xlsx(case, tmp_path / "c.xlsx"))
     assert back.policy.shortage == "penalty"
     assert solve(back).objective == pytest.approx(6_060, **APPROX)
+
+
+# --- the run says where shortage moved ----------------------------------------------------------
+def test_a_run_says_in_words_when_shortage_moves_from_today(tmp_path):
+    """direct_users under penalty is today: s_n = 10, s_p = 5 (docstring above). The
+    scenario cuts the USA's capacity to make p to 10 t: p gets 10 t of n, the other 5 t go
+    to n's direct users, so s_n = 5 and s_p = 10: p's shortage rose by 5 while n's fell by 5.
+    Needs: n 10 + 10 = 20 supplied or short, p 20: p is 50% short."""
+    direct_users(tmp_path / "today", "penalty")
+    (tmp_path / "cut.toml").write_text(
+        'name = "cut"\nbase = "today"\n[[changes]]\ntable = "supply"\ncolumn = "capacity"\n'
+        'commodity = "p"\ncountry = "USA"\nset = 10\n'
+    )
+    r = solve(load_case(tmp_path / "cut.toml"))
+    assert short(r) == pytest.approx({"n": 5, "p": 10}, **APPROX)
+    assert r.summary["shortage_moves"] == [
+        "Shortage moved: p is now short 10 t (50% of need, up from 5 t) while n's "
+        "shortfall fell by 5 t."
+    ]
+    # a case solved directly is its own today: nothing to compare, nothing said
+    assert "shortage_moves" not in solve(load_case(tmp_path / "today")).summary

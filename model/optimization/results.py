@@ -34,6 +34,7 @@ from model.constants import CHINA
 from model.numbers import clean, money, vclean, vmoney
 from model.optimization.build import SHARE_EACH, SHARE_MIN
 from model.optimization.highs import INF, shares_feasible
+from model.optimization.moves import shortage_moves
 from model.output import TablesRun, canonical_inputs, write_run
 
 if TYPE_CHECKING:
@@ -597,6 +598,16 @@ def make_result(
     summary["premium_vs_today"] = money(
         headline["total"] - summary["today"]["total"], headline["total"]
     )
+    if not today.itself:
+        # where shortage went compared with today, in words (a rule or new capacity may
+        # relieve one commodity's shortage by creating another's)
+        by_k = commodities.set_index("commodity")
+        summary["shortage_moves"] = shortage_moves(
+            pd.Series(today.shortfall, dtype=float),
+            by_k["shortfall"],
+            by_k["unit"],
+            by_k["supplied"] + by_k["shortfall"],
+        )
     summary.update(
         {
             "max_china_share": case.policy.max_china_share,

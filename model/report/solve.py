@@ -121,6 +121,8 @@ def _solve_headline(run: Run) -> list[Block]:
                 note += f"; {n} {'commodity' if n == 1 else 'commodities'} short"
             cards.append((f"China's share, {lit(r.stage)}", pct(r.china_cost_share), note))
     blocks: list[Block] = [("h2", "Headline numbers"), ("cards", cards)]
+    for line in s.get("shortage_moves") or []:  # where shortage went compared with today
+        blocks.append(("note", f"{lit(str(line))} (compared with today)"))
     blocks.append(
         (
             "note",
