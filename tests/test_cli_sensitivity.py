@@ -40,7 +40,7 @@ def test_sweep_from_flags_and_from_file(tmp_path: Path):
     assert p.returncode == 0, p.stderr
     run = tmp_path / "solutions" / "base-sweep"
     table = pd.read_csv(run / "sweep.csv")
-    assert len(table) == 10 * 20  # 10 points x 20 commodities of the base case
+    assert len(table) == 10 * 21  # 10 points x 21 commodities of the base case
     assert {
         "max_china_share",
         "capacity[country=group:partner]",

@@ -125,13 +125,13 @@ def test_errors_name_workbook_sheet_row_and_column(workbook: Path, tmp_path: Pat
     def bad_rule(wb):
         wb["rules"].append(["partners", "group:partnr", None, None, None, 0.4])
 
-    with pytest.raises(InputError, match=r"\[rules\], row 1 .*column 'country'.*group 'partnr'"):
+    with pytest.raises(InputError, match=r"\[rules\], row 5 .*column 'country'.*group 'partnr'"):
         load_case(edited(workbook, tmp_path, bad_rule))
 
     def rule_share(wb):
         wb["rules"].append(["cap", "CHN", None, None, "lots", None])
 
-    with pytest.raises(InputError, match=r"\[rules\], row 1 .*column 'max_share'.*not a number"):
+    with pytest.raises(InputError, match=r"\[rules\], row 5 .*column 'max_share'.*not a number"):
         load_case(edited(workbook, tmp_path, rule_share))
 
     def no_supply(wb):

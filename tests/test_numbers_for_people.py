@@ -75,13 +75,13 @@ def test_commodities_stages_and_summary_formats(book):
     assert a["max_china_share"].number_format == "0.0%"
     assert a["demand"].number_format == "#,##0"
     assert cells(book["commodities"], "b")["demand"].number_format == "#,##0.##"
-    assert a["cost_premium"].number_format == '#,##0.0,,"M"'
+    assert a["supply_cost_change"].number_format == '#,##0.0,,"M"'
     stage = cells(book["stages"], "(none)")
     assert stage["unit_cost_premium_share"].number_format == "0.0%"
     assert stage["china_cost_share"].number_format == "0.0%"
     assert stage["commodities"].number_format == "#,##0"
     summary = book["summary"]
-    assert cells(summary, "total_cost")["value"].number_format == '#,##0.0,,"M"'
+    assert cells(summary, "supply_cost")["value"].number_format == '#,##0.0,,"M"'
     assert cells(summary, "max_china_share")["value"].number_format == "0.0%"
     assert cells(summary, "case")["value"].number_format == "General"
 
@@ -134,4 +134,6 @@ def test_sweep_console_prints_money_in_millions(folder: Path, tmp_path: Path):
     )
     assert proc.returncode == 0, proc.stderr
     # 1,000 t from China at 8,233,169.109 (+ b's $8.125), then 1,000 t from Australia
-    assert "2 points, objective $8,233.2M to $19,236.5M; wrote" in proc.stdout
+    assert "2 points; total (supply cost + unmet need valued) $8,233.2M to $19,236.5M a year" in (
+        proc.stdout
+    )

@@ -93,7 +93,7 @@ def test_solve_and_sweep_after_another_highs_solve_on_the_same_thread(fresh_base
     result, points = in_new_thread(notebook)
     # the stored optimum of the default case (tests/test_default_case.py), as a fresh run
     # minerals + semiconductor items (issue 10, item 8)
-    assert result.objective == pytest.approx(149_679_845_348.7, rel=1e-9)
+    assert result.objective == pytest.approx(150_699_646_886.38, rel=1e-9)
     assert result.objective == fresh.objective
     pd.testing.assert_frame_equal(result.commodities, fresh.commodities)
     pd.testing.assert_frame_equal(result.mix, fresh.mix)
@@ -304,7 +304,7 @@ def test_a_run_that_fails_every_retry_is_a_solve_error(monkeypatch) -> None:
     assert s.h.getOptionValue("solver") in ("choose", (highspy.HighsStatus.kOk, "choose"))
     monkeypatch.undo()
     # minerals + semiconductor items (issue 10, item 8)
-    assert s.run().objective == pytest.approx(149_679_845_348.7, rel=1e-9)
+    assert s.run().objective == pytest.approx(150_699_646_886.38, rel=1e-9)
     assert s.retries == []
 
 

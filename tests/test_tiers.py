@@ -66,7 +66,7 @@ def test_a_china_cap_buys_beyond_today_at_the_premium(tmp_path: Path):
     assert r.total_cost == pytest.approx(10.72)
     com = r.commodities.iloc[0]
     assert com["uncapped_cost"] == pytest.approx(10.4)
-    assert com["cost_premium"] == pytest.approx(0.32)
+    assert com["supply_cost_change"] == pytest.approx(0.32)
     mix = r.mix.set_index("country")
     assert mix.loc["JPN", "beyond_today"] == pytest.approx(1.0)
     assert mix.loc["JPN", "cost"] == pytest.approx(5.72)
@@ -97,11 +97,11 @@ def test_a_sweep_moves_both_tiers_of_a_cost_and_a_capacity(tmp_path: Path):
     case = load_case(two_suppliers(tmp_path / "c"))
     # AUS at $0.50: beyond today $0.60 < JPN's $1.10, so AUS 10: 6 x 0.5 + 4 x 0.6 = 5.40
     s = sweep(case, {"unit_cost[country=AUS]": "1,0.5"})
-    assert s.points["total_cost"].tolist() == pytest.approx([10.4, 5.4])
+    assert s.points["supply_cost"].tolist() == pytest.approx([10.4, 5.4])
     assert s.points["objective"].tolist() == pytest.approx([10.4, 5.4])
     # AUS capacity 5 (below today 6): AUS 5, JPN 4 at 1.10 + 1 at 1.32 = 10.72
     s = sweep(case, {"capacity[country=AUS]": "1,0.5"})
-    assert s.points["total_cost"].tolist() == pytest.approx([10.4, 10.72])
+    assert s.points["supply_cost"].tolist() == pytest.approx([10.4, 10.72])
 
 
 def test_a_probe_on_a_row_with_no_capacity_prices_it_beyond_today(tmp_path: Path):
@@ -309,5 +309,5 @@ def test_sweep_points_with_tiers_equal_cold_solves(spec):
             ref = solve(changed, compare=False, probes=False, ranging=False)
             row = s.points.set_index("point").loc[i]
             assert row["objective"] == pytest.approx(ref.objective, rel=1e-7, abs=1e-4)
-            assert row["total_cost"] == pytest.approx(ref.total_cost, rel=1e-7, abs=1e-4)
+            assert row["supply_cost"] == pytest.approx(ref.total_cost, rel=1e-7, abs=1e-4)
             assert ref.objective == pytest.approx(reference_objective(changed), rel=1e-7, abs=1e-4)

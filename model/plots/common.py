@@ -4,6 +4,7 @@ rendering to files whose bytes do not change run to run."""
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -87,6 +88,21 @@ def _notebook_display() -> None:
         formatter.for_type(Figure, lambda fig: figure_files(fig, "f", svg=False)["f.png"])
 
 
+def _numbered_clip_ids(svg: bytes) -> bytes:
+    """Clip-path ids numbered in order of appearance.
+
+    Matplotlib hashes a clip *path*'s id from the object's memory address (only clip
+    rectangles hash from geometry, whatever ``svg.hashsalt``), so the same figure
+    could give different bytes from run to run.
+    """
+    ids = list(dict.fromkeys(re.findall(rb'<clipPath id="(p[0-9a-f]+)"', svg)))
+    if not ids:
+        return svg
+    new = {old: b"clip%d" % i for i, old in enumerate(ids)}
+    pattern = re.compile(rb'(?<=id=")(p[0-9a-f]+)(?=")|(?<=url\(#)(p[0-9a-f]+)(?=\))')
+    return pattern.sub(lambda m: new.get(m.group(0), m.group(0)), svg)
+
+
 def figure_files(fig: Figure, name: str, *, svg: bool = True) -> dict[str, bytes]:
     """``{name.png: bytes, name.svg: bytes}``, the same bytes for the same figure."""
     out = {}
@@ -101,7 +117,7 @@ def figure_files(fig: Figure, name: str, *, svg: bool = True) -> dict[str, bytes
             try:
                 buf = io.BytesIO()
                 fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-                out[f"{name}.svg"] = buf.getvalue()
+                out[f"{name}.svg"] = _numbered_clip_ids(buf.getvalue())
             finally:
                 fig.set_layout_engine(engine)
     return out
