@@ -128,6 +128,21 @@ def restricted_used(case: Case, mix: pd.DataFrame) -> list[dict[str, Any]]:
     texts = restriction_texts(case)
     if not texts or mix.empty:
         return []
+    if "year" in mix.columns:  # a horizon case: the mix names commodity and year
+        out = []
+        for k, y, n, q in mix[["commodity", "year", "country", "quantity"]].itertuples(index=False):
+            key = (f"{k}.{y}", n)
+            if key in texts and q > 0:
+                out.append(
+                    {
+                        "commodity": k,
+                        "year": int(y),
+                        "country": n,
+                        "quantity": float(q),
+                        "restriction": texts[key],
+                    }
+                )
+        return out
     return [
         {"commodity": k, "country": n, "quantity": float(q), "restriction": texts[(k, n)]}
         for k, n, q in mix[["commodity", "country", "quantity"]].itertuples(index=False)
