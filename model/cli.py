@@ -607,6 +607,7 @@ def compare(
 ) -> None:
     """Solve several cases or scenarios and tabulate their differences by commodity."""
     from model.case import load_case
+    from model.case.horizon import commodity_ids
     from model.compare import compare as run_compare
 
     try:
@@ -625,7 +626,7 @@ def compare(
     for n in names:
         table.add_column(f"{escape(n)}\ncost {sign}M / China / short", justify="right")
     wide = result.by_commodity.set_index(["commodity", "case"])
-    for k in result.results[0].commodities["commodity"]:
+    for k in commodity_ids(result.results[0].commodities):
         cells = []
         for n in names:
             r = wide.loc[(k, n)]

@@ -289,7 +289,10 @@ def label_years(frame: pd.DataFrame, case: Case) -> pd.DataFrame:
     of = case.horizon.of
     pairs = [of.get(k, (k, None)) for k in frame["commodity"].tolist()]
     out = frame.copy()
-    out["commodity"] = pd.Series([p[0] for p in pairs], index=frame.index, dtype=object)
+    # a new column of the same kind as the one replaced (pandas infers its string dtype)
+    out["commodity"] = pd.Series(
+        [p[0] for p in pairs], index=frame.index, dtype=frame["commodity"].dtype
+    )
     at = list(out.columns).index("commodity") + 1
     out.insert(at, "year", pd.Series([p[1] for p in pairs], index=frame.index, dtype="int64"))
     return out
@@ -303,4 +306,21 @@ def whole_years(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
             out = out.copy() if out is frame else out
             text = ["" if math.isnan(v) else str(round(v)) for v in out[col].tolist()]
             out[col] = pd.Series(text, index=out.index, dtype=object)
+    return out
+
+
+def commodity_ids(frame: pd.DataFrame) -> list[str]:
+    """The commodity ids of a result table's rows: ``<commodity>.<year>`` where the table
+    has a ``year`` column (a horizon case), else its ``commodity`` column."""
+    if "year" not in frame.columns:
+        return frame["commodity"].tolist()
+    return [year_id(k, int(y)) for k, y in zip(frame["commodity"], frame["year"], strict=True)]
+
+
+def by_id(frame: pd.DataFrame) -> pd.DataFrame:
+    """A result table indexed by `commodity_ids` (one row per commodity, or commodity-year)."""
+    if "year" not in frame.columns:
+        return frame.set_index("commodity")
+    out = frame.drop(columns=["commodity", "year"])
+    out.index = pd.Index(commodity_ids(frame), name="commodity")
     return out

@@ -423,8 +423,8 @@ def _limits(
         parts = _binding(solver, sol, facts, c, wanted=wanted)
         for u in ups:
             upstream = memo.get(u, "")
-            if upstream:
-                parts.append(f"input {u[0]} ({upstream})")
+            if upstream:  # (an input of the same year, in a horizon case: named plainly)
+                parts.append(f"input {solver.case.base_id(u[0])} ({upstream})")
         memo[key] = "; ".join(parts)
     return memo[top]
 
