@@ -604,3 +604,38 @@ def test_random_horizons_match_the_reference_and_the_years_solved_apart(drawn):
         assert r.objective == pytest.approx(apart, rel=1e-7, abs=1e-4)
         # the tables report undiscounted money: the supply cost is the mix's
         assert r.mix["cost"].sum() == pytest.approx(r.total_cost, rel=1e-7, abs=1e-4)
+
+
+def test_a_restricted_supplier_is_warned_about_once_not_per_year(tmp_path: Path):
+    from model.case.restrictions import unguarded
+
+    folder = small(tmp_path / "c")
+    write_csv(
+        folder / "restrictions.csv", ["commodity", "country", "restriction"], [("k", "CHN", "ban")]
+    )
+    open_rows = unguarded(load_case(folder))
+    assert [(u.commodity, u.country, u.capacity) for u in open_rows] == [("k", "CHN", 1000.0)]
+
+
+def test_a_horizon_case_is_not_written_as_a_workbook_yet(tmp_path: Path):
+    from model.excel import write_case_xlsx
+
+    with pytest.raises(InputError, match="cannot be written as a workbook yet"):
+        write_case_xlsx(load_case(small(tmp_path / "c")), tmp_path / "c.xlsx")
+
+
+def test_a_year_selector_needs_a_horizon_and_scenarios_cannot_use_it_yet(tmp_path: Path):
+    plain = horizon_case(
+        tmp_path / "plain", commodities=[("k", 1, None)], supply=[("k", "AUS", 1, 1)], horizon=None
+    )
+    with pytest.raises(InputError, match="year selects rows of a case with a \\[horizon\\] only"):
+        apply_values(load_case(plain), [(parse_parameter("demand[year=2027]"), 2.0)])
+    small(tmp_path / "c")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'base = "c"\n[[changes]]\ntable = "commodities"\ncolumn = "demand"\n'
+        "year = 2027\nscale = 2\n"
+    )
+    with pytest.raises(InputError, match="cannot select years yet") as err:
+        load_case(scenario)
+    assert err.value.column == "changes[#1].year"

@@ -117,9 +117,13 @@ def unguarded(case: Case) -> list[Unguarded]:
     cap = included_capacity(case).tolist()
     held = zero_holds(case)
     out = []
+    seen: set[tuple[str, str]] = set()  # a horizon case: a supplier once, its first open year
     for i, (k, n) in enumerate(case.supply[["commodity", "country"]].itertuples(index=False)):
         if (k, n) in texts and cap[i] > 0 and not held(k, n):
-            out.append(Unguarded(k, n, float(cap[i]), units.get(k, ""), texts[(k, n)]))
+            base = case.base_id(k)
+            if (base, n) not in seen:
+                seen.add((base, n))
+                out.append(Unguarded(base, n, float(cap[i]), units.get(k, ""), texts[(k, n)]))
     return out
 
 

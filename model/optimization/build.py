@@ -14,6 +14,10 @@ Notation (all per year):
   U         unmet need, sum_k s[k] / demand[k] (shortage = "proportional" only): minimised
             first, then held while cost is minimised (`define_unmet`)
 
+A case with a ``[horizon]`` arrives expanded into commodity-years (``model.case.horizon``):
+every k above is a commodity in one year, and its objective terms carry that year's
+discount factor f[k] = (1 + r)^-(year - base_year) (``ModelData.discount``, empty when r = 0).
+
 S[k] is a variable of its own so that every share row holds it once: a cap
 row has two terms instead of one per supplier, which keeps the matrix sparse
 and lets a sweep change a cap by changing a single coefficient.
