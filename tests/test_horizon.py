@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from model import InputError, load_case, solve
 from model.case.params import apply_values, parse_parameter
+from model.sweep import sweep
 from tests.conftest import BASE, COUNTRIES, ROOT, write_csv
 from tests.reference import reference_objective
 from tests.test_properties import cases
@@ -639,3 +640,16 @@ def test_a_year_selector_needs_a_horizon_and_scenarios_cannot_use_it_yet(tmp_pat
     with pytest.raises(InputError, match="cannot select years yet") as err:
         load_case(scenario)
     assert err.value.column == "changes[#1].year"
+
+
+def test_sweep_points_of_a_discounted_horizon_equal_cold_solves(tmp_path: Path):
+    """A sweep pushes changed costs and demands into the kept HiGHS instance, where
+    costs are present values: each point must equal a cold solve of the same inputs."""
+    case = load_case(small(tmp_path / "c"))
+    r = solve(case, compare=False, probes=False, ranging=False)
+    assert r.objective < r.total  # discounted: later years count less
+    s = sweep(case, {"unit_cost[country=JPN]": "1,1.2", "demand[commodity=k,year=2028]": "1,3"})
+    for i, point in enumerate(s.points_spec):
+        cold = solve(apply_values(case, point), compare=False, probes=False, ranging=False)
+        warm = s.points.set_index("point").loc[i, "objective"]
+        assert warm == pytest.approx(cold.objective, **APPROX)
