@@ -240,12 +240,18 @@ def validate(case: CaseArg) -> None:
     except SourcingError as exc:
         fail(exc)
         return
-    restricted = f", {len(loaded.restrictions)} restrictions" if len(loaded.restrictions) else ""
+    # a horizon case: the tables as read, and the years they were expanded over
+    shown = loaded.horizon.source if loaded.horizon is not None else loaded
+    restricted = f", {len(shown.restrictions)} restrictions" if len(shown.restrictions) else ""
+    years = ""
+    if loaded.horizon is not None:
+        spec = loaded.horizon.spec
+        years = f", {len(spec.years)} years ({spec.start}-{spec.end})"
     out.print(
-        f"ok: {escape(loaded.name)}: {len(loaded.commodities)} commodities, "
-        f"{len(loaded.countries)} countries, {len(loaded.supply)} supply rows, "
-        f"{len(loaded.recipes)} recipe rows, "
-        f"{len(loaded.policy.rules)} share rules{restricted}",
+        f"ok: {escape(loaded.name)}: {len(shown.commodities)} commodities, "
+        f"{len(shown.countries)} countries, {len(shown.supply)} supply rows, "
+        f"{len(shown.recipes)} recipe rows, "
+        f"{len(loaded.policy.rules)} share rules{restricted}{years}",
         highlight=False,
     )
     warn_restrictions(loaded)

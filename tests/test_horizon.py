@@ -496,6 +496,16 @@ def test_bad_horizon_exits_2_from_the_command_line(tmp_path: Path):
     assert "case.toml" in proc.stderr and "spans 61 years" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+    # a good one: validate counts the tables as read and names the years
+    proc = subprocess.run(
+        [sys.executable, "-m", "model.cli", "validate", str(small(tmp_path / "good"))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "2 commodities" in proc.stdout and "3 years (2026-2028)" in proc.stdout
 
 
 # --- random horizons against the reference and a year-by-year sum --------------------------------
