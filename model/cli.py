@@ -69,7 +69,9 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
         return millions(v, signed=signed, currency=currency)
 
     shares = s.get("shortfall_share") or {}
-    line = f"supply cost [bold]{m(s['supply_cost'])}[/] a year"
+    horizon = s.get("horizon")
+    period = f"over {horizon['start']}-{horizon['end']}" if horizon else "a year"
+    line = f"supply cost [bold]{m(s['supply_cost'])}[/] {period}"
     if shares:
         short = ", ".join(
             f"{escape(k)} {table_number(v, pct=True)}" for k, v in sorted(shares.items())
@@ -83,6 +85,13 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
     else:
         line += "; all need met, so the total is the supply cost"
     lines = [line]
+    if horizon:  # undiscounted sums above; the LP minimised their present value
+        pv = s["present_value"]
+        lines.append(
+            f"present value at {horizon['discount_rate']:.1%} a year to {horizon['base_year']}:"
+            f" supply cost {m(pv['supply_cost'])} + unmet need valued at"
+            f" {m(pv['shortfall_value'])} = total [bold]{m(pv['total'])}[/]"
+        )
     premiums = []
     if s.get("premium_vs_no_share_rules") is not None:
         ref = s["no_share_rules"]
@@ -109,8 +118,10 @@ def print_summary(result, folder: Path | None) -> None:
     out.print(f"[bold]{escape(s['case'])}[/]: {escape(s['description'])}", highlight=False)
     table = Table(show_edge=False, header_style="bold")
     sign = money_sign(currency)
+    years = "year" in result.commodities.columns  # a case with a [horizon]
     for col in (
         "commodity",
+        *(("year",) if years else ()),
         "stage",
         "unit",
         "needed",
@@ -131,8 +142,10 @@ def print_summary(result, folder: Path | None) -> None:
         )
     why = []
     for r in result.commodities.itertuples(index=False):
+        who = f"{r.commodity} {r.year}" if years else r.commodity
         table.add_row(
             escape(r.commodity),
+            *((str(r.year),) if years else ()),
             escape(r.stage or "-"),
             escape(r.unit),
             table_number(r.demand + r.downstream_use),
@@ -148,12 +161,13 @@ def print_summary(result, folder: Path | None) -> None:
             pct_premium(r),
         )
         if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
-            why.append(f"  {escape(r.commodity)}: {escape(r.binding or 'no supplier')}")
+            why.append(f"  {escape(who)}: {escape(r.binding or 'no supplier')}")
     out.print(table)
     if result.stages["stage"].nunique() > 1:
         for r in result.stages.itertuples(index=False):
+            stage = f"{r.stage} {r.year}" if years else r.stage
             text = (
-                f"  {escape(r.stage)}: {millions(r.cost, currency=currency)}, "
+                f"  {escape(stage)}: {millions(r.cost, currency=currency)}, "
                 f"China {table_number(r.china_cost_share, pct=True)}"
                 " of spend"
             )
@@ -226,12 +240,18 @@ def validate(case: CaseArg) -> None:
     except SourcingError as exc:
         fail(exc)
         return
-    restricted = f", {len(loaded.restrictions)} restrictions" if len(loaded.restrictions) else ""
+    # a horizon case: the tables as read, and the years they were expanded over
+    shown = loaded.horizon.source if loaded.horizon is not None else loaded
+    restricted = f", {len(shown.restrictions)} restrictions" if len(shown.restrictions) else ""
+    years = ""
+    if loaded.horizon is not None:
+        spec = loaded.horizon.spec
+        years = f", {len(spec.years)} years ({spec.start}-{spec.end})"
     out.print(
-        f"ok: {escape(loaded.name)}: {len(loaded.commodities)} commodities, "
-        f"{len(loaded.countries)} countries, {len(loaded.supply)} supply rows, "
-        f"{len(loaded.recipes)} recipe rows, "
-        f"{len(loaded.policy.rules)} share rules{restricted}",
+        f"ok: {escape(loaded.name)}: {len(shown.commodities)} commodities, "
+        f"{len(shown.countries)} countries, {len(shown.supply)} supply rows, "
+        f"{len(shown.recipes)} recipe rows, "
+        f"{len(loaded.policy.rules)} share rules{restricted}{years}",
         highlight=False,
     )
     warn_restrictions(loaded)
@@ -593,6 +613,7 @@ def compare(
 ) -> None:
     """Solve several cases or scenarios and tabulate their differences by commodity."""
     from model.case import load_case
+    from model.case.horizon import commodity_ids
     from model.compare import compare as run_compare
 
     try:
@@ -611,7 +632,7 @@ def compare(
     for n in names:
         table.add_column(f"{escape(n)}\ncost {sign}M / China / short", justify="right")
     wide = result.by_commodity.set_index(["commodity", "case"])
-    for k in result.results[0].commodities["commodity"]:
+    for k in commodity_ids(result.results[0].commodities):
         cells = []
         for n in names:
             r = wide.loc[(k, n)]

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from model.case import Case, load_case
+from model.case.horizon import by_id, commodity_ids
 from model.case.load import today_source
 from model.errors import InputError
 from model.numbers import clean, money
@@ -65,11 +66,12 @@ def _root(case: Case) -> Path | None:
 
 def _reference(r: Result) -> Reference:
     com = r.commodities
+    ids = commodity_ids(com)  # commodity-years in a horizon case
     return Reference(
         name=r.case.name,
-        cost=dict(zip(com["commodity"], com["cost"], strict=True)),
-        shortfall=dict(zip(com["commodity"], com["shortfall"], strict=True)),
-        penalty=dict(zip(com["commodity"], com["shortfall_penalty"], strict=True)),
+        cost=dict(zip(ids, com["cost"], strict=True)),
+        shortfall=dict(zip(ids, com["shortfall"], strict=True)),
+        penalty=dict(zip(ids, com["shortfall_penalty"], strict=True)),
     )
 
 
@@ -95,7 +97,7 @@ def _solve_all(cases: list[Case]) -> list[Result]:
 
 def _moves(first: Result, other: Result) -> list[str]:
     """Sentences on shortage that moved between commodities from ``first`` to ``other``."""
-    a, b = (r.commodities.set_index("commodity") for r in (first, other))
+    a, b = (by_id(r.commodities) for r in (first, other))
     return shortage_moves(a["shortfall"], b["shortfall"], b["unit"], b["supplied"] + b["shortfall"])
 
 
@@ -123,7 +125,8 @@ def compare(cases: list[Case]) -> CompareResult:
     ]
     frames = []
     for r in results:
-        f = r.commodities.set_index("commodity")[["stage", *cols]].copy()
+        # (a horizon case's commodity-years as commodity.year, like sweep, curve and stress)
+        f = by_id(r.commodities)[["stage", *cols]].copy()
         f.insert(0, "case", r.case.name)
         frames.append(f)
     ref = frames[0]

@@ -274,6 +274,11 @@ def case_workbook(case: Any) -> bytes:
     """The bytes of a case workbook (layout in the module docstring)."""
     from openpyxl import Workbook
 
+    if getattr(case, "horizon_spec", None) is not None:
+        raise InputError(
+            "a case with a [horizon] cannot be written as a workbook yet; keep it as a case folder"
+        )
+
     wb = Workbook()
     wb.remove(wb.active)
     p = case.policy

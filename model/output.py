@@ -23,8 +23,9 @@ import pandas as pd
 import tomli_w
 
 from model._compat import pause_gc
+from model.case.horizon import whole_years
 from model.case.load import TODAY_FOLDER
-from model.case.tables import TABLES, inside_folder, trim_defaults
+from model.case.tables import TABLES, YEAR_TABLES, inside_folder, trim_defaults
 from model.excel import results_workbook
 from model.folders import write_folder_atomically
 from model.formats import FORMULA_START, formula_like
@@ -137,11 +138,22 @@ DEFAULT_POLICY: dict[str, Any] = {
 def canonical_inputs(case: Case) -> dict[str, bytes]:
     """The resolved case as files: the tables as CSV plus a case.toml."""
     files: dict[str, bytes] = {}
+    # a horizon case is written as read (with its [horizon] and by-year tables), not
+    # expanded: loading it again expands it the same way
+    src = case.horizon.source if case.horizon is not None else case
     for name, spec in TABLES.items():
-        frame: pd.DataFrame = getattr(case, name)
+        frame: pd.DataFrame = getattr(src, name)
         if not spec.required and frame.empty:  # absent optional tables stay absent
             continue
-        files[spec.file] = csv_bytes(trim_defaults(spec, frame))
+        frame = trim_defaults(spec, frame)
+        if case.horizon is not None:
+            frame = whole_years(frame, ("available_from",))
+        files[spec.file] = csv_bytes(frame)
+    if case.horizon is not None:
+        for name, spec in YEAR_TABLES.items():
+            frame = src.year_tables.get(name)
+            if frame is not None and not frame.empty:
+                files[spec.file] = csv_bytes(whole_years(frame, ("year",)))
     policy = case.policy.model_dump(mode="json")
     # defaults of later keys are left out, so cases that do not use them keep their bytes
     # (and hash)
@@ -156,6 +168,8 @@ def canonical_inputs(case: Case) -> dict[str, bytes]:
     if case.currency != "USD":  # only when set: USD cases keep their bytes (and hash)
         doc["currency"] = case.currency
     doc["policy"] = _toml_clean(policy)
+    if case.horizon_spec is not None:
+        doc["horizon"] = case.horizon_spec.model_dump(mode="json", exclude_defaults=True)
     files["case.toml"] = tomli_w.dumps(doc).encode("utf-8")
     return files
 

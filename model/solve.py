@@ -19,6 +19,7 @@ import pandas as pd
 
 from model._compat import pause_gc
 from model.case import Case, load_today
+from model.case.horizon import label_years
 from model.case.restrictions import restricted_used
 from model.errors import InputError
 from model.optimization.highs import Solution, Solver
@@ -95,7 +96,7 @@ def solve(
             solver, main, uncapped, probe=probes, input_files=input_files, today=today
         )
     result.today_case = today_case
-    result.cost_ranges, result.limit_ranges = ranges
+    result.cost_ranges, result.limit_ranges = (label_years(f, case) for f in ranges)
     if not case.restrictions.empty:  # only for cases that tag suppliers: others keep their bytes
         result.summary["restricted_used"] = restricted_used(case, result.mix)
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}

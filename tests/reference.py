@@ -14,6 +14,13 @@ premium being the commodity's own column or else the policy's; written here as a
 variable per row (its beyond-today part, capped at capacity - today) instead of the
 model's x - e <= today. Rows whose `status` is not in `include_status` have no capacity.
 
+A case with a ``[horizon]`` arrives expanded into commodity-years (``<commodity>.<year>``,
+README "Horizon (years)"), an ordinary one-year case but for three things resolved here
+from the ids and the ``[horizon]`` as read: the glide path replaces the case default cap
+in its years (a step path), rules name commodities (all their years) and hold from
+``from_year`` to ``to_year``, and costs and penalties of year y are multiplied by
+(1 + discount_rate)^-(y - base_year).
+
 Under ``shortage = "proportional"`` (the README's default) the LP is solved
 lexicographically, by two linprog calls: first min sum_k s[k] / demand[k] (U*),
 then the cost objective with that sum held at U* (plus 1e-12 of it).
@@ -27,9 +34,30 @@ from scipy.optimize import OptimizeResult, linprog
 from model.case import Case
 
 
+def _year_of(k: str) -> tuple[str, int]:
+    """(commodity, year) of a commodity-year id ``<commodity>.<year>``."""
+    base, _, year = k.rpartition(".")
+    return base, int(year)
+
+
+def reference_discount(case: Case) -> dict[str, float]:
+    """README: costs of year y count (1 + r)^-(y - base_year); {} without a horizon."""
+    spec = case.horizon_spec
+    if spec is None:
+        return {}
+    base = spec.start if spec.base_year is None else spec.base_year
+    return {
+        k: (1.0 + spec.discount_rate) ** -(_year_of(k)[1] - base)
+        for k in case.commodities["commodity"]
+    }
+
+
 def reference_caps(case: Case) -> dict[str, float]:
-    """README: a commodity's own max_china_share, else its stage default, else the case default."""
+    """README: a commodity's own max_china_share, else its stage default, else the case
+    default (in a horizon case: the glide path's value from the latest year it gives up
+    to the commodity's year, else the case default)."""
     pol = case.policy
+    glide = case.horizon_spec.max_china_share_by_year if case.horizon_spec is not None else {}
     out = {}
     for k, own, stage in case.commodities[["commodity", "max_china_share", "stage"]].itertuples(
         index=False
@@ -40,6 +68,11 @@ def reference_caps(case: Case) -> dict[str, float]:
             out[k] = float(pol.max_china_share_by_stage[stage])
         else:
             out[k] = float(pol.max_china_share)
+            if glide:
+                year = _year_of(k)[1]
+                given = [int(y) for y in glide if int(y) <= year]
+                if given:
+                    out[k] = float(glide[str(max(given))])
     return out
 
 
@@ -138,6 +171,10 @@ def _matrices(case: Case) -> tuple:
     premium = np.array([reference_premiums(case)[k] for k in sup["commodity"]])
     tiers = bool((premium > 0).any())  # else one tier: x up to capacity at cost
     first = np.minimum(capacity, today) if tiers else capacity
+    discount = reference_discount(case)  # present values, in a horizon case
+    if discount:
+        cost = cost * np.array([discount[k] for k in sup["commodity"]])
+        penalties = {k: v * discount[k] for k, v in penalties.items()}
     c = np.concatenate([cost, np.array([penalties[k] for k in com])])
     bounds = [(0, float(v)) for v in first] + [(0, float(d)) for d in demand]
     if tiers:
@@ -189,10 +226,16 @@ def _matrices(case: Case) -> tuple:
     for rule in case.policy.rules:
         if rule.commodities is not None:
             ks = [k for k in com if k in rule.commodities]
+            if case.horizon_spec is not None:  # a commodity names all its years
+                ks = [k for k in com if _year_of(k)[0] in rule.commodities]
         elif rule.stage is not None:
             ks = [k for k, s in zip(com, case.commodities["stage"], strict=True) if s == rule.stage]
         else:
             ks = com
+        if case.horizon_spec is not None:
+            first = rule.from_year if rule.from_year is not None else -np.inf
+            last = rule.to_year if rule.to_year is not None else np.inf
+            ks = [k for k in ks if first <= _year_of(k)[1] <= last]
         # the subject as written: a string with "|" between parts, or a list of such strings
         given = [rule.country] if isinstance(rule.country, str) else rule.country
         parts = [p.strip() for g in given for p in g.split("|")]

@@ -8,6 +8,7 @@ duplicate keys) are done while reading it (`model.case.tables`).
 from __future__ import annotations
 
 from model.case.core import Case
+from model.case.horizon import check_no_horizon, expand
 from model.constants import EACH, GROUP_PREFIX
 from model.errors import InputError
 
@@ -163,10 +164,20 @@ def check_not_empty(case: Case) -> None:
 
 
 def validate(case: Case) -> Case:
-    """Run every cross-table check; returns the case for chaining."""
+    """Run every cross-table check; returns the case for chaining.
+
+    A case read with a ``[horizon]`` is checked as read and returned expanded into
+    commodity-years (`model.case.horizon.expand`).
+    """
+    if case.horizon is not None:  # expanded from a case checked as read
+        return case
     check_not_empty(case)
     check_references(case)
     check_restrictions(case)
     check_recipes_acyclic(case)
     check_policy(case)
+    if case.horizon_spec is None:
+        check_no_horizon(case)
+    elif case.horizon is None:
+        return expand(case)
     return case

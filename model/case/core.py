@@ -8,15 +8,41 @@ Reading lives in `model.case.load`, the cross-table checks in `model.case.checks
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from model.case.policy import Policy, ShareRule
+from model.case.policy import HorizonSpec, Policy, ShareRule
 from model.case.tables import TABLES, empty_table
 from model.constants import EACH, GROUP_PREFIX
+
+
+@dataclass
+class Horizon:
+    """How a case with a ``[horizon]`` was expanded into commodity-years (`model.case.horizon`).
+
+    The expanded case is an ordinary one-year case whose commodities are commodity-years,
+    ``<commodity>.<year>``; ``of`` maps each back to its (commodity, year). ``source`` is
+    the case as read (tables, by-year tables, policy), which scenarios change and run
+    folders write, so that loading it again gives the same expansion.
+    """
+
+    spec: HorizonSpec
+    source: Case
+    of: dict[str, tuple[str, int]]
+    # per expanded id, (1 + r)^-(year - base_year); empty when the discount rate is 0
+    discount: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def years(self) -> list[int]:
+        return self.spec.years
+
+    def factor(self, year: int) -> float:
+        """What one unit of money in ``year`` is worth in the base year."""
+        return (1.0 + self.spec.discount_rate) ** -(year - self.spec.base)
 
 
 @dataclass
@@ -40,6 +66,11 @@ class Case:
     # optional restrictions.csv: suppliers a US buyer may not use (see model.case.restrictions)
     restrictions: pd.DataFrame = field(default_factory=lambda: empty_table(TABLES["restrictions"]))
     currency: str = "USD"  # labels every money output; scenarios keep their base's
+    # a case with a [horizon]: the spec as read, its by-year tables (on the case as read),
+    # and once expanded into commodity-years (model.case.horizon.expand), the mapping
+    horizon_spec: HorizonSpec | None = None
+    year_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    horizon: Horizon | None = None
 
     def copy(self) -> Case:
         """A deep copy, safe to modify for a what-if."""
@@ -62,13 +93,18 @@ class Case:
         """Cap per commodity: its own column, else its stage default, else the case default."""
         by_stage = self.policy.max_china_share_by_stage
         default = self.policy.max_china_share
+        owns = self.commodities["max_china_share"].tolist()
+        stages = self.commodities["stage"].tolist()
+        if self.horizon is not None:  # the glide path replaces the case default in its years
+            of, spec = self.horizon.of, self.horizon.spec
+            glide = {y: spec.china_cap(y) for y in spec.years}
+            defaults = [glide[of[k][1]] for k in self.commodities["commodity"].tolist()]
+            defaults = [default if g is None else g for g in defaults]
+        else:
+            defaults = [default] * len(owns)
         caps = [
-            own if not np.isnan(own) else by_stage.get(stage, default)
-            for own, stage in zip(
-                self.commodities["max_china_share"].tolist(),
-                self.commodities["stage"].tolist(),
-                strict=True,
-            )
+            own if not np.isnan(own) else by_stage.get(stage, fallback)
+            for own, stage, fallback in zip(owns, stages, defaults, strict=True)
         ]
         return pd.Series(caps, index=self.commodities["commodity"].to_numpy(), dtype=float)
 
@@ -173,9 +209,20 @@ class Case:
         ids = list(self.commodities["commodity"])
         if rule.commodities is not None:
             wanted = set(rule.commodities)
-            return [k for k in ids if k in wanted]
-        if rule.stage is not None:
-            return [
+            out = [k for k in ids if k in wanted or self.base_id(k) in wanted]
+        elif rule.stage is not None:
+            out = [
                 k for k, s in zip(ids, self.commodities["stage"], strict=True) if s == rule.stage
             ]
-        return ids
+        else:
+            out = ids
+        if self.horizon is not None and (rule.from_year is not None or rule.to_year is not None):
+            first = rule.from_year if rule.from_year is not None else -math.inf
+            last = rule.to_year if rule.to_year is not None else math.inf
+            out = [k for k in out if first <= self.horizon.of[k][1] <= last]
+        return out
+
+    def base_id(self, k: str) -> str:
+        """The commodity a commodity-year belongs to (``gallium`` for ``gallium.2027``);
+        ``k`` itself in a case without a horizon."""
+        return k if self.horizon is None else self.horizon.of[k][0]

@@ -17,7 +17,7 @@ from model.case.checks import validate
 from model.case.core import Case
 from model.case.policy import CaseFile, ScenarioFile, parse, read_toml
 from model.case.scenario import apply_scenario
-from model.case.tables import TABLES, empty_table, inside_folder, read_table
+from model.case.tables import TABLES, YEAR_TABLES, empty_table, inside_folder, read_table
 from model.case.xlsx import load_case_xlsx
 from model.errors import InputError
 
@@ -45,6 +45,16 @@ def read_case_folder(folder: Path) -> Case:
             continue
         tables[name] = read_table(spec, path)
         sources.append(str(path))
+    year_tables: dict[str, pd.DataFrame] = {}
+    for name, spec in YEAR_TABLES.items():  # data by year: only with a [horizon]
+        path = folder / spec.file
+        if not inside_folder(path, folder):
+            continue
+        files[name] = str(path)
+        if meta.horizon is None:
+            raise InputError(f"{spec.file} needs a [horizon] in case.toml", path)
+        year_tables[name] = read_table(spec, path)
+        sources.append(str(path))
     return Case(
         name=meta.name,
         description=meta.description,
@@ -53,6 +63,8 @@ def read_case_folder(folder: Path) -> Case:
         sources=sources,
         folder=folder,
         currency=meta.currency,
+        horizon_spec=meta.horizon,
+        year_tables=year_tables,
         **tables,
     )
 

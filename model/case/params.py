@@ -33,7 +33,7 @@ MAX_GRID = 100_000  # values in one grid
 MAX_POINTS = 1_000_000  # points in one sweep
 SCALED = {"capacity", "unit_cost", "demand", "freight", "tariff_per_unit"}
 SET = {"max_china_share", "tariff"}
-SELECTORS = ("commodity", "country", "stage")
+SELECTORS = ("commodity", "country", "stage", "year")  # year: cases with a [horizon] only
 PATTERN = re.compile(r"^(?P<name>[a-z_]+)(?:\[(?P<sel>[^\]]*)\])?(?:\.(?P<bound>[a-z_]+))?$")
 
 
@@ -43,7 +43,7 @@ class Parameter:
 
     text: str
     name: str  # column name, 'max_china_share' or 'rule'
-    selector: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    selector: tuple[tuple[str, tuple[str | int, ...]], ...] = ()
     all_rows: bool = False
     rule: str | None = None  # rule label or '#n'
     bound: str | None = None  # 'min_share' or 'max_share' for rules
@@ -104,7 +104,7 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
         return Parameter(text, "rule", rule=sel.strip(), bound=bound, where=where)
     if bound is not None:
         raise InputError(f"'.{bound}' only applies to rule parameters", where, column=text)
-    selector: list[tuple[str, tuple[str, ...]]] = []
+    selector: list[tuple[str, tuple[str | int, ...]]] = []
     all_rows = False
     if sel is not None:
         if sel.strip() in ("", "all", "*"):
@@ -115,8 +115,8 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
                 key = key.strip()
                 if not eq or key not in SELECTORS:
                     raise InputError(
-                        f"selector '{part.strip()}' must be commodity=..., country=... or "
-                        "stage=...",
+                        f"selector '{part.strip()}' must be commodity=..., country=..., "
+                        "stage=... or year=...",
                         where,
                         column=text,
                     )
@@ -126,7 +126,16 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
                         where,
                         column=text,
                     )
-                selector.append((key, tuple(v.strip() for v in values.split("|") if v.strip())))
+                picked = tuple(v.strip() for v in values.split("|") if v.strip())
+                if key == "year":
+                    if not all(v.isascii() and v.isdigit() for v in picked):
+                        raise InputError(
+                            f"year selector '{values.strip()}' is not a list of years",
+                            where,
+                            column=text,
+                        )
+                    picked = tuple(int(v) for v in picked)
+                selector.append((key, picked))
     elif name != "max_china_share":
         all_rows = True
     mode = "scale" if name in SCALED else "set"

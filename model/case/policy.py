@@ -28,6 +28,9 @@ T = TypeVar("T", bound="BaseModel")
 
 Share = Field(default=None, ge=0.0, le=1.0)
 
+# Years a horizon may name, and the most years it may span.
+MIN_YEAR, MAX_YEAR, MAX_YEARS = 1900, 2200, 60
+
 # What a share is a share of: the supplied quantity S[k] (default) or the need S[k] + s[k],
 # the commodity's direct demand plus what the downstream production that is made consumes
 # (the balance row's left side), as the EU CRMA and most supply-security rules word it.
@@ -81,6 +84,9 @@ class ShareRule(Strict):
     max_share: float | None = Share
     min_share: float | None = Share
     basis: Basis = "supplied"
+    # a case with a [horizon]: the years the rule holds in (inclusive; default: every year)
+    from_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    to_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
 
     _origin: str = PrivateAttr(default="")
     _key: str = PrivateAttr(default="")
@@ -118,6 +124,12 @@ class ShareRule(Strict):
             raise ValueError(
                 "commodities is empty; list at least one, or leave it out to cover every commodity"
             )
+        if (
+            self.from_year is not None
+            and self.to_year is not None
+            and self.from_year > self.to_year
+        ):
+            raise ValueError(f"from_year {self.from_year} is after to_year {self.to_year}")
         return self
 
     @property
@@ -146,6 +158,10 @@ class ShareRule(Strict):
             parts.append(f"max {self.max_share:.0%}")
         if self.basis == "need":
             parts.append("of need")
+        if self.from_year is not None:
+            parts.append(f"from {self.from_year}")
+        if self.to_year is not None:
+            parts.append(f"to {self.to_year}")
         return " ".join(parts)
 
 
@@ -178,6 +194,60 @@ class Policy(Strict):
         return self
 
 
+class HorizonSpec(Strict):
+    """``[horizon]`` in case.toml: the case is solved for every year from ``start`` to
+    ``end`` (inclusive) at once, costs of year y discounted by (1 + r)^-(y - base_year).
+
+    ``max_china_share_by_year`` is a glide path of the case's default China cap: each
+    value holds from its year until the next given year (years before the first keep
+    ``policy.max_china_share``). Expansion into commodity-years: `model.case.horizon`.
+    """
+
+    start: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
+    end: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
+    discount_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    base_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    max_china_share_by_year: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> HorizonSpec:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.end - self.start + 1 > MAX_YEARS:
+            raise ValueError(
+                f"{self.start}-{self.end} spans {self.end - self.start + 1} years; "
+                f"at most {MAX_YEARS} are allowed"
+            )
+        for key, cap in self.max_china_share_by_year.items():
+            if not key.isascii() or not key.isdigit():
+                raise ValueError(f"max_china_share_by_year: '{key}' is not a year")
+            if not self.start <= int(key) <= self.end:
+                raise ValueError(
+                    f"max_china_share_by_year: year {key} is outside the horizon "
+                    f"{self.start}-{self.end}"
+                )
+            if not 0.0 <= cap <= 1.0:
+                raise ValueError(f"max_china_share_by_year.{key} = {cap:g} is outside [0, 1]")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start, self.end + 1))
+
+    @property
+    def base(self) -> int:
+        """The year costs are discounted to: ``base_year``, else ``start``."""
+        return self.start if self.base_year is None else self.base_year
+
+    def china_cap(self, year: int) -> float | None:
+        """The glide path's cap in ``year`` (a step path), or None before its first year."""
+        out = None
+        for key in sorted(self.max_china_share_by_year, key=int):
+            if int(key) <= year:
+                out = self.max_china_share_by_year[key]
+        return out
+
+
 class CaseFile(Strict):
     name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
@@ -192,6 +262,7 @@ class CaseFile(Strict):
         return value
 
     policy: Policy = Field(default_factory=Policy)
+    horizon: HorizonSpec | None = None  # optional: several years (model.case.horizon)
 
 
 class PolicyOverride(Strict):
@@ -225,6 +296,8 @@ class Change(Strict):
     commodity: str | list[str] | None = None
     country: str | list[str] | None = None
     stage: str | list[str] | None = None
+    # a case with a [horizon] only: the years of the rows (sweep parameters; see params.py)
+    year: int | list[int] | None = None
     scale: float | None = Field(default=None, ge=0.0)
     set: float | None = None
     add: float | None = None

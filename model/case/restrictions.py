@@ -117,9 +117,13 @@ def unguarded(case: Case) -> list[Unguarded]:
     cap = included_capacity(case).tolist()
     held = zero_holds(case)
     out = []
+    seen: set[tuple[str, str]] = set()  # a horizon case: a supplier once, its first open year
     for i, (k, n) in enumerate(case.supply[["commodity", "country"]].itertuples(index=False)):
         if (k, n) in texts and cap[i] > 0 and not held(k, n):
-            out.append(Unguarded(k, n, float(cap[i]), units.get(k, ""), texts[(k, n)]))
+            base = case.base_id(k)
+            if (base, n) not in seen:
+                seen.add((base, n))
+                out.append(Unguarded(base, n, float(cap[i]), units.get(k, ""), texts[(k, n)]))
     return out
 
 
@@ -128,6 +132,21 @@ def restricted_used(case: Case, mix: pd.DataFrame) -> list[dict[str, Any]]:
     texts = restriction_texts(case)
     if not texts or mix.empty:
         return []
+    if "year" in mix.columns:  # a horizon case: the mix names commodity and year
+        out = []
+        for k, y, n, q in mix[["commodity", "year", "country", "quantity"]].itertuples(index=False):
+            key = (f"{k}.{y}", n)
+            if key in texts and q > 0:
+                out.append(
+                    {
+                        "commodity": k,
+                        "year": int(y),
+                        "country": n,
+                        "quantity": float(q),
+                        "restriction": texts[key],
+                    }
+                )
+        return out
     return [
         {"commodity": k, "country": n, "quantity": float(q), "restriction": texts[(k, n)]}
         for k, n, q in mix[["commodity", "country", "quantity"]].itertuples(index=False)

@@ -38,11 +38,31 @@ def select_rows(case: Case, change: Change, path: Path, key: str) -> pd.Index:
     mask = pd.Series(True, index=frame.index)
     commodities = set(case.commodities["commodity"])
     stage_of = dict(zip(case.commodities["commodity"], case.commodities["stage"], strict=True))
+    of = case.horizon.of if case.horizon is not None else None
     if (wanted := _as_list(change.commodity)) is not None:
+        # in a horizon case a commodity selects all of its years, a commodity-year its own
+        bases = {b for b, _ in of.values()} if of is not None else set()
         for k in wanted:
-            if k not in commodities:
+            if k not in commodities and k not in bases:
                 raise InputError(f"unknown commodity '{k}'", path, column=f"{key}.commodity")
-        mask &= frame["commodity"].isin(wanted)
+        picked = frame["commodity"].isin(wanted)
+        if of is not None:
+            picked |= frame["commodity"].map(lambda k: of[k][0]).isin(wanted)
+        mask &= picked
+    if (years := _as_list(change.year)) is not None:
+        if of is None:
+            raise InputError(
+                "year selects rows of a case with a [horizon] only", path, column=f"{key}.year"
+            )
+        for y in years:
+            if y not in case.horizon.years:
+                raise InputError(
+                    f"year {y} is outside the horizon "
+                    f"{case.horizon.years[0]}-{case.horizon.years[-1]}",
+                    path,
+                    column=f"{key}.year",
+                )
+        mask &= frame["commodity"].map(lambda k: of[k][1]).isin(years)
     if (stages := _as_list(change.stage)) is not None:
         for s in stages:
             if s not in case.stages():
@@ -123,7 +143,22 @@ def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
 
 
 def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
-    """Apply a scenario's overrides and changes to its loaded base case (in place)."""
+    """Apply a scenario's overrides and changes to its loaded base case (in place).
+
+    A base with a ``[horizon]`` is changed as read (its commodities, not its
+    commodity-years) and returned unexpanded; `load_case` validates and expands it.
+    """
+    if case.horizon is not None:
+        case = case.horizon.source
+        for i, change in enumerate(spec.changes):
+            if change.year is not None:
+                raise InputError(
+                    "a scenario change cannot select years yet (a sweep parameter can: "
+                    "capacity[...,year=2030]); give the years' values in "
+                    "capacity_by_year.csv or demand_by_year.csv",
+                    path,
+                    column=f"changes[#{i + 1}].year",
+                )
     # without a name, the file's stem names the case, if it can name a run folder
     if spec.name is None and (problem := name_problem(path.stem)) is not None:
         raise InputError(

@@ -56,6 +56,10 @@ class Column:
 STATUSES = ("operating", "standby", "planned")
 
 
+# Years a horizon's tables may name (model.case.policy.MIN_YEAR, MAX_YEAR)
+YEARS = (1900.0, 2200.0)
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -141,6 +145,18 @@ TABLES: dict[str, Table] = {
                 unit="fraction",
                 omit_if_default=True,
             ),
+            Column(
+                "demand_growth",
+                "number",
+                "A case with a [horizon]: yearly growth of demand from the horizon's base "
+                "year (0.1 = 10% a year; blank = 0).",
+                required=False,
+                default=0.0,
+                minimum=-0.99,
+                maximum=1.0,
+                unit="fraction/yr",
+                omit_if_default=True,
+            ),
         ),
     ),
     "supply": Table(
@@ -213,6 +229,18 @@ TABLES: dict[str, Table] = {
                 choices=STATUSES,
                 omit_if_default=True,
             ),
+            Column(
+                "available_from",
+                "number",
+                "A case with a [horizon]: the year the row's capacity comes online (before "
+                "it: none; from it: counted as operating, whatever its status).",
+                required=False,
+                default=math.nan,
+                minimum=YEARS[0],
+                maximum=YEARS[1],
+                unit="year",
+                omit_if_default=True,
+            ),
         ),
     ),
     "recipes": Table(
@@ -263,6 +291,40 @@ TABLES: dict[str, Table] = {
                 required=False,
                 default="",
             ),
+        ),
+    ),
+}
+
+
+# Tables of a case with a [horizon] (model.case.horizon), read only when it has one.
+YEAR_TABLES: dict[str, Table] = {
+    "demand_by_year": Table(
+        name="demand_by_year",
+        file="demand_by_year.csv",
+        key=("commodity", "year"),
+        required=False,
+        description="Direct demand of a commodity in a year (overrides demand and its growth).",
+        columns=(
+            Column("commodity", "id", "Commodity id (from commodities.csv)."),
+            Column(
+                "year", "number", "Year, within the horizon.", minimum=YEARS[0], maximum=YEARS[1]
+            ),
+            Column("demand", "number", "Quantity bought directly that year.", minimum=0.0),
+        ),
+    ),
+    "capacity_by_year": Table(
+        name="capacity_by_year",
+        file="capacity_by_year.csv",
+        key=("commodity", "country", "year"),
+        required=False,
+        description="Capacity of a supply row in a year (overrides its capacity).",
+        columns=(
+            Column("commodity", "id", "Commodity id (a row of supply.csv)."),
+            Column("country", "code", "Supplying country (a row of supply.csv)."),
+            Column(
+                "year", "number", "Year, within the horizon.", minimum=YEARS[0], maximum=YEARS[1]
+            ),
+            Column("capacity", "number", "Quantity available that year.", minimum=0.0),
         ),
     ),
 }

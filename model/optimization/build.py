@@ -14,6 +14,10 @@ Notation (all per year):
   U         unmet need, sum_k s[k] / demand[k] (shortage = "proportional" only): minimised
             first, then held while cost is minimised (`define_unmet`)
 
+A case with a ``[horizon]`` arrives expanded into commodity-years (``model.case.horizon``):
+every k above is a commodity in one year, and its objective terms carry that year's
+discount factor f[k] = (1 + r)^-(year - base_year) (``ModelData.discount``, empty when r = 0).
+
 S[k] is a variable of its own so that every share row holds it once: a cap
 row has two terms instead of one per supplier, which keeps the matrix sparse
 and lets a sweep change a cap by changing a single coefficient.
@@ -67,6 +71,9 @@ class ModelData:
     premium: dict[tuple[str, str], float] = field(default_factory=dict)
     # rows whose status policy.include_status leaves out (capacity 0 here) -> their status
     excluded: dict[tuple[str, str], str] = field(default_factory=dict)
+    # a horizon case: per commodity-year, (1 + r)^-(year - base_year), the factor on its costs
+    # and penalty in the objective (empty: no discounting)
+    discount: dict[str, float] = field(default_factory=dict)
 
     @property
     def tiered(self) -> list[tuple[str, str]]:
@@ -149,6 +156,7 @@ class ModelData:
             today=dict(zip(rows, case.supply["today"].to_numpy(float).tolist(), strict=True)),
             premium=dict(zip(rows, case.row_premiums().tolist(), strict=True)),
             excluded=excluded,
+            discount=case.horizon.discount if case.horizon is not None else {},
         )
         data._add_rules(case)
         data._add_need()
@@ -383,17 +391,25 @@ def define_unmet(m: pyo.ConcreteModel) -> None:
 
 def define_objective(m: pyo.ConcreteModel) -> None:
     """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]
-    + sum_{tiered k,n} p[k,n] * cost[k,n] * e[k,n]."""
+    + sum_{tiered k,n} p[k,n] * cost[k,n] * e[k,n].
+
+    In a horizon case with a discount rate, each term of commodity-year k is multiplied
+    by its discount factor f[k] = (1 + r)^-(year - base_year): the objective is a
+    present value."""
     d = m.data
     tiered = list(m.TIER)
+    costs = [*map(d.cost.__getitem__, d.rows)]
+    penalties = [*map(d.penalty.__getitem__, d.commodities)]
+    premiums = [d.premium[r] * d.cost[r] for r in tiered]
+    if d.discount:
+        f = d.discount
+        costs = [c * f[k] for c, (k, _) in zip(costs, d.rows, strict=True)]
+        penalties = [c * f[k] for c, k in zip(penalties, d.commodities, strict=True)]
+        premiums = [c * f[k] for c, (k, _) in zip(premiums, tiered, strict=True)]
     m.objective = pyo.Objective(
         expr=LinearExpression(
             constant=0.0,
-            linear_coefs=[
-                *map(d.cost.__getitem__, d.rows),
-                *map(d.penalty.__getitem__, d.commodities),
-                *(d.premium[r] * d.cost[r] for r in tiered),
-            ],
+            linear_coefs=[*costs, *penalties, *premiums],
             linear_vars=[*m._x_list, *m.shortfall.values(), *(m.e[r] for r in tiered)],
         ),
         sense=pyo.minimize,

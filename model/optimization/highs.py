@@ -329,6 +329,13 @@ class Solver:
 
         kidx = {k: i for i, k in enumerate(d.commodities)}
         self.row_k = np.array([kidx[k] for k, _ in d.rows], dtype=np.int64)  # row -> commodity
+        # a horizon case's discount factors (build.define_objective): HiGHS holds costs and
+        # penalties times these, `current` holds them undiscounted (what the tables report)
+        self.disc_k: np.ndarray | None = None
+        self.disc_row: np.ndarray | None = None
+        if d.discount:
+            self.disc_k = np.array([d.discount[k] for k in d.commodities], dtype=float)
+            self.disc_row = self.disc_k[self.row_k]
         self.scol = np.array([rest[id(m.shortfall[k])] for k in d.commodities], dtype=np.int32)
         self.Scol = {k: rest[id(m.S[k])] for k in d.commodities}
         self.bal_row = np.array([self.row[m.balance[k]] for k in d.commodities], dtype=np.int32)
@@ -423,7 +430,10 @@ class Solver:
             )
         changed = np.flatnonzero(new["cost"] != cur["cost"])
         if changed.size:
-            h.changeColsCost(changed.size, self.xcol[changed], new["cost"][changed])
+            cost = new["cost"][changed]
+            if self.disc_row is not None:
+                cost = cost * self.disc_row[changed]
+            h.changeColsCost(changed.size, self.xcol[changed], cost)
         changed = np.flatnonzero(new["demand"] != cur["demand"])
         if changed.size:
             dem = new["demand"][changed]
@@ -434,7 +444,10 @@ class Solver:
                     h.changeCoeff(self.u_row, j, unmet_weight(v, self.u_scale))
         changed = np.flatnonzero(new["penalty"] != cur["penalty"])
         if changed.size:
-            h.changeColsCost(changed.size, self.scol[changed], new["penalty"][changed])
+            penalty = new["penalty"][changed]
+            if self.disc_k is not None:
+                penalty = penalty * self.disc_k[changed]
+            h.changeColsCost(changed.size, self.scol[changed], penalty)
         self._apply_tiers(new, cur)
         for k, i in self.china_row.items():
             cap = new["china_cap"][k]
@@ -477,7 +490,10 @@ class Solver:
         cost = new["premium"][at] * new["cost"][at]
         changed = np.flatnonzero(cost != old_cost)
         if changed.size:
-            h.changeColsCost(changed.size, self.ecol[changed], cost[changed])
+            pushed = cost[changed]
+            if self.disc_row is not None:
+                pushed = pushed * self.disc_row[at][changed]
+            h.changeColsCost(changed.size, self.ecol[changed], pushed)
 
     def supply_costs(self, x: np.ndarray) -> np.ndarray:
         """Cost of buying ``x`` (aligned with the supply rows) at the values HiGHS holds now,

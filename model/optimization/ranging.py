@@ -29,6 +29,11 @@ def _num(v: float) -> float:
     return round(v, 6) + 0.0
 
 
+def _per(v: float, f: float) -> float:
+    """`_num` of a present value ``v`` in money of a year whose discount factor is ``f``."""
+    return _num(v) if not math.isfinite(v) or abs(v) >= 1e29 else _num(v / f)
+
+
 def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(cost ranges per supply row, limit ranges per capacity/demand/cap), from HiGHS.
 
@@ -43,17 +48,21 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     row_dn, row_up = list(rg.row_bound_dn.value_), list(rg.row_bound_up.value_)
     m, d = solver.model, solver.model.data
     vmap, cmap = solver.col, solver.row
+    # a horizon case with a discount rate: HiGHS's costs, duals and their ranges are present
+    # values; divided by the commodity-year's factor they are money of its year
+    disc = d.discount or {}
     costs, limits = [], []
     for r in d.rows:
         j = vmap[id(m.x[r])]
+        f = disc.get(r[0], 1.0)
         costs.append(
             {
                 "commodity": r[0],
                 "country": r[1],
                 "quantity": round(sol.x[r], 6) + 0.0,
                 "unit_cost": d.cost[r],
-                "cost_lower": _num(cost_dn[j]),
-                "cost_upper": _num(cost_up[j]),
+                "cost_lower": _per(cost_dn[j], f),
+                "cost_upper": _per(cost_up[j], f),
             }
         )
         cap, q = d.capacity[r], sol.x[r]
@@ -64,7 +73,7 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "commodity": r[0],
                     "country": r[1],
                     "value": cap,
-                    "shadow_price": _num(-sol.reduced_cost[r]),
+                    "shadow_price": _per(-sol.reduced_cost[r], f),
                     "lower": _num(bound_dn[j]),
                     "upper": _num(bound_up[j]),
                 }
@@ -77,7 +86,7 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "commodity": k,
                 "country": "",
                 "value": d.demand[k],
-                "shadow_price": _num(sol.balance_dual[k]),
+                "shadow_price": _per(sol.balance_dual[k], disc.get(k, 1.0)),
                 "lower": _num(row_dn[i]),
                 "upper": _num(row_up[i]),
             }
@@ -97,7 +106,8 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
             # moving the cap by dr / S at the current supply S (S itself may move)
             lo, hi = row_dn[cmap[m.china_share[k]]], row_up[cmap[m.china_share[k]]]
             row.update(
-                shadow_price=_num(-0.01 * sol.china_dual[k] * total),  # per point
+                # per point
+                shadow_price=_per(-0.01 * sol.china_dual[k] * total, disc.get(k, 1.0)),
                 lower=_num(max(0.0, cap + lo / total)) if math.isfinite(lo) else 0.0,
                 upper=_num(min(1.0, cap + hi / total)) if math.isfinite(hi) else 1.0,
                 basis="first-order",

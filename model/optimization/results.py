@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from model.case import Case
+from model.case.horizon import label_years
 from model.constants import CHINA
 from model.numbers import clean, money, vclean, vmoney
 from model.optimization.build import SHARE_EACH, SHARE_MIN
@@ -422,8 +423,8 @@ def _limits(
         parts = _binding(solver, sol, facts, c, wanted=wanted)
         for u in ups:
             upstream = memo.get(u, "")
-            if upstream:
-                parts.append(f"input {u[0]} ({upstream})")
+            if upstream:  # (an input of the same year, in a horizon case: named plainly)
+                parts.append(f"input {solver.case.base_id(u[0])} ({upstream})")
         memo[key] = "; ".join(parts)
     return memo[top]
 
@@ -474,6 +475,63 @@ def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
             row["premium_vs_today"] = money(float(g["premium_vs_today"].sum()), total)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def stage_tables(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
+    """`stage_table`, and in a horizon case (a ``year`` column) one per year, stacked with
+    a ``year`` column after ``stage``."""
+    if "year" not in commodities.columns:
+        return stage_table(commodities, mix)
+    parts = []
+    for year, com in commodities.groupby("year", sort=True):
+        part = stage_table(com, mix[mix["year"] == year])
+        part.insert(1, "year", int(year))
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def horizon_summary(case: Case, own: Reference) -> dict[str, Any]:
+    """summary.json entries of a horizon case: the horizon, totals by year (undiscounted)
+    and the present value of the totals (each year's discounted to the base year)."""
+    hz = case.horizon
+    assert hz is not None
+    by_year: dict[int, dict[str, float]] = {}
+    for k in own.cost:
+        year = hz.of[k][1]
+        row = by_year.setdefault(year, {"supply_cost": 0.0, "shortfall_value": 0.0, "short": 0})
+        row["supply_cost"] += own.cost[k]
+        row["shortfall_value"] += own.value(k)
+        row["short"] += own.shortfall[k] > 0
+    years = []
+    pv = {"supply_cost": 0.0, "shortfall_value": 0.0}
+    for year, row in sorted(by_year.items()):
+        f = hz.factor(year)
+        pv["supply_cost"] += f * row["supply_cost"]
+        pv["shortfall_value"] += f * row["shortfall_value"]
+        years.append(
+            {
+                "year": year,
+                "supply_cost": clean(row["supply_cost"], 1.0),
+                "shortfall_value": clean(row["shortfall_value"], 1.0),
+                "total": clean(row["supply_cost"] + row["shortfall_value"], 1.0),
+                "commodities_with_shortfall": int(row["short"]),
+            }
+        )
+    spec = hz.spec
+    return {
+        "horizon": {
+            "start": spec.start,
+            "end": spec.end,
+            "base_year": spec.base,
+            "discount_rate": spec.discount_rate,
+        },
+        "by_year": years,
+        "present_value": {
+            "supply_cost": clean(pv["supply_cost"], 1.0),
+            "shortfall_value": clean(pv["shortfall_value"], 1.0),
+            "total": clean(pv["supply_cost"] + pv["shortfall_value"], 1.0),
+        },
+    }
 
 
 def make_result(
@@ -547,18 +605,21 @@ def make_result(
         row["today_shortfall"] = today.shortfall.get(k, math.nan)
         row["today_total"] = round(today.total(k), 6) + 0.0
         row["premium_vs_today"] = money(here - today.total(k), max(here, today.total(k)))
+        # duals and probes change the objective, a present value in a horizon case with a
+        # discount rate: divided by k's discount factor they are money of k's year
+        f = d.discount.get(k, 1.0) if d.discount else 1.0
         # d(objective)/d(cap) = dual * S; one point tighter is -0.01 of that.
         row["marginal_cost_per_pp"] = (
-            money(-0.01 * main.china_dual[k] * total, main.objective) if capped else math.nan
+            money(-0.01 * main.china_dual[k] * total / f, main.objective) if capped else math.nan
         )
         if probe:
             dcost, dshort = (
                 solver.cap_change(k, main) if capped and cap > 0 else (math.nan, math.nan)
             )
-            row["cost_of_next_pp"] = money(dcost, main.objective) if dcost == dcost else dcost
+            row["cost_of_next_pp"] = money(dcost / f, main.objective) if dcost == dcost else dcost
             row["shortfall_of_next_pp"] = clean(dshort, d.demand[k]) if dshort == dshort else dshort
         # dual of the balance row: objective cost of one more unit of direct demand
-        row["shadow_price"] = money(main.balance_dual[k], d.penalty[k])
+        row["shadow_price"] = money(main.balance_dual[k] / f, d.penalty[k])
         row["binding"] = _limits(solver, main, facts, k, limits)
         if k in left_out:
             row["binding"] = "; ".join(filter(None, [row["binding"], left_out[k]]))
@@ -608,6 +669,8 @@ def make_result(
             by_k["unit"],
             by_k["supplied"] + by_k["shortfall"],
         )
+    if case.horizon is not None:
+        summary.update(horizon_summary(case, own))
     summary.update(
         {
             "max_china_share": case.policy.max_china_share,
@@ -621,6 +684,9 @@ def make_result(
         }
     )
     summary["solver"]["version"] = summary["versions"]["highspy"]
+    # a horizon case: each table names the commodity as given and the year
+    mix, commodities = label_years(mix, case), label_years(commodities, case)
+    capacity_values = label_years(capacity_values, case)
     return Result(
         case=case,
         status="optimal",
@@ -628,7 +694,7 @@ def make_result(
         total_cost=total_cost,
         mix=mix,
         commodities=commodities,
-        stages=stage_table(commodities, mix),
+        stages=stage_tables(commodities, mix),
         capacity_values=capacity_values,
         summary=summary,
         timings={},
@@ -659,17 +725,22 @@ def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataF
     case, d = solver.case, solver.model.data
     capacity, x = solver.current["capacity"], main.x_array
     penalty = solver.current["penalty"][solver.row_k]
+    rc = main.reduced_cost_array
+    if solver.disc_row is not None:  # present values -> money of the row's year
+        rc = rc / solver.disc_row
     full, empty = at_capacity(x, capacity), np.flatnonzero(capacity == 0)
-    empty = empty[np.asarray(vmoney(-main.reduced_cost_array[empty], penalty[empty])) > 0]
+    empty = empty[np.asarray(vmoney(-rc[empty], penalty[empty])) > 0]
     full[empty] = True  # zero capacity whose first unit would be worth something
     chosen = np.flatnonzero(full)
     dual = np.zeros(len(x))
-    dual[chosen] = vmoney(np.maximum(0.0, -main.reduced_cost_array[chosen]), penalty[chosen])
+    dual[chosen] = vmoney(np.maximum(0.0, -rc[chosen]), penalty[chosen])
     n = len(chosen)
     value, saving, relieved = np.full(n, math.nan), np.full(n, math.nan), np.zeros(n, bool)
     if probe:
         for j, i in enumerate(chosen.tolist()):
             value[j], saving[j], relieved[j] = solver.capacity_value(d.rows[i], main)
+            if solver.disc_row is not None:
+                value[j] /= solver.disc_row[i]
     names = dict(zip(case.countries["country"], case.countries["name"], strict=True))
     groups = dict(zip(case.countries["country"], case.countries["groups"], strict=True))
     ks = [d.rows[i][0] for i in chosen.tolist()]
