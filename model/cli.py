@@ -31,8 +31,8 @@ app = typer.Typer(
 # Piped output (CI logs, notebooks' ! commands) gets a fixed, readable width. User text
 # (names, units, descriptions, paths) is printed literally: passed through `escape` where
 # markup is on, never read as :emoji: codes, and paths are never wrapped (`wrote`).
-out = Console(width=None if sys.stdout.isatty() else 130, emoji=False)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 130, emoji=False)
+out = Console(width=None if sys.stdout.isatty() else 170, emoji=False)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 170, emoji=False)
 
 CaseArg = Annotated[
     Path,
