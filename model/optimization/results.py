@@ -545,13 +545,16 @@ STOCK_COLUMNS = ["commodity", "year", "level", "bought", "released", "holding_co
 
 def stock_table(solver: Solver, sol: Solution) -> pd.DataFrame:
     """A stockpile per commodity and year: its level at the year's end, what was bought into
-    it and released from it, and the holding cost (undiscounted money of the year)."""
+    it or released from it (net) and the holding cost (undiscounted money of the year)."""
     d, hz = solver.model.data, solver.case.horizon
     if not d.stock or hz is None:
         return pd.DataFrame()
     rows = []
     for i in d.stock:
         level, bought, released = sol.stock[i]
+        # buying and releasing in the same year cancel (same level, same balance): the LP
+        # may do both at no cost, so a year shows only the net of the two
+        bought, released = max(0.0, bought - released), max(0.0, released - bought)
         k, year = hz.of[i]
         level = clean(level, level)
         rows.append(
