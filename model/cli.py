@@ -92,6 +92,14 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
             f" supply cost {m(pv['supply_cost'])} + unmet need valued at"
             f" {m(pv['shortfall_value'])} = total [bold]{m(pv['total'])}[/]"
         )
+    stock = s.get("stockpile")
+    if stock:  # a horizon case with stockpile.csv: what the stock did (stock.csv per year)
+        moves = "; ".join(
+            f"{escape(k)} bought {table_number(v['bought'])}, released"
+            f" {table_number(v['released'])}, {table_number(v['end_level'])} held at the end"
+            for k, v in stock["commodities"].items()
+        )
+        lines.append(f"stockpile: {moves}; holding cost {m(stock['holding_cost'])} (not in total)")
     premiums = []
     if s.get("premium_vs_no_share_rules") is not None:
         ref = s["no_share_rules"]

@@ -244,6 +244,8 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
         "ranging_costs": result.cost_ranges,
         "ranging_limits": result.limit_ranges,
     }
+    if not result.stock.empty:  # a horizon case with stockpile.csv only
+        tables["stock"] = result.stock
     files = {f"{name}.csv": csv_bytes(neutralise(frame)) for name, frame in tables.items()}
     summary = {**result.summary, "timings_seconds": result.timings}
     files.update(run_files_common(result.case, summary, input_files=result.input_files))

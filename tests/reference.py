@@ -21,6 +21,12 @@ in its years (a step path), rules name commodities (all their years) and hold fr
 ``from_year`` to ``to_year``, and costs and penalties of year y are multiplied by
 (1 + discount_rate)^-(y - base_year).
 
+A stockpile (``stockpile.csv``, horizon cases only, README "Stockpile") is written here
+without a level variable: the level at the end of year y is initial + sum_{t <= y}
+(bought[t] - released[t]), so the floor is a '<=' row over the purchases and releases of
+the years so far and the holding cost of year y is a cost on each earlier purchase and
+release (plus a constant for the initial holding, added to the optimum).
+
 Under ``shortage = "proportional"`` (the README's default) the LP is solved
 lexicographically, by two linprog calls: first min sum_k s[k] / demand[k] (U*),
 then the cost objective with that sum held at U* (plus 1e-12 of it).
@@ -138,17 +144,19 @@ def reference_objective(case: Case) -> float:
     """The optimum under the case's shortage policy: cost + penalty x shortfall, at U = U*
     under "proportional"."""
     c, w, a_ub, b_ub, a_eq, b_eq, bounds = _matrices(case)
+    c, w, a_ub, b_ub, a_eq, bounds, held = _with_stock(case, c, w, a_ub, b_ub, a_eq, bounds)
     if case.policy.shortage == "penalty":
-        return _linprog(c, a_ub, b_ub, a_eq, b_eq, bounds).fun
+        return _linprog(c, a_ub, b_ub, a_eq, b_eq, bounds).fun + held
     u = max(0.0, _linprog(w, a_ub, b_ub, a_eq, b_eq, bounds).fun)
     a_ub = np.vstack([a_ub, w]) if a_ub is not None else w[None, :]
     b_ub = np.append(b_ub if b_ub is not None else [], u + 1e-12 * max(1.0, u))
-    return _linprog(c, a_ub, b_ub, a_eq, b_eq, bounds).fun
+    return _linprog(c, a_ub, b_ub, a_eq, b_eq, bounds).fun + held
 
 
 def reference_unmet(case: Case) -> float:
     """Level 1 of the proportional policy: min sum_k s[k] / demand[k] over demand > 0."""
-    _, w, a_ub, b_ub, a_eq, b_eq, bounds = _matrices(case)
+    c, w, a_ub, b_ub, a_eq, b_eq, bounds = _matrices(case)
+    _, w, a_ub, b_ub, a_eq, bounds, _ = _with_stock(case, c, w, a_ub, b_ub, a_eq, bounds)
     return max(0.0, _linprog(w, a_ub, b_ub, a_eq, b_eq, bounds).fun)
 
 
@@ -262,6 +270,68 @@ def _matrices(case: Case) -> tuple:
     w[nx:] = [1.0 / v if v > 0 else 0.0 for v in demand]
     w = np.concatenate([w, np.zeros(nx)]) if tiers else w  # no weight on the beyond-today tier
     return c, w, a_ub, b_ub, a_eq, b_eq, bounds
+
+
+def _with_stock(case: Case, c, w, a_ub, b_ub, a_eq, bounds) -> tuple:
+    """The matrices with a stockpile's purchases and releases appended (per stocked
+    commodity, per year: bought, released), and the constant holding cost of the initial
+    holding; unchanged (and 0) without stockpile.csv."""
+    hz = case.horizon
+    table = hz.source.year_tables.get("stockpile") if hz is not None else None
+    if table is None or table.empty:
+        return c, w, a_ub, b_ub, a_eq, bounds, 0.0
+    spec = case.horizon_spec
+    years = list(range(spec.start, spec.end + 1))
+    com = list(case.commodities["commodity"])
+    kidx = {k: i for i, k in enumerate(com)}
+    discount = reference_discount(case)
+    n0 = len(c)
+    extra_c, extra_bounds, floor_rows, floor_rhs = [], [], [], []
+    eq_cols = []  # (row of the balance, column, coefficient)
+    held = 0.0
+    for k, init, max_buy, max_rel, hold, floor in table[
+        ["commodity", "initial", "max_buy", "max_release", "holding_cost", "floor"]
+    ].itertuples(index=False):
+        first = n0 + len(extra_c)
+        cols = {}  # year -> (bought column, released column)
+        for t, y in enumerate(years):
+            cols[y] = (first + 2 * t, first + 2 * t + 1)
+            extra_bounds += [
+                (0.0, None if max_buy != max_buy else float(max_buy)),
+                (0.0, None if max_rel != max_rel else float(max_rel)),
+            ]
+            extra_c += [0.0, 0.0]
+            # year y's balance: released adds to supply, bought takes from it
+            eq_cols += [(kidx[f"{k}.{y}"], cols[y][1], 1.0), (kidx[f"{k}.{y}"], cols[y][0], -1.0)]
+        for y in years:
+            f = discount.get(f"{k}.{y}", 1.0)
+            held += f * hold * init
+            row = {}
+            for t in years:
+                if t <= y:  # what was bought and released up to y is held at y's end
+                    row[cols[t][0]] = 1.0
+                    row[cols[t][1]] = -1.0
+                    extra_c[cols[t][0] - n0] += f * hold
+                    extra_c[cols[t][1] - n0] -= f * hold
+            # floor <= init + sum(bought - released), as -sum(...) <= init - floor
+            floor_rows.append({j: -v for j, v in row.items()})
+            floor_rhs.append(float(init) - float(floor))
+    n = n0 + len(extra_c)
+    c = np.concatenate([c, extra_c])
+    w = np.concatenate([w, np.zeros(len(extra_c))])
+    a_eq = np.hstack([a_eq, np.zeros((a_eq.shape[0], len(extra_c)))])
+    for i, j, v in eq_cols:
+        a_eq[i, j] += v
+    rows = np.zeros((len(floor_rows), n))
+    for i, row in enumerate(floor_rows):
+        for j, v in row.items():
+            rows[i, j] = v
+    if a_ub is not None:
+        a_ub = np.vstack([np.hstack([a_ub, np.zeros((a_ub.shape[0], len(extra_c)))]), rows])
+        b_ub = np.concatenate([b_ub, floor_rhs])
+    else:
+        a_ub, b_ub = rows, np.array(floor_rhs)
+    return c, w, a_ub, b_ub, a_eq, [*bounds, *extra_bounds], held
 
 
 def _linprog(

@@ -35,6 +35,9 @@ class Horizon:
     of: dict[str, tuple[str, int]]
     # per expanded id, (1 + r)^-(year - base_year); empty when the discount rate is 0
     discount: dict[str, float] = field(default_factory=dict)
+    # stockpile.csv as checked: commodity (as given) -> initial, max_buy, max_release,
+    # holding_cost, floor (a blank max is nan: no limit); empty without the file
+    stock: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:

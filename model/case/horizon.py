@@ -18,7 +18,10 @@ Data by year, all optional:
   has come online), so ``include_status`` does not leave it out;
 - ``capacity_by_year.csv`` (``commodity, country, year, capacity``) overrides a row's
   capacity in its years (not before its ``available_from``);
-- a row's ``today`` in a year is at most its capacity that year.
+- a row's ``today`` in a year is at most its capacity that year;
+- ``stockpile.csv`` (``commodity, initial, max_buy, max_release, holding_cost, floor``):
+  stock carried from year to year (`model.optimization.build.define_stockpile`), checked
+  here and kept in ``Horizon.stock``.
 
 Discounting (in the LP only): costs and penalties of year y are multiplied by
 ``(1 + discount_rate)^-(y - base_year)`` (`model.case.core.Horizon.discount`).
@@ -164,6 +167,39 @@ def _capacity_overrides(case: Case, start: dict[tuple[str, str], float]) -> dict
     return out
 
 
+STOCK_COLUMNS = ("initial", "max_buy", "max_release", "holding_cost", "floor")
+
+
+def _stockpile(case: Case) -> dict[str, dict[str, float]]:
+    """stockpile.csv checked against the case: a known commodity, a floor at most the initial
+    holding (so that holding still, buying and releasing nothing, is always possible)."""
+    frame = case.year_tables.get("stockpile")
+    if frame is None or frame.empty:
+        return {}
+    file = case.files["stockpile"]
+    known = set(case.commodities["commodity"].tolist())
+    out = {}
+    values = {c: frame[c].to_numpy(float).tolist() for c in STOCK_COLUMNS}
+    for i, (row, k) in enumerate(
+        zip(frame.index.tolist(), frame["commodity"].tolist(), strict=True)
+    ):
+        if k not in known:
+            raise InputError(
+                f"unknown commodity '{k}' (not in commodities.csv)", file, row, "commodity"
+            )
+        stock = {c: values[c][i] for c in STOCK_COLUMNS}
+        if stock["floor"] > stock["initial"]:
+            raise InputError(
+                f"floor {stock['floor']:g} is above the initial holding {stock['initial']:g} "
+                "(the stock must start at or above its floor)",
+                file,
+                row,
+                "floor",
+            )
+        out[k] = stock
+    return out
+
+
 def _repeat(frame: pd.DataFrame, times: int) -> pd.DataFrame:
     """``frame`` stacked ``times`` times (year-major), numbered 1.. as a table read is."""
     out = pd.concat([frame] * times, ignore_index=True) if times > 1 else frame.copy()
@@ -259,6 +295,7 @@ def expand(src: Case) -> Case:
         spec=spec,
         source=src,
         of={year_id(k, y): (k, y) for y in years for k in ks},
+        stock=_stockpile(src),
     )
     if spec.discount_rate:
         factor = {y: horizon.factor(y) for y in years}

@@ -327,6 +327,49 @@ YEAR_TABLES: dict[str, Table] = {
             Column("capacity", "number", "Quantity available that year.", minimum=0.0),
         ),
     ),
+    "stockpile": Table(
+        name="stockpile",
+        file="stockpile.csv",
+        key=("commodity",),
+        required=False,
+        description="A stockpile of a commodity carried between the years of the horizon.",
+        columns=(
+            Column("commodity", "id", "Commodity id (from commodities.csv)."),
+            Column("initial", "number", "Held before the first year.", minimum=0.0),
+            Column(
+                "max_buy",
+                "number",
+                "Most bought into the stock in a year (blank: no limit).",
+                required=False,
+                default=math.nan,
+                minimum=0.0,
+            ),
+            Column(
+                "max_release",
+                "number",
+                "Most released from the stock in a year (blank: no limit).",
+                required=False,
+                default=math.nan,
+                minimum=0.0,
+            ),
+            Column(
+                "holding_cost",
+                "number",
+                "Cost per unit held at a year's end, per year.",
+                required=False,
+                default=0.0,
+                minimum=0.0,
+            ),
+            Column(
+                "floor",
+                "number",
+                "Least held at each year's end (at most initial).",
+                required=False,
+                default=0.0,
+                minimum=0.0,
+            ),
+        ),
+    ),
 }
 
 

@@ -13,6 +13,9 @@ Notation (all per year):
             (rows with p > 0 only)
   U         unmet need, sum_k s[k] / demand[k] (shortage = "proportional" only): minimised
             first, then held while cost is minimised (`define_unmet`)
+  L[k], b[k], r[k]  a stockpile's level at the end of commodity-year k, what is bought into
+            it and released from it that year (horizon cases with stockpile.csv only,
+            `define_stockpile`)
 
 A case with a ``[horizon]`` arrives expanded into commodity-years (``model.case.horizon``):
 every k above is a commodity in one year, and its objective terms carry that year's
@@ -74,6 +77,17 @@ class ModelData:
     # a horizon case: per commodity-year, (1 + r)^-(year - base_year), the factor on its costs
     # and penalty in the objective (empty: no discounting)
     discount: dict[str, float] = field(default_factory=dict)
+    # a stockpile (horizon cases with stockpile.csv): the commodity-years with one, each
+    # commodity's years in order; the previous year of each but the first; the initial
+    # holding before each first year; per commodity-year the limits (inf: none), the
+    # holding cost per unit held at the year's end and the floor
+    stock: list[str] = field(default_factory=list)
+    stock_prev: dict[str, str] = field(default_factory=dict)
+    stock_initial: dict[str, float] = field(default_factory=dict)
+    stock_max_buy: dict[str, float] = field(default_factory=dict)
+    stock_max_release: dict[str, float] = field(default_factory=dict)
+    stock_holding: dict[str, float] = field(default_factory=dict)
+    stock_floor: dict[str, float] = field(default_factory=dict)
 
     @property
     def tiered(self) -> list[tuple[str, str]]:
@@ -160,7 +174,29 @@ class ModelData:
         )
         data._add_rules(case)
         data._add_need()
+        if case.horizon is not None and case.horizon.stock:
+            data._add_stock(case)
         return data
+
+    def _add_stock(self, case: Case) -> None:
+        """The stockpile's values per commodity-year, from `model.case.core.Horizon.stock`."""
+        hz = case.horizon
+        assert hz is not None
+        for k, v in hz.stock.items():
+            prev = None
+            for y in hz.years:
+                i = f"{k}.{y}"
+                self.stock.append(i)
+                if prev is None:
+                    self.stock_initial[i] = v["initial"]
+                else:
+                    self.stock_prev[i] = prev
+                self.stock_max_buy[i] = math.inf if math.isnan(v["max_buy"]) else v["max_buy"]
+                rel = v["max_release"]
+                self.stock_max_release[i] = math.inf if math.isnan(rel) else rel
+                self.stock_holding[i] = v["holding_cost"]
+                self.stock_floor[i] = v["floor"]
+                prev = i
 
     def _add_rules(self, case: Case) -> None:
         for r, rule in enumerate(case.policy.rules):
@@ -225,16 +261,52 @@ def define_supplied(m: pyo.ConcreteModel) -> None:
     )
 
 
+def define_stockpile(m: pyo.ConcreteModel) -> None:
+    """Stockpile, for every commodity-year k with one (k- is the same commodity's previous
+    year; before the first year the level is the initial holding L0):
+
+      level:  L[k] - L[k-] - b[k] + r[k] = 0      (first year: L[k] - b[k] + r[k] = L0)
+      bounds: floor[k] <= L[k],  0 <= b[k] <= max_buy[k],  0 <= r[k] <= max_release[k]
+
+    and in k's balance row (`define_balance`) + r[k] - b[k]: a release meets demand as
+    supply does, a purchase into the stock takes supply. The objective charges
+    holding_cost[k] * L[k] (times k's discount factor). Without stockpile.csv the family
+    is empty and the LP is the one without it.
+    """
+    d = m.data
+    m.STOCK = pyo.Set(initialize=d.stock, ordered=True)
+    m.stock_level = pyo.Var(m.STOCK, bounds=lambda m, k: (d.stock_floor[k], None))
+    m.stock_buy = pyo.Var(m.STOCK, bounds=lambda m, k: (0.0, _finite(d.stock_max_buy[k])))
+    m.stock_release = pyo.Var(m.STOCK, bounds=lambda m, k: (0.0, _finite(d.stock_max_release[k])))
+    L, b, r = m.stock_level, m.stock_buy, m.stock_release
+
+    def rule(m: pyo.ConcreteModel, k: str) -> tuple:
+        before = [term(-1.0, L[d.stock_prev[k]])] if k in d.stock_prev else []
+        rhs = d.stock_initial.get(k, 0.0)
+        return (rhs, LinearExpression([L[k], *before, term(-1.0, b[k]), r[k]]), rhs)
+
+    m.stock_balance = pyo.Constraint(m.STOCK, rule=rule)
+
+
+def _finite(bound: float) -> float | None:
+    """A variable bound: None for no limit (inf)."""
+    return None if math.isinf(bound) else bound
+
+
 def define_balance(m: pyo.ConcreteModel) -> None:
     """Balance: S[p] + s[p] - sum_q a[q,p] * S[q] = demand[p] for every commodity p.
 
-    Without recipes this is the demand row S[k] + s[k] = demand[k].
+    Without recipes this is the demand row S[k] + s[k] = demand[k]. A commodity-year with
+    a stockpile adds + r[p] - b[p] (`define_stockpile`).
     """
     S, s, d = m.S, m.shortfall, m.data
+    stock = set(d.stock)
 
     def rule(m: pyo.ConcreteModel, p: str) -> tuple:
-        body = LinearExpression([S[p], s[p], *(term(-a, S[q]) for q, a in d.uses[p])])
-        return (d.demand[p], body, d.demand[p])
+        body = [S[p], s[p], *(term(-a, S[q]) for q, a in d.uses[p])]
+        if p in stock:
+            body += [m.stock_release[p], term(-1.0, m.stock_buy[p])]
+        return (d.demand[p], LinearExpression(body), d.demand[p])
 
     m.balance = pyo.Constraint(m.K, rule=rule)
 
@@ -391,7 +463,7 @@ def define_unmet(m: pyo.ConcreteModel) -> None:
 
 def define_objective(m: pyo.ConcreteModel) -> None:
     """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]
-    + sum_{tiered k,n} p[k,n] * cost[k,n] * e[k,n].
+    + sum_{tiered k,n} p[k,n] * cost[k,n] * e[k,n] + sum_{stock k} holding_cost[k] * L[k].
 
     In a horizon case with a discount rate, each term of commodity-year k is multiplied
     by its discount factor f[k] = (1 + r)^-(year - base_year): the objective is a
@@ -406,11 +478,17 @@ def define_objective(m: pyo.ConcreteModel) -> None:
         costs = [c * f[k] for c, (k, _) in zip(costs, d.rows, strict=True)]
         penalties = [c * f[k] for c, k in zip(penalties, d.commodities, strict=True)]
         premiums = [c * f[k] for c, (k, _) in zip(premiums, tiered, strict=True)]
+    holding = [d.stock_holding[k] * (d.discount.get(k, 1.0)) for k in d.stock]
     m.objective = pyo.Objective(
         expr=LinearExpression(
             constant=0.0,
-            linear_coefs=[*costs, *penalties, *premiums],
-            linear_vars=[*m._x_list, *m.shortfall.values(), *(m.e[r] for r in tiered)],
+            linear_coefs=[*costs, *penalties, *premiums, *holding],
+            linear_vars=[
+                *m._x_list,
+                *m.shortfall.values(),
+                *(m.e[r] for r in tiered),
+                *(m.stock_level[k] for k in d.stock),
+            ],
         ),
         sense=pyo.minimize,
     )
@@ -436,6 +514,7 @@ def build_model(case: Case) -> pyo.ConcreteModel:
 
     define_variables(m)
     define_supplied(m)
+    define_stockpile(m)
     define_balance(m)
     define_china_share(m)
     define_share_rules(m)

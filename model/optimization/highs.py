@@ -82,6 +82,8 @@ class Solution:
     reduced_cost_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # level 1's optimum U* = min sum_k s[k] / demand[k] (proportional policy; None under penalty)
     unmet: float | None = None
+    # a stockpile's (level, bought, released) per commodity-year (ModelData.stock)
+    stock: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -346,6 +348,15 @@ class Solver:
         self.tier_pos = np.array([pos[r] for r in m.TIER], dtype=np.int64)
         self.ecol = np.array([rest[id(m.e[r])] for r in m.TIER], dtype=np.int32)
         self.tier_row = np.array([self.row[m.tier[r]] for r in m.TIER], dtype=np.int32)
+        # a stockpile's columns L, b, r per commodity-year (none without stockpile.csv);
+        # their bounds and holding costs came from the model above and no sweep changes them
+        self.stock_cols = np.array(
+            [
+                [rest[id(v[k])] for v in (m.stock_level, m.stock_buy, m.stock_release)]
+                for k in m.STOCK
+            ],
+            dtype=np.int32,
+        ).reshape(-1, 3)
         self._cap_param = {k: m.china_cap[k] for k in m.CAPPED}  # Param lookups are slow
         # share rule rows: family -> [(index, row)]; bound rows per rule for changes
         self.rule_rows: dict[tuple[str, int], list[tuple[int, str]]] = {}
@@ -627,6 +638,9 @@ class Solver:
             reduced_cost_array=rc,
             unmet=self.unmet,
         )
+        if self.stock_cols.size:
+            values = col[self.stock_cols].tolist()
+            out.stock = {k: tuple(v) for k, v in zip(d.stock, values, strict=True)}
         if shares:
             for (fam, r, k, *rest), i in self.rule_index:
                 body = self.rhs[i] - row_value[i] if i in self.rhs else row_value[i]

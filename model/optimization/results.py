@@ -61,6 +61,9 @@ class Result(TablesRun):
     limit_ranges: pd.DataFrame = field(default_factory=pd.DataFrame)
     # "today", when it is another case: written to inputs/today/ so inputs/ reproduces the run
     today_case: Case | None = field(default=None, repr=False)
+    # a horizon case with stockpile.csv: level, bought, released and holding cost per
+    # commodity and year (stock.csv); empty otherwise (and no stock.csv)
+    stock: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def total_shortfall_penalty(self) -> float:
@@ -104,7 +107,7 @@ class Result(TablesRun):
     kind = "solve"
 
     def run_tables(self) -> dict[str, pd.DataFrame]:
-        return {
+        tables = {
             "mix": self.mix,
             "commodities": self.commodities,
             "stages": self.stages,
@@ -112,6 +115,9 @@ class Result(TablesRun):
             "ranging_costs": self.cost_ranges,
             "ranging_limits": self.limit_ranges,
         }
+        if not self.stock.empty:
+            tables["stock"] = self.stock
+        return tables
 
     def __repr__(self) -> str:
         return (
@@ -534,6 +540,51 @@ def horizon_summary(case: Case, own: Reference) -> dict[str, Any]:
     }
 
 
+STOCK_COLUMNS = ["commodity", "year", "level", "bought", "released", "holding_cost"]
+
+
+def stock_table(solver: Solver, sol: Solution) -> pd.DataFrame:
+    """A stockpile per commodity and year: its level at the year's end, what was bought into
+    it or released from it (net) and the holding cost (undiscounted money of the year)."""
+    d, hz = solver.model.data, solver.case.horizon
+    if not d.stock or hz is None:
+        return pd.DataFrame()
+    rows = []
+    for i in d.stock:
+        level, bought, released = sol.stock[i]
+        # buying and releasing in the same year cancel (same level, same balance): the LP
+        # may do both at no cost, so a year shows only the net of the two
+        bought, released = max(0.0, bought - released), max(0.0, released - bought)
+        k, year = hz.of[i]
+        level = clean(level, level)
+        rows.append(
+            {
+                "commodity": k,
+                "year": year,
+                "level": level,
+                "bought": clean(bought, bought),
+                "released": clean(released, released),
+                "holding_cost": round(d.stock_holding[i] * level, 6) + 0.0,
+            }
+        )
+    return pd.DataFrame(rows, columns=STOCK_COLUMNS)
+
+
+def stock_summary(stock: pd.DataFrame) -> dict[str, Any]:
+    """summary.json's ``stockpile``: holding cost over the years (undiscounted; not in
+    ``total``), and per commodity what was bought and released and the level at the end."""
+    out: dict[str, Any] = {"holding_cost": round(float(stock["holding_cost"].sum()), 6) + 0.0}
+    by_k = {}
+    for k, part in stock.groupby("commodity", sort=False):
+        by_k[k] = {
+            "bought": round(float(part["bought"].sum()), 9) + 0.0,
+            "released": round(float(part["released"].sum()), 9) + 0.0,
+            "end_level": float(part["level"].iat[-1]),
+        }
+    out["commodities"] = by_k
+    return out
+
+
 def make_result(
     solver: Solver,
     main: Solution,
@@ -671,6 +722,9 @@ def make_result(
         )
     if case.horizon is not None:
         summary.update(horizon_summary(case, own))
+    stock = stock_table(solver, main)
+    if not stock.empty:
+        summary["stockpile"] = stock_summary(stock)
     summary.update(
         {
             "max_china_share": case.policy.max_china_share,
@@ -699,6 +753,7 @@ def make_result(
         summary=summary,
         timings={},
         input_files=input_files,
+        stock=stock,
     )
 
 
