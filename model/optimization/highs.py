@@ -82,6 +82,9 @@ class Solution:
     reduced_cost_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # level 1's optimum U* = min sum_k s[k] / demand[k] (proportional policy; None under penalty)
     unmet: float | None = None
+    # build-out: b and its reduced costs, aligned with ModelData.build (empty without it)
+    build: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    build_rc: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -370,6 +373,33 @@ class Solver:
             for i, k in rows:
                 self._set_share(i, k, bound, r in d.rule_need)
         self.current = self._values(d)
+        self._compile_buildout(rest)
+
+    def _compile_buildout(self, rest: dict[int, int]) -> None:
+        """Build-out (`build.define_buildout`): b's columns, and the x of rows whose capacity
+        the build adds to lose their bound (their capacity row holds it)."""
+        m, d = self.model, self.model.data
+        self.bcol = np.array([rest[id(m.b[r])] for r in d.build], dtype=np.int32)
+        pos = {r: i for i, r in enumerate(d.rows)} if d.build_rows else {}
+        self.bcap_pos = np.array([pos[r] for r in d.build_rows], dtype=np.int64)
+        self.bcap_row = np.array([self.row[m.build_cap[r]] for r in d.build_rows], dtype=np.int32)
+        if self.bcap_pos.size:
+            n = self.bcap_pos.size
+            self.h.changeColsBounds(n, self.xcol[self.bcap_pos], np.zeros(n), np.full(n, INF))
+
+    def _apply_buildout(self, new: dict[str, Any], cur: dict[str, Any]) -> None:
+        """A capacity change of a row the build adds to moves its capacity row's bound
+        (`apply` has just set the x's bound, which that row replaces)."""
+        if not self.bcap_pos.size:
+            return
+        at = self.bcap_pos
+        changed = np.flatnonzero(new["capacity"][at] != cur["capacity"][at])
+        if changed.size:
+            n = changed.size
+            self.h.changeRowsBounds(
+                n, self.bcap_row[changed], np.full(n, -INF), new["capacity"][at][changed]
+            )
+            self.h.changeColsBounds(n, self.xcol[at[changed]], np.zeros(n), np.full(n, INF))
 
     def _set_share(self, i: int, k: str, bound: float, need: bool, h: Any = None) -> None:
         """Put a share bound into row i: the coefficient of S[k], or for basis "need" the
@@ -449,6 +479,7 @@ class Solver:
                 penalty = penalty * self.disc_k[changed]
             h.changeColsCost(changed.size, self.scol[changed], penalty)
         self._apply_tiers(new, cur)
+        self._apply_buildout(new, cur)
         for k, i in self.china_row.items():
             cap = new["china_cap"][k]
             if cap != cur["china_cap"][k] or (need_changed and d.china_need):
@@ -626,6 +657,8 @@ class Solver:
             x_array=x,
             reduced_cost_array=rc,
             unmet=self.unmet,
+            build=col[self.bcol],
+            build_rc=col_dual[self.bcol],
         )
         if shares:
             for (fam, r, k, *rest), i in self.rule_index:
