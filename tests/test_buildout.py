@@ -22,7 +22,10 @@ def outage_case(folder: Path, max_per_year: float, **extra) -> Path:
     outage); USA could build capacity at $1 per unit per year plus $2 per unit supplied.
     Shortage is priced (penalty): 10 x the dearest cost $5 = $50 a unit."""
     tables = {
-        "capacity_by_year.csv": (["commodity", "country", "year", "capacity"], [("k", "AUS", 2027, 0)]),
+        "capacity_by_year.csv": (
+            ["commodity", "country", "year", "capacity"],
+            [("k", "AUS", 2027, 0)],
+        ),
         "buildout.csv": (BUILD, [("k", "USA", 1, 2, max_per_year)]),
     }
     tables.update(extra)
@@ -79,3 +82,86 @@ def test_no_buildout_file_is_the_horizon_case(tmp_path: Path):
     assert r.buildout is None and "buildout_cost" not in r.summary
     out = r.write(str(tmp_path / "out"))
     assert not (out / "buildout.csv").exists()
+
+
+def test_max_total_and_from_year_limit_the_build(tmp_path: Path):
+    # max_total 6: 6 built in 2026 (cheaper than AUS that year, as above); 2026 USA 6 at 2
+    # + AUS 4 at 5 = 32, annual 6 x 2 years = 12, 2027 USA 6 at 2 = 12, 4 short x 50 = 200:
+    # 256 (6 built in 2027 instead: 50 + 6 + 12 + 200 = 268)
+    folder = outage_case(tmp_path / "c", 10)
+    (folder / "buildout.csv").write_text(
+        ",".join([*BUILD, "from_year", "max_total"]) + "\nk,USA,1,2,10,,6\n"
+    )
+    r = solve(load_case(folder), compare=False)
+    assert r.objective == pytest.approx(256, **APPROX)
+    assert table(r) == {(2026, "USA"): (6, 6, 6, 0), (2027, "USA"): (0, 6, 6, 0)}
+    assert r.objective == pytest.approx(reference_objective(load_case(folder)), **APPROX)
+    # from 2027 only: 2026 AUS 50, 2027 10 built: 10 + 10 x 2 = 30: 80
+    (folder / "buildout.csv").write_text(
+        ",".join([*BUILD, "from_year", "max_total"]) + "\nk,USA,1,2,10,2027,\n"
+    )
+    r = solve(load_case(folder), compare=False)
+    assert r.objective == pytest.approx(80, **APPROX)
+    assert table(r) == {(2027, "USA"): (10, 10, 10, 0)}
+    assert r.objective == pytest.approx(reference_objective(load_case(folder)), **APPROX)
+
+
+def test_build_costs_are_discounted_year_by_year(tmp_path: Path):
+    # r = 100%: 2027 counts half. Built in 2026: annual 10 x (1 + 0.5) = 15, supply
+    # 20 + 0.5 x 20 = 30: 45 (built in 2027: 50 + 0.5 x (10 + 20) = 65). The table reports
+    # undiscounted money: 10 a year
+    folder = outage_case(tmp_path / "c", 10)
+    text = (
+        (folder / "case.toml").read_text().replace("end = 2027", "end = 2027\ndiscount_rate = 1.0")
+    )
+    (folder / "case.toml").write_text(text)
+    r = solve(load_case(folder), compare=False)
+    assert r.objective == pytest.approx(45, **APPROX)
+    assert table(r) == {(2026, "USA"): (10, 10, 10, 0), (2027, "USA"): (0, 10, 10, 0)}
+    assert r.objective == pytest.approx(reference_objective(load_case(folder)), **APPROX)
+
+
+def test_the_run_folder_has_the_buildout_table_and_its_input(tmp_path: Path):
+    r = solve(load_case(outage_case(tmp_path / "c", 4)), compare=False)
+    out = r.write(str(tmp_path / "out"))
+    assert (out / "buildout.csv").read_text().splitlines() == [
+        "commodity,country,year,built,cumulative,annual_cost,shadow_price",
+        "k,USA,2026,4.0,4.0,4.0,49.0",
+        "k,USA,2027,4.0,8.0,8.0,47.0",
+    ]
+    assert (out / "inputs/buildout.csv").read_text().splitlines()[1] == "k,USA,1.0,2.0,4.0,,"
+    # the run's inputs reproduce it
+    assert solve(load_case(out / "inputs"), compare=False).objective == pytest.approx(166)
+
+
+@pytest.mark.parametrize(
+    "row, column, message",
+    [
+        ("x,USA,1,2,10", "commodity", "unknown commodity 'x'"),
+        ("k,FRA,1,2,10", "country", "unknown country 'FRA'"),
+        ("k,USA,-1,2,10", "annual_cost", ""),
+        ("k,USA,1,2,-10", "max_per_year", ""),
+        ("k,AUS,1,3,10", "unit_cost", "differs from the supply row (k, AUS)'s unit_cost 5"),
+    ],
+)
+def test_bad_buildout_rows_name_file_row_and_column(tmp_path: Path, row, column, message):
+    folder = outage_case(tmp_path / "c", 10)
+    (folder / "buildout.csv").write_text(",".join(BUILD) + "\n" + row + "\n")
+    with pytest.raises(InputError) as err:
+        load_case(folder)
+    assert err.value.column == column and err.value.row == 1
+    assert err.value.file.endswith("buildout.csv") and message in str(err.value)
+
+
+def test_from_year_after_the_horizon_and_buildout_without_horizon_are_errors(tmp_path: Path):
+    folder = outage_case(tmp_path / "c", 10)
+    (folder / "buildout.csv").write_text(",".join([*BUILD, "from_year"]) + "\nk,USA,1,2,10,2030\n")
+    with pytest.raises(InputError, match="after the horizon's end 2027") as err:
+        load_case(folder)
+    assert err.value.column == "from_year" and err.value.row == 1
+    plain = horizon_case(
+        tmp_path / "p", commodities=[("k", 10, None)], supply=[("k", "AUS", 10, 5)], horizon=None
+    )
+    (plain / "buildout.csv").write_text(",".join(BUILD) + "\nk,USA,1,2,10\n")
+    with pytest.raises(InputError, match=r"buildout.csv needs a \[horizon\]"):
+        load_case(plain)
