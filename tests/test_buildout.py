@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from model import InputError, load_case, solve
+from model.case.params import apply_values
+from model.sweep import sweep
 from tests.reference import reference_objective
 from tests.test_horizon import horizon_case
 
@@ -165,3 +167,21 @@ def test_from_year_after_the_horizon_and_buildout_without_horizon_are_errors(tmp
     (plain / "buildout.csv").write_text(",".join(BUILD) + "\nk,USA,1,2,10\n")
     with pytest.raises(InputError, match=r"buildout.csv needs a \[horizon\]"):
         load_case(plain)
+
+
+def test_sweep_points_of_a_capacity_the_build_adds_to_equal_cold_solves(tmp_path: Path):
+    """A capacity change of a row the build extends moves its capacity row, not x's bound
+    (which would cap supply at the capacity without the build): warm points = cold solves.
+    Here the build extends AUS itself (unit_cost 5 like its row): at capacity x 1 in 2027
+    AUS has 0 and 4 a year can be built; scaled to 0.5, 2026 has 5 of its own."""
+    folder = outage_case(tmp_path / "c", 4)
+    (folder / "buildout.csv").write_text(",".join(BUILD) + "\nk,AUS,1,5,4\n")
+    case = load_case(folder)
+    s = sweep(case, {"capacity[country=AUS]": "1,0.5"})
+    for i, point in enumerate(s.points_spec):
+        cold = solve(apply_values(case, point), compare=False, probes=False, ranging=False)
+        warm = s.points.set_index("point").loc[i, "objective"]
+        assert warm == pytest.approx(cold.objective, **APPROX)
+        assert cold.objective == pytest.approx(
+            reference_objective(apply_values(case, point)), **APPROX
+        )
