@@ -185,3 +185,15 @@ def test_sweep_points_of_a_capacity_the_build_adds_to_equal_cold_solves(tmp_path
         assert cold.objective == pytest.approx(
             reference_objective(apply_values(case, point)), **APPROX
         )
+
+
+def test_the_capacity_value_of_a_built_row_counts_its_build(tmp_path: Path):
+    # at most 4 a year (objective 166): one more unit of capacity on the 2027 USA row
+    # (capacity 0, supplying 8 built) fills a short unit: saves 50 - 2 = 48. Probing the x
+    # bound instead (capacity 0 + 1) would cut supply to 1 and cost, not save
+    from model.optimization.highs import Solver
+
+    solver = Solver(load_case(outage_case(tmp_path / "c", 4)))
+    main = solver.run()
+    value, _, relieved = solver.capacity_value(("k.2027", "USA"), main)
+    assert value == pytest.approx(48, **APPROX) and relieved

@@ -383,9 +383,18 @@ class Solver:
         pos = {r: i for i, r in enumerate(d.rows)} if d.build_rows else {}
         self.bcap_pos = np.array([pos[r] for r in d.build_rows], dtype=np.int64)
         self.bcap_row = np.array([self.row[m.build_cap[r]] for r in d.build_rows], dtype=np.int32)
+        self.bcap_of = dict(zip(d.build_rows, self.bcap_row.tolist(), strict=True))
         if self.bcap_pos.size:
             n = self.bcap_pos.size
             self.h.changeColsBounds(n, self.xcol[self.bcap_pos], np.zeros(n), np.full(n, INF))
+
+    def _probe_build_row(self, row: tuple[str, str], ub: float, step: float) -> Any:
+        """`capacity_value`'s probe of a row the build extends: its capacity row moves."""
+        i = self.bcap_of[row]
+        return self._probe(
+            lambda h: h.changeRowBounds(i, -INF, ub + step),
+            lambda h: h.changeRowBounds(i, -INF, ub),
+        )
 
     def _apply_buildout(self, new: dict[str, Any], cur: dict[str, Any]) -> None:
         """A capacity change of a row the build adds to moves its capacity row's bound
@@ -732,9 +741,13 @@ class Solver:
         d = self.model.data
         j = self.col[id(self.model.x[row])]
         ub = d.capacity[row]
-        res = self._probe(
-            lambda h: h.changeColBounds(j, 0.0, ub + step),
-            lambda h: h.changeColBounds(j, 0.0, ub),
+        res = (
+            self._probe(
+                lambda h: h.changeColBounds(j, 0.0, ub + step),
+                lambda h: h.changeColBounds(j, 0.0, ub),
+            )
+            if row not in self.bcap_of
+            else self._probe_build_row(row, ub, step)
         )
         if res is None:
             return math.nan, math.nan, False
