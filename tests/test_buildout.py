@@ -5,6 +5,8 @@ Every expected value below is worked by hand in the comment above it.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from model import InputError, load_case, solve
 from model.case.params import apply_values
 from model.sweep import sweep
+from tests.conftest import ROOT
 from tests.reference import reference_objective
 from tests.test_horizon import horizon_case
 
@@ -197,3 +200,28 @@ def test_the_capacity_value_of_a_built_row_counts_its_build(tmp_path: Path):
     main = solver.run()
     value, _, relieved = solver.capacity_value(("k.2027", "USA"), main)
     assert value == pytest.approx(48, **APPROX) and relieved
+
+
+def test_the_command_line_solves_a_build_out_and_rejects_a_bad_one(tmp_path: Path):
+    folder = outage_case(tmp_path / "c", 4)
+
+    def run(out: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "model.cli", "solve", str(folder), "--out", str(tmp_path / out)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+
+    proc = run("o")
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "k,USA,2026,4.0,4.0,4.0,49.0" in (tmp_path / "o/solutions/years/buildout.csv").read_text()
+    )
+    (folder / "buildout.csv").write_text(",".join(BUILD) + "\nk,FRA,1,2,10\n")
+    proc = run("bad")
+    assert proc.returncode == 2
+    assert "buildout.csv" in proc.stderr and "unknown country 'FRA'" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "bad").exists()
