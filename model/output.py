@@ -153,7 +153,7 @@ def canonical_inputs(case: Case) -> dict[str, bytes]:
         for name, spec in YEAR_TABLES.items():
             frame = src.year_tables.get(name)
             if frame is not None and not frame.empty:
-                files[spec.file] = csv_bytes(whole_years(frame, ("year",)))
+                files[spec.file] = csv_bytes(whole_years(frame, ("year", "from_year")))
     policy = case.policy.model_dump(mode="json")
     # defaults of later keys are left out, so cases that do not use them keep their bytes
     # (and hash)
@@ -246,6 +246,8 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
     }
     if not result.stock.empty:  # a horizon case with stockpile.csv only
         tables["stock"] = result.stock
+    if result.buildout is not None:  # build-out: only cases with buildout.csv
+        tables["buildout"] = result.buildout
     files = {f"{name}.csv": csv_bytes(neutralise(frame)) for name, frame in tables.items()}
     summary = {**result.summary, "timings_seconds": result.timings}
     files.update(run_files_common(result.case, summary, input_files=result.input_files))

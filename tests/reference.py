@@ -269,6 +269,10 @@ def _matrices(case: Case) -> tuple:
     w = np.zeros(nx + nk)
     w[nx:] = [1.0 / v if v > 0 else 0.0 for v in demand]
     w = np.concatenate([w, np.zeros(nx)]) if tiers else w  # no weight on the beyond-today tier
+    if case.horizon is not None and case.horizon.source.year_tables.get("buildout") is not None:
+        c, w, a_ub, b_ub, a_eq, b_eq = _with_buildout(
+            case, sup, capacity, tiers, c, w, a_ub, b_ub, a_eq, b_eq, bounds, widen
+        )
     return c, w, a_ub, b_ub, a_eq, b_eq, bounds
 
 
@@ -332,6 +336,75 @@ def _with_stock(case: Case, c, w, a_ub, b_ub, a_eq, bounds) -> tuple:
     else:
         a_ub, b_ub = rows, np.array(floor_rhs)
     return c, w, a_ub, b_ub, a_eq, [*bounds, *extra_bounds], held
+
+
+def _with_buildout(case, sup, capacity, tiers, c, w, a_ub, b_ub, a_eq, b_eq, bounds, widen):
+    """README "Build-out", read from buildout.csv as given: per option and year from its
+    from_year, a build column b[y] in [0, max_per_year] and a cumulative column C[y] with
+    C[y] - C[y-1] - b[y] = 0 (C[from_year] = b[from_year]), costing annual_cost * f[y] in
+    year y; the supply row (k.y, n) loses its capacity bound for x <= capacity + C[y];
+    sum_y b[y] <= max_total. Appends columns (bounds in place) and rows."""
+    frame = case.horizon.source.year_tables["buildout"]
+    spec = case.horizon_spec
+    base = spec.start if spec.base_year is None else spec.base_year
+    nx = len(sup)
+    where = {
+        (k, n): j for j, (k, n) in enumerate(zip(sup["commodity"], sup["country"], strict=True))
+    }
+    n0 = len(c)
+    cols_c: list[float] = []
+    eq_rows: list[dict[int, float]] = []
+    ub_rows: list[tuple[dict[int, float], float]] = []
+    for k, n, annual, most, first, total in frame[
+        ["commodity", "country", "annual_cost", "max_per_year", "from_year", "max_total"]
+    ].itertuples(index=False):
+        start = spec.start if np.isnan(first) else max(spec.start, int(first))
+        years = list(range(start, spec.end + 1))
+        b_of, c_of = {}, {}
+        for y in years:
+            b_of[y] = n0 + len(cols_c)
+            cols_c.append(0.0)
+            bounds.append((0, float(most)))
+            c_of[y] = n0 + len(cols_c)
+            cols_c.append(annual * (1.0 + spec.discount_rate) ** -(y - base))
+            bounds.append((0, None))
+            row = {c_of[y]: 1.0, b_of[y]: -1.0}
+            if y > start:
+                row[c_of[y - 1]] = -1.0
+            eq_rows.append(row)
+            j = where[f"{k}.{y}", n]  # the expansion gives every option a row in every year
+            if tiers:  # the beyond-today tier takes what the build adds
+                bounds[nx + len(case.commodities) + j] = (0, None)
+            else:
+                bounds[j] = (0, None)
+            x = np.zeros(nx + len(case.commodities))
+            x[j] = 1.0
+            wide = widen(x)
+            ub_rows.append(({**dict(enumerate(wide.tolist())), c_of[y]: -1.0}, capacity[j]))
+        if not np.isnan(total):
+            ub_rows.append(({b_of[y]: 1.0 for y in years}, float(total)))
+    nv = len(c) + len(cols_c)
+
+    def grow(a):
+        return None if a is None else np.hstack([a, np.zeros((a.shape[0], len(cols_c)))])
+
+    c = np.concatenate([c, np.array(cols_c)])
+    w = np.concatenate([w, np.zeros(len(cols_c))])
+    a_eq = grow(a_eq)
+    extra_eq = np.zeros((len(eq_rows), nv))
+    for i, row in enumerate(eq_rows):
+        for j, v in row.items():
+            extra_eq[i, j] = v
+    a_eq = np.vstack([a_eq, extra_eq])
+    b_eq = np.concatenate([b_eq, np.zeros(len(eq_rows))])
+    extra_ub = np.zeros((len(ub_rows), nv))
+    for i, (row, _) in enumerate(ub_rows):
+        for j, v in row.items():
+            extra_ub[i, j] = v
+    rhs = np.array([r for _, r in ub_rows], dtype=float)
+    a_ub = extra_ub if a_ub is None else np.vstack([grow(a_ub), extra_ub])
+    b_ub = rhs if b_ub is None else np.concatenate([b_ub, rhs])
+    return c, w, a_ub, b_ub, a_eq, b_eq
 
 
 def _linprog(

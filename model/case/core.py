@@ -20,6 +20,21 @@ from model.case.tables import TABLES, empty_table
 from model.constants import EACH, GROUP_PREFIX
 
 
+@dataclass(frozen=True)
+class BuildOption:
+    """One row of buildout.csv: capacity of (commodity, country) that could be built.
+
+    ``from_year`` is the first year it can be built (the horizon's start when blank),
+    ``max_total`` the most built over the horizon (inf: no limit)."""
+
+    commodity: str
+    country: str
+    annual_cost: float
+    max_per_year: float
+    from_year: int
+    max_total: float
+
+
 @dataclass
 class Horizon:
     """How a case with a ``[horizon]`` was expanded into commodity-years (`model.case.horizon`).
@@ -38,6 +53,8 @@ class Horizon:
     # stockpile.csv as checked: commodity (as given) -> initial, max_buy, max_release,
     # holding_cost, floor (a blank max is nan: no limit); empty without the file
     stock: dict[str, dict[str, float]] = field(default_factory=dict)
+    # build-out options (buildout.csv, model.case.horizon._buildout), in file order
+    buildout: list[BuildOption] = field(default_factory=list)
 
     @property
     def years(self) -> list[int]:

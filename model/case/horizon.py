@@ -23,6 +23,13 @@ Data by year, all optional:
   stock carried from year to year (`model.optimization.build.define_stockpile`), checked
   here and kept in ``Horizon.stock``.
 
+Build-out, optional: ``buildout.csv`` (``commodity, country, annual_cost, unit_cost,
+max_per_year``, optional ``from_year, max_total``) names capacity the LP may build
+(`model.optimization.build.define_buildout`). Its pair needs no supply row: one is added
+in every year with capacity 0 and the option's ``unit_cost`` (other columns at their
+defaults, status operating), so that built capacity has a row to supply through; a pair
+with a supply row must have the same ``unit_cost`` (built capacity extends that row).
+
 Discounting (in the LP only): costs and penalties of year y are multiplied by
 ``(1 + discount_rate)^-(y - base_year)`` (`model.case.core.Horizon.discount`).
 """
@@ -34,7 +41,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from model.case.core import Case, Horizon
+from model.case.core import BuildOption, Case, Horizon
+from model.case.tables import TABLES
 from model.errors import InputError
 
 
@@ -200,6 +208,82 @@ def _stockpile(case: Case) -> dict[str, dict[str, float]]:
     return out
 
 
+def _buildout(src: Case) -> tuple[list[BuildOption], pd.DataFrame]:
+    """The build options of ``buildout.csv`` (checked: file, row, column) and the supply
+    table with a row of capacity 0 added for each option's pair that has none."""
+    frame = src.year_tables.get("buildout")
+    sup = src.supply
+    if frame is None or frame.empty:
+        return [], sup
+    spec = src.horizon_spec
+    file = src.files["buildout"]
+    years = _years(frame, "from_year", file)
+    late = np.flatnonzero(years > spec.end)
+    if late.size:
+        i = int(late[0])
+        raise InputError(
+            f"from_year {years[i]:g} is after the horizon's end {spec.end}",
+            file,
+            int(frame.index[i]),
+            "from_year",
+        )
+    commodities = set(src.commodities["commodity"].tolist())
+    countries = set(src.countries["country"].tolist())
+    pairs = list(zip(sup["commodity"].tolist(), sup["country"].tolist(), strict=True))
+    row_cost = dict(zip(pairs, sup["unit_cost"].to_numpy(float).tolist(), strict=True))
+    options, added = [], []
+    for row, k, n, annual, cost, most, first, total in zip(
+        frame.index.tolist(),
+        frame["commodity"].tolist(),
+        frame["country"].tolist(),
+        frame["annual_cost"].to_numpy(float).tolist(),
+        frame["unit_cost"].to_numpy(float).tolist(),
+        frame["max_per_year"].to_numpy(float).tolist(),
+        years.tolist(),
+        frame["max_total"].to_numpy(float).tolist(),
+        strict=True,
+    ):
+        if k not in commodities:
+            raise InputError(
+                f"unknown commodity '{k}' (not in commodities.csv)", file, row, "commodity"
+            )
+        if n not in countries:
+            raise InputError(f"unknown country '{n}' (not in countries.csv)", file, row, "country")
+        if (k, n) in row_cost:
+            if cost != row_cost[k, n]:
+                raise InputError(
+                    f"unit_cost {cost:g} differs from the supply row ({k}, {n})'s unit_cost "
+                    f"{row_cost[k, n]:g} (built capacity extends that row)",
+                    file,
+                    row,
+                    "unit_cost",
+                )
+        else:
+            added.append((k, n, cost))
+        start = spec.start if math.isnan(first) else max(int(first), spec.start)
+        options.append(
+            BuildOption(k, n, annual, most, start, math.inf if math.isnan(total) else total)
+        )
+    if added:
+        defaults = {c.name: c.default for c in TABLES["supply"].columns}
+        new = pd.DataFrame(
+            {
+                c: [defaults.get(c) if defaults.get(c) is not None else math.nan] * len(added)
+                for c in sup.columns
+            }
+        )
+        new["commodity"] = [k for k, _, _ in added]
+        new["country"] = [n for _, n, _ in added]
+        new["capacity"] = 0.0
+        new["today"] = 0.0
+        new["unit_cost"] = [c for _, _, c in added]
+        new["status"] = "operating"
+        new = new.astype(sup.dtypes.to_dict())
+        sup = pd.concat([sup, new], ignore_index=True)
+        sup.index = pd.Index(range(1, len(sup) + 1), dtype="int64", name="row")
+    return options, sup
+
+
 def _repeat(frame: pd.DataFrame, times: int) -> pd.DataFrame:
     """``frame`` stacked ``times`` times (year-major), numbered 1.. as a table read is."""
     out = pd.concat([frame] * times, ignore_index=True) if times > 1 else frame.copy()
@@ -218,7 +302,8 @@ def expand(src: Case) -> Case:
     _check_rules(src)
     years = spec.years
     ny = len(years)
-    com, sup = src.commodities, src.supply
+    com = src.commodities
+    build, sup = _buildout(src)
     ks = com["commodity"].tolist()
     year_k = np.repeat(np.array(years, dtype=float), len(ks))
 
@@ -296,6 +381,7 @@ def expand(src: Case) -> Case:
         source=src,
         of={year_id(k, y): (k, y) for y in years for k in ks},
         stock=_stockpile(src),
+        buildout=build,
     )
     if spec.discount_rate:
         factor = {y: horizon.factor(y) for y in years}

@@ -348,6 +348,44 @@ YEAR_TABLES: dict[str, Table] = {
                 "max_release",
                 "number",
                 "Most released from the stock in a year (blank: no limit).",
+    "buildout": Table(
+        name="buildout",
+        file="buildout.csv",
+        key=("commodity", "country"),
+        required=False,
+        description="Capacity that could be built (model.case.horizon: build-out).",
+        columns=(
+            Column("commodity", "id", "Commodity id (from commodities.csv)."),
+            Column("country", "code", "Country where it would be built (from countries.csv)."),
+            Column(
+                "annual_cost",
+                "number",
+                "Cost per unit of built capacity per year, from the year it is built "
+                "(annualised capex).",
+                minimum=0.0,
+            ),
+            Column(
+                "unit_cost",
+                "number",
+                "Operating cost per unit supplied from the new capacity (the supply row's "
+                "unit_cost when (commodity, country) has one: it must be equal).",
+                minimum=0.0,
+            ),
+            Column("max_per_year", "number", "Most capacity built in one year.", minimum=0.0),
+            Column(
+                "from_year",
+                "number",
+                "First year it can be built (blank: the horizon's start).",
+                required=False,
+                default=math.nan,
+                minimum=YEARS[0],
+                maximum=YEARS[1],
+                unit="year",
+            ),
+            Column(
+                "max_total",
+                "number",
+                "Most capacity built over the horizon (blank: no limit).",
                 required=False,
                 default=math.nan,
                 minimum=0.0,

@@ -88,6 +88,17 @@ class ModelData:
     stock_max_release: dict[str, float] = field(default_factory=dict)
     stock_holding: dict[str, float] = field(default_factory=dict)
     stock_floor: dict[str, float] = field(default_factory=dict)
+    # build-out (horizon cases with buildout.csv; `define_buildout`): rows (k.y, n) with a
+    # build variable b, its most per year, its objective coefficient (annual cost times the
+    # discount factors of its year and every later one), its annual cost undiscounted;
+    # rows whose capacity the cumulative build adds to -> the build rows up to its year;
+    # max_total limits: (build rows, most in total)
+    build: list[tuple[str, str]] = field(default_factory=list)
+    build_max: dict[tuple[str, str], float] = field(default_factory=dict)
+    build_cost: dict[tuple[str, str], float] = field(default_factory=dict)
+    build_annual: dict[tuple[str, str], float] = field(default_factory=dict)
+    build_rows: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    build_total: list[tuple[list[tuple[str, str]], float]] = field(default_factory=list)
 
     @property
     def tiered(self) -> list[tuple[str, str]]:
@@ -176,6 +187,7 @@ class ModelData:
         data._add_need()
         if case.horizon is not None and case.horizon.stock:
             data._add_stock(case)
+        data._add_buildout(case)
         return data
 
     def _add_stock(self, case: Case) -> None:
@@ -197,6 +209,25 @@ class ModelData:
                 self.stock_holding[i] = v["holding_cost"]
                 self.stock_floor[i] = v["floor"]
                 prev = i
+
+    def _add_buildout(self, case: Case) -> None:
+        """The build variables of a horizon case's build options (`define_buildout`)."""
+        if case.horizon is None or not case.horizon.buildout:
+            return
+        h = case.horizon
+        years = h.years
+        f = {y: h.factor(y) if h.spec.discount_rate else 1.0 for y in years}
+        for o in h.buildout:
+            built = [(f"{o.commodity}.{y}", o.country) for y in years if y >= o.from_year]
+            after = [y for y in years if y >= o.from_year]
+            for i, r in enumerate(built):
+                self.build.append(r)
+                self.build_max[r] = o.max_per_year
+                self.build_annual[r] = o.annual_cost
+                self.build_cost[r] = o.annual_cost * math.fsum(f[y] for y in after[i:])
+                self.build_rows[r] = built[: i + 1]
+            if math.isfinite(o.max_total):
+                self.build_total.append((built, o.max_total))
 
     def _add_rules(self, case: Case) -> None:
         for r, rule in enumerate(case.policy.rules):
@@ -423,6 +454,45 @@ def define_tiers(m: pyo.ConcreteModel) -> None:
     )
 
 
+def define_buildout(m: pyo.ConcreteModel) -> None:
+    """Build-out (horizon cases with buildout.csv): for each option (k, n) and year y from
+    its from_year, b[k.y,n] >= 0 new capacity built in year y, b <= max_per_year[k,n];
+
+      capacity:  x[k.y,n] - sum_{from_year <= t <= y} b[k.t,n] <= capacity[k.y,n]
+      max_total: sum_y b[k.y,n] <= max_total[k,n]                (options that give it)
+
+    For those rows x has no upper bound of its own (the capacity row replaces it). Built
+    capacity is paid every year from the year it is built: the objective adds
+    sum_y f[y] * annual_cost * sum_{t<=y} b[k.t,n] = sum_t annual_cost * (sum_{y>=t} f[y])
+    * b[k.t,n] (f = discount factors, 1 without discounting). Empty without build options.
+    """
+    d = m.data
+    m.BUILD = pyo.Set(initialize=d.build, dimen=2, ordered=True)
+    m.b = pyo.Var(m.BUILD, bounds=(0.0, None))
+    for r in d.build:
+        m.b[r].setub(d.build_max[r])
+    xv, b = _vars(m), m.b
+    for r in d.build_rows:
+        xv[r].setub(None)
+    m.BUILD_CAP = pyo.Set(initialize=list(d.build_rows), dimen=2, ordered=True)
+    m.build_cap = pyo.Constraint(
+        m.BUILD_CAP,
+        rule=lambda m, k, n: (
+            None,
+            LinearExpression([xv[k, n], *(term(-1.0, b[t]) for t in d.build_rows[k, n])]),
+            d.capacity[k, n],
+        ),
+    )
+    m.build_total = pyo.Constraint(
+        range(len(d.build_total)),
+        rule=lambda m, i: (
+            None,
+            LinearExpression([b[t] for t in d.build_total[i][0]]),
+            d.build_total[i][1],
+        ),
+    )
+
+
 def unmet_scale(demands: list[float]) -> float:
     """m, the geometric mean of the positive demands (1 if none): the U row is held times m."""
     logs = [math.log(v) for v in demands if v > 0]
@@ -463,7 +533,8 @@ def define_unmet(m: pyo.ConcreteModel) -> None:
 
 def define_objective(m: pyo.ConcreteModel) -> None:
     """Minimize sum_{k,n} cost[k,n] * x[k,n] + sum_k penalty[k] * s[k]
-    + sum_{tiered k,n} p[k,n] * cost[k,n] * e[k,n] + sum_{stock k} holding_cost[k] * L[k].
+    + sum_{tiered k,n} p[k,n] * cost[k,n] * e[k,n] + sum_{stock k} holding_cost[k] * L[k]
+    (+ the build-out's, `define_buildout`).
 
     In a horizon case with a discount rate, each term of commodity-year k is multiplied
     by its discount factor f[k] = (1 + r)^-(year - base_year): the objective is a
@@ -479,15 +550,23 @@ def define_objective(m: pyo.ConcreteModel) -> None:
         penalties = [c * f[k] for c, k in zip(penalties, d.commodities, strict=True)]
         premiums = [c * f[k] for c, (k, _) in zip(premiums, tiered, strict=True)]
     holding = [d.stock_holding[k] * (d.discount.get(k, 1.0)) for k in d.stock]
+    builds = list(m.BUILD) if m.component("BUILD") is not None else []
     m.objective = pyo.Objective(
         expr=LinearExpression(
             constant=0.0,
-            linear_coefs=[*costs, *penalties, *premiums, *holding],
+            linear_coefs=[
+                *costs,
+                *penalties,
+                *premiums,
+                *holding,
+                *(d.build_cost[r] for r in builds),
+            ],
             linear_vars=[
                 *m._x_list,
                 *m.shortfall.values(),
                 *(m.e[r] for r in tiered),
                 *(m.stock_level[k] for k in d.stock),
+                *(m.b[r] for r in builds),
             ],
         ),
         sense=pyo.minimize,
@@ -519,6 +598,7 @@ def build_model(case: Case) -> pyo.ConcreteModel:
     define_china_share(m)
     define_share_rules(m)
     define_tiers(m)
+    define_buildout(m)
     define_unmet(m)
     define_objective(m)
     return m

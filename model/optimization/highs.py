@@ -84,6 +84,9 @@ class Solution:
     unmet: float | None = None
     # a stockpile's (level, bought, released) per commodity-year (ModelData.stock)
     stock: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    # build-out: b and its reduced costs, aligned with ModelData.build (empty without it)
+    build: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    build_rc: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -381,6 +384,42 @@ class Solver:
             for i, k in rows:
                 self._set_share(i, k, bound, r in d.rule_need)
         self.current = self._values(d)
+        self._compile_buildout(rest)
+
+    def _compile_buildout(self, rest: dict[int, int]) -> None:
+        """Build-out (`build.define_buildout`): b's columns, and the x of rows whose capacity
+        the build adds to lose their bound (their capacity row holds it)."""
+        m, d = self.model, self.model.data
+        self.bcol = np.array([rest[id(m.b[r])] for r in d.build], dtype=np.int32)
+        pos = {r: i for i, r in enumerate(d.rows)} if d.build_rows else {}
+        self.bcap_pos = np.array([pos[r] for r in d.build_rows], dtype=np.int64)
+        self.bcap_row = np.array([self.row[m.build_cap[r]] for r in d.build_rows], dtype=np.int32)
+        self.bcap_of = dict(zip(d.build_rows, self.bcap_row.tolist(), strict=True))
+        if self.bcap_pos.size:
+            n = self.bcap_pos.size
+            self.h.changeColsBounds(n, self.xcol[self.bcap_pos], np.zeros(n), np.full(n, INF))
+
+    def _probe_build_row(self, row: tuple[str, str], ub: float, step: float) -> Any:
+        """`capacity_value`'s probe of a row the build extends: its capacity row moves."""
+        i = self.bcap_of[row]
+        return self._probe(
+            lambda h: h.changeRowBounds(i, -INF, ub + step),
+            lambda h: h.changeRowBounds(i, -INF, ub),
+        )
+
+    def _apply_buildout(self, new: dict[str, Any], cur: dict[str, Any]) -> None:
+        """A capacity change of a row the build adds to moves its capacity row's bound
+        (`apply` has just set the x's bound, which that row replaces)."""
+        if not self.bcap_pos.size:
+            return
+        at = self.bcap_pos
+        changed = np.flatnonzero(new["capacity"][at] != cur["capacity"][at])
+        if changed.size:
+            n = changed.size
+            self.h.changeRowsBounds(
+                n, self.bcap_row[changed], np.full(n, -INF), new["capacity"][at][changed]
+            )
+            self.h.changeColsBounds(n, self.xcol[at[changed]], np.zeros(n), np.full(n, INF))
 
     def _set_share(self, i: int, k: str, bound: float, need: bool, h: Any = None) -> None:
         """Put a share bound into row i: the coefficient of S[k], or for basis "need" the
@@ -460,6 +499,7 @@ class Solver:
                 penalty = penalty * self.disc_k[changed]
             h.changeColsCost(changed.size, self.scol[changed], penalty)
         self._apply_tiers(new, cur)
+        self._apply_buildout(new, cur)
         for k, i in self.china_row.items():
             cap = new["china_cap"][k]
             if cap != cur["china_cap"][k] or (need_changed and d.china_need):
@@ -637,6 +677,8 @@ class Solver:
             x_array=x,
             reduced_cost_array=rc,
             unmet=self.unmet,
+            build=col[self.bcol],
+            build_rc=col_dual[self.bcol],
         )
         if self.stock_cols.size:
             values = col[self.stock_cols].tolist()
@@ -713,9 +755,13 @@ class Solver:
         d = self.model.data
         j = self.col[id(self.model.x[row])]
         ub = d.capacity[row]
-        res = self._probe(
-            lambda h: h.changeColBounds(j, 0.0, ub + step),
-            lambda h: h.changeColBounds(j, 0.0, ub),
+        res = (
+            self._probe(
+                lambda h: h.changeColBounds(j, 0.0, ub + step),
+                lambda h: h.changeColBounds(j, 0.0, ub),
+            )
+            if row not in self.bcap_of
+            else self._probe_build_row(row, ub, step)
         )
         if res is None:
             return math.nan, math.nan, False

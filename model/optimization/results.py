@@ -64,6 +64,8 @@ class Result(TablesRun):
     # a horizon case with stockpile.csv: level, bought, released and holding cost per
     # commodity and year (stock.csv); empty otherwise (and no stock.csv)
     stock: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # build-out (horizon cases with buildout.csv; `buildout_table`): None without it
+    buildout: pd.DataFrame | None = None
 
     @property
     def total_shortfall_penalty(self) -> float:
@@ -114,6 +116,7 @@ class Result(TablesRun):
             "capacity_values": self.capacity_values,
             "ranging_costs": self.cost_ranges,
             "ranging_limits": self.limit_ranges,
+            **({} if self.buildout is None else {"buildout": self.buildout}),
         }
         if not self.stock.empty:
             tables["stock"] = self.stock
@@ -741,6 +744,10 @@ def make_result(
     # a horizon case: each table names the commodity as given and the year
     mix, commodities = label_years(mix, case), label_years(commodities, case)
     capacity_values = label_years(capacity_values, case)
+    buildout = None
+    if d.build:
+        buildout = buildout_table(solver, main)
+        summary["buildout_cost"] = money(float(buildout["annual_cost"].sum()), headline["total"])
     return Result(
         case=case,
         status="optimal",
@@ -754,6 +761,52 @@ def make_result(
         timings={},
         input_files=input_files,
         stock=stock,
+        buildout=buildout,
+    )
+
+
+def buildout_table(solver: Solver, sol: Solution) -> pd.DataFrame:
+    """Per build option and year: capacity ``built`` that year, ``cumulative`` built so
+    far, ``annual_cost`` paid for it that year (annual cost x cumulative, undiscounted),
+    and ``shadow_price``: what one more unit of build allowed that year (max_per_year)
+    would save over the horizon, in that year's money (the b column's reduced cost at
+    its upper bound, divided by the year's discount factor; 0 when the limit is slack)."""
+    d, case = solver.model.data, solver.case
+    h = case.horizon
+    built = sol.build
+    rc = sol.build_rc
+    rows = []
+    cum: dict[str, float] = {}
+    for (k, n), b, r in zip(d.build, built.tolist(), rc.tolist(), strict=True):
+        commodity, year = h.of[k]
+        key = f"{commodity}|{n}"
+        cum[key] = cum.get(key, 0.0) + b
+        most = d.build_max[k, n]
+        at_limit = b >= most - 1e-9 * max(1.0, most)
+        factor = h.factor(year) if h.spec.discount_rate else 1.0
+        price = -r / factor if at_limit and r < 0 else 0.0
+        rows.append(
+            (
+                commodity,
+                n,
+                year,
+                clean(b, most),
+                clean(cum[key], most),
+                clean(d.build_annual[k, n] * cum[key], most),
+                clean(price, price),
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "commodity",
+            "country",
+            "year",
+            "built",
+            "cumulative",
+            "annual_cost",
+            "shadow_price",
+        ],
     )
 
 
