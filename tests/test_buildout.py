@@ -225,3 +225,23 @@ def test_the_command_line_solves_a_build_out_and_rejects_a_bad_one(tmp_path: Pat
     assert "buildout.csv" in proc.stderr and "unknown country 'FRA'" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "bad").exists()
+
+
+def test_build_out_and_a_stockpile_together(tmp_path: Path):
+    # The binding case above (at most 4 built a year: 2 short in 2027, objective 166) with a
+    # stock holding $0.50 a unit a year: 2026 has 4 spare AUS units, so buy 2 into the stock
+    # at $5 and release them in 2027 (2 x 5 + 2 x 0.5 = 11 instead of 2 x $50 short).
+    # Builds stay 4 + 4 (a 2027 build supplies at $1 + $2 < the stock's $5.50; a 2026 build
+    # gives two years of supply for $2 + 2 x $2 against $5 + $5.50). Objective: builds
+    # 4 x 2 + 4 x 1 = 12, 2026 USA 4 x 2 + AUS 8 x 5 = 48, 2027 USA 8 x 2 = 16, holding 1: 77.
+    stock = (
+        ["commodity", "initial", "max_buy", "max_release", "holding_cost", "floor"],
+        [("k", 0, "", "", 0.5, 0)],
+    )
+    case = load_case(outage_case(tmp_path / "c", 4, **{"stockpile.csv": stock}))
+    r = solve(case)
+    assert r.objective == pytest.approx(77, **APPROX)
+    assert r.objective == pytest.approx(reference_objective(case), **APPROX)
+    assert r.commodities["shortfall"].sum() == pytest.approx(0, abs=1e-9)
+    levels = r.stock.set_index("year")["level"].to_dict()
+    assert levels == pytest.approx({2026: 2, 2027: 0}, abs=1e-9)
