@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from model.case.horizon import id_tables
 from model.plots.common import figure_files
 from model.plots.sensitivity import comparison, criticality, curve, sweep
 from model.plots.solve import china_share, mix, stages
@@ -21,6 +22,7 @@ def run_figures(
     ``tables`` maps table names (the CSV stems: mix, commodities, curve, ...)
     to DataFrames; the same call serves result objects and folders read back.
     """
+    tables = id_tables(kind, tables)  # a horizon run's commodity-years as ids
     name = summary.get("name") or summary.get("case", "")
     currency = str(summary.get("currency") or "USD")
     if kind == "solve":
