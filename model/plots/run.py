@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from model.case.horizon import id_tables
 from model.plots.common import figure_files
 from model.plots.sensitivity import comparison, criticality, curve, sweep
-from model.plots.solve import china_share, mix, stages
+from model.plots.solve import china_share, mix, stages, timeline
 
 
 # --- which figures a run has -------------------------------------------------------------------
@@ -27,7 +27,7 @@ def run_figures(
     currency = str(summary.get("currency") or "USD")
     if kind == "solve":
         case = f"case {summary.get('case', name)}"
-        return {
+        figures = {
             "mix": mix(
                 tables["mix"], tables["commodities"], countries, title=f"Sourcing mix: {case}"
             ),
@@ -42,6 +42,13 @@ def run_figures(
                 currency=currency,
             ),
         }
+        if "year" in tables["commodities"].columns:  # a horizon solve: its years
+            figures["timeline"] = timeline(
+                tables["commodities"],
+                title=f"China's share against the glide path, and supply cost, by year: {case}",
+                currency=currency,
+            )
+        return figures
     if kind == "sweep":
         parameters = list(summary.get("parameters", []))
         return {"sweep": sweep(tables["sweep_points"], parameters, currency=currency)}

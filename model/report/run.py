@@ -50,6 +50,7 @@ PLOT_TITLES = {
     "curve": "The price of de-risking",
     "criticality": "Supplier criticality",
     "comparison": "Scenario comparison",
+    "timeline": "Over the years: China's share against the glide path, and supply cost",
 }
 # columns that hold text even when every cell is blank (read as NaN otherwise)
 TEXT_COLUMNS = {
