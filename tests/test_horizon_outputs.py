@@ -107,6 +107,10 @@ def test_summary_keys_timeline_plot_and_over_the_years(tmp_path: Path):
     r = solve(load_case(three_years(tmp_path / "c")))
     assert r.summary["total_shortfall"] == {"m 2027": 100, "m 2028": 100}
     assert r.summary["shortfall_share"] == {"m 2027": 1.0, "m 2028": 1.0}
+    # two panels: shares (3 commodities x share and cap) and the 3 yearly cost bars
+    fig = r.plot.timeline()
+    assert [len(ax.patches) for ax in fig.axes] == [0, 3]
+    assert [round(p.get_height()) for p in fig.axes[1].patches] == [340, 260, 290]
     out = r.write(tmp_path, plots=True)
     assert (out / "plots" / "timeline.png").stat().st_size > 0
     assert (out / "plots" / "timeline.svg").stat().st_size > 0
