@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from model.case import Case, load_case
-from model.case.horizon import by_id, commodity_ids
+from model.case.horizon import by_id, commodity_ids, label_years
 from model.case.load import today_source
 from model.errors import InputError
 from model.numbers import clean, money
@@ -37,7 +37,11 @@ class CompareResult(TablesRun):
     kind = "compare"
 
     def run_tables(self) -> dict[str, pd.DataFrame]:
-        return {"comparison": self.by_commodity, "comparison_totals": self.totals}
+        # a horizon case: commodity as given and a year column, like solve's tables
+        return {
+            "comparison": label_years(self.by_commodity, self.results[0].case),
+            "comparison_totals": self.totals,
+        }
 
     def run_case(self) -> Case:
         return self.results[0].case  # the reference case's inputs go with the run

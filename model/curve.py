@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from model.case import Case
+from model.case.horizon import label_years
 from model.case.params import parse_grid, parse_parameter
 from model.constants import CHINA
 from model.errors import InputError
@@ -95,7 +96,9 @@ class CurveResult(TablesRun):
     kind = "curve"
 
     def run_tables(self) -> dict[str, pd.DataFrame]:
-        return {"curve": self.curve, "breakpoints": self.breakpoints}
+        # a horizon case: commodity as given and a year column (blank for ``all``)
+        curve, breaks = (label_years(f, self.case) for f in (self.curve, self.breakpoints))
+        return {"curve": curve, "breakpoints": breaks}
 
     @property
     def plot(self):

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from model.case import Case
+from model.case.horizon import label_years
 from model.case.params import parse_parameter
 from model.constants import GROUP_PREFIX
 from model.errors import InputError
@@ -104,7 +105,9 @@ class StressResult(TablesRun):
     kind = "stress"
 
     def run_tables(self) -> dict[str, pd.DataFrame]:
-        return {"stress": self.by_commodity, "criticality": self.ranking}
+        # a horizon case: commodity as given and a year column (worst_year for the ranking)
+        ranking = label_years(self.ranking, self.case, "worst_commodity", "worst_year")
+        return {"stress": label_years(self.by_commodity, self.case), "criticality": ranking}
 
     @property
     def plot(self):

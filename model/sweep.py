@@ -34,6 +34,7 @@ import pandas as pd
 from pydantic import Field
 
 from model.case import Case, load_case, load_target
+from model.case.horizon import label_years
 from model.case.params import Grid, apply_values, parse_grid, parse_parameter
 from model.case.policy import Strict, parse, read_toml
 from model.constants import MAX_NAME, NAME_PATTERN
@@ -113,7 +114,9 @@ class SweepResult(TablesRun):
     kind = "sweep"
 
     def run_tables(self) -> dict[str, pd.DataFrame]:
-        return {"sweep": self.table, "sweep_points": self.points, "sweep_mix": self.mix}
+        # a horizon case: commodity as given and a year column, like solve's tables
+        table, mix = (label_years(f, self.case) for f in (self.table, self.mix))
+        return {"sweep": table, "sweep_points": self.points, "sweep_mix": mix}
 
     def run_sources(self) -> list[Path]:
         return self.source_files

@@ -404,20 +404,42 @@ def expand(src: Case) -> Case:
     )
 
 
-def label_years(frame: pd.DataFrame, case: Case) -> pd.DataFrame:
-    """A result table of a horizon case with ``commodity`` the commodity as given and a
-    ``year`` column after it (instead of the expanded id); the frame itself otherwise."""
-    if case.horizon is None or "commodity" not in frame.columns:
+def label_years(
+    frame: pd.DataFrame, case: Case, column: str = "commodity", year: str = "year"
+) -> pd.DataFrame:
+    """A result table of a horizon case with ``column`` the commodity as given and a
+    ``year`` column after it (instead of the expanded id); the frame itself otherwise.
+
+    A value that is no commodity-year (a curve's ``all``, a blank) is kept, its year
+    blank."""
+    if case.horizon is None or column not in frame.columns:
         return frame
     of = case.horizon.of
-    pairs = [of.get(k, (k, None)) for k in frame["commodity"].tolist()]
+    pairs = [of.get(k, (k, None)) for k in frame[column].tolist()]
     out = frame.copy()
     # a new column of the same kind as the one replaced (pandas infers its string dtype)
-    out["commodity"] = pd.Series(
-        [p[0] for p in pairs], index=frame.index, dtype=frame["commodity"].dtype
-    )
-    at = list(out.columns).index("commodity") + 1
-    out.insert(at, "year", pd.Series([p[1] for p in pairs], index=frame.index, dtype="int64"))
+    out[column] = pd.Series([p[0] for p in pairs], index=frame.index, dtype=frame[column].dtype)
+    at = list(out.columns).index(column) + 1
+    whole = all(p[1] is not None for p in pairs)
+    years = pd.Series([p[1] for p in pairs], index=frame.index, dtype="int64" if whole else "Int64")
+    out.insert(at, year, years)
+    return out
+
+
+def join_years(frame: pd.DataFrame, column: str = "commodity", year: str = "year") -> pd.DataFrame:
+    """The inverse of `label_years`: ``column`` back to ``<commodity>.<year>`` (where the
+    year is given) and the year column dropped, for plots and report text that treat
+    every commodity-year as one commodity; the frame itself when it has no year column."""
+    if year not in frame.columns:
+        return frame
+    out = frame.drop(columns=[year])
+    ys = frame[year].tolist()
+    out[column] = [
+        k
+        if y is None or y is pd.NA or (isinstance(y, float) and math.isnan(y))
+        else year_id(k, int(y))
+        for k, y in zip(frame[column].tolist(), ys, strict=True)
+    ]
     return out
 
 
@@ -446,4 +468,17 @@ def by_id(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.set_index("commodity")
     out = frame.drop(columns=["commodity", "year"])
     out.index = pd.Index(commodity_ids(frame), name="commodity")
+    return out
+
+
+def id_tables(kind: str, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables of a sweep, curve, stress or compare run with commodity-years joined
+    back into ids (`join_years`): their plots and report sections treat each
+    commodity-year as one commodity. Solve runs (and tables without years) unchanged."""
+    if kind == "solve":
+        return tables
+    out = {}
+    for name, frame in tables.items():
+        frame = join_years(frame)
+        out[name] = join_years(frame, "worst_commodity", "worst_year")
     return out

@@ -688,6 +688,10 @@ def make_result(
     short = commodities.loc[
         commodities["shortfall"] > 0, ["commodity", "shortfall", "shortfall_share"]
     ]
+    # summary.json keys: the commodity, or "<commodity> <year>" in a horizon case
+    keys = short["commodity"].tolist()
+    if case.horizon is not None:
+        keys = ["{} {}".format(*case.horizon.of[k]) for k in keys]
     if input_files is None:
         input_files = canonical_inputs(case)
     summary: dict[str, Any] = {
@@ -700,8 +704,8 @@ def make_result(
         "supply_cost": total_cost,
         "shortfall_value": headline["shortfall_value"],
         "total": headline["total"],
-        "total_shortfall": dict(zip(short["commodity"], short["shortfall"], strict=True)),
-        "shortfall_share": dict(zip(short["commodity"], short["shortfall_share"], strict=True)),
+        "total_shortfall": dict(zip(keys, short["shortfall"], strict=True)),
+        "shortfall_share": dict(zip(keys, short["shortfall_share"], strict=True)),
         "commodities_with_shortfall": len(short),
     }
     if free is not None:

@@ -7,7 +7,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from model.plots.sensitivity import comparison, criticality, curve, sweep
-from model.plots.solve import china_share, mix, stages
+from model.plots.solve import china_share, mix, stages, timeline
 
 
 # --- accessors: result.plot.<name>() -------------------------------------------------------------
@@ -59,6 +59,17 @@ class ResultPlots(_Plots):
             r.commodities,
             r.case.countries,
             title=self._title("Spend by supply-chain stage and supplier"),
+            currency=r.case.currency,
+        )
+
+    def timeline(self) -> Figure:
+        """A horizon solve: China's share against the glide path, and supply cost, by year."""
+        r = self._r
+        if "year" not in r.commodities.columns:
+            raise ValueError("a timeline needs a case with a [horizon]")
+        return timeline(
+            r.commodities,
+            title=self._title("China's share against the glide path, and supply cost, by year"),
             currency=r.case.currency,
         )
 

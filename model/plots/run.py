@@ -7,9 +7,10 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from model.case.horizon import id_tables
 from model.plots.common import figure_files
 from model.plots.sensitivity import comparison, criticality, curve, sweep
-from model.plots.solve import china_share, mix, stages
+from model.plots.solve import china_share, mix, stages, timeline
 
 
 # --- which figures a run has -------------------------------------------------------------------
@@ -21,11 +22,12 @@ def run_figures(
     ``tables`` maps table names (the CSV stems: mix, commodities, curve, ...)
     to DataFrames; the same call serves result objects and folders read back.
     """
+    tables = id_tables(kind, tables)  # a horizon run's commodity-years as ids
     name = summary.get("name") or summary.get("case", "")
     currency = str(summary.get("currency") or "USD")
     if kind == "solve":
         case = f"case {summary.get('case', name)}"
-        return {
+        figures = {
             "mix": mix(
                 tables["mix"], tables["commodities"], countries, title=f"Sourcing mix: {case}"
             ),
@@ -40,6 +42,13 @@ def run_figures(
                 currency=currency,
             ),
         }
+        if "year" in tables["commodities"].columns:  # a horizon solve: its years
+            figures["timeline"] = timeline(
+                tables["commodities"],
+                title=f"China's share against the glide path, and supply cost, by year: {case}",
+                currency=currency,
+            )
+        return figures
     if kind == "sweep":
         parameters = list(summary.get("parameters", []))
         return {"sweep": sweep(tables["sweep_points"], parameters, currency=currency)}

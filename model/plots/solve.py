@@ -250,3 +250,35 @@ def stages(
         )
         _top_legend(ax, _kind_handles(used, shades=False), ncols=4)
     return fig
+
+
+def timeline(
+    commodities: pd.DataFrame, *, title: str | None = None, currency: str = "USD"
+) -> Figure:
+    """A horizon solve over its years: China's share of each commodity (solid) against its
+    cap that year (dashed, the glide path), and the supply cost of each year (bars)."""
+    com = commodities.sort_values(["year"], kind="stable")
+    years = sorted(set(com["year"].astype(int)))
+    with _style():
+        fig = _new_figure(9, 6.5)
+        top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+        colours = matplotlib.colormaps["tab10"]
+        for i, (k, g) in enumerate(com.groupby("commodity", sort=False)):
+            colour = colours(i % 10)
+            x = g["year"].astype(int).to_numpy()
+            top.plot(x, 100.0 * g["china_share"].astype(float), "o-", color=colour, label=k)
+            top.step(
+                x, 100.0 * g["max_china_share"].astype(float), "--", where="post", color=colour
+            )
+        top.set_ylabel("China's share of supply (%)")
+        top.set_ylim(0, 105)
+        top.yaxis.set_major_formatter(PCT)
+        top.set_title(title or "China's share against the cap (dashed), and supply cost, by year")
+        top.legend(loc="lower left", fontsize="small", frameon=False)
+        cost = com.groupby("year")["cost"].sum().reindex(years).fillna(0.0)
+        div, words = money_scale(cost.to_numpy(), currency)
+        bottom.bar(years, cost.to_numpy() / div, color=OTHER_COLOURS[0])
+        bottom.set_ylabel(f"supply cost ({words})")
+        bottom.set_xticks(years)
+        bottom.set_xlabel("year")
+    return fig

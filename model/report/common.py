@@ -111,6 +111,8 @@ def _figures(run: Run, new_files: dict[str, bytes] | None) -> list[Figure]:
         "stress": ["criticality"],
         "compare": ["comparison"],
     }[run.kind]
+    if run.kind == "solve" and "year" in run.tables["commodities"].columns:
+        names = [*names, "timeline"]  # a horizon solve
     folder = run.folder
     have = {}
     if folder is not None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from model.case.horizon import id_tables
 from model.case.policy import CaseFile, parse, read_toml
 from model.case.tables import inside_folder
 from model.errors import InputError
@@ -49,6 +50,7 @@ PLOT_TITLES = {
     "curve": "The price of de-risking",
     "criticality": "Supplier criticality",
     "comparison": "Scenario comparison",
+    "timeline": "Over the years: China's share against the glide path, and supply cost",
 }
 # columns that hold text even when every cell is blank (read as NaN otherwise)
 TEXT_COLUMNS = {
@@ -438,7 +440,7 @@ def load_run(folder: str | Path) -> Run:
     return Run(
         kind=kind,
         summary=summary,
-        tables=tables,
+        tables=id_tables(kind, tables),
         countries=inputs["countries"],
         folder=folder,
         inputs=inputs,
@@ -456,4 +458,5 @@ def run_from_result(obj: RunResult) -> Run:
     """
     if not isinstance(obj, RunResult) or obj.kind not in KIND_TABLES:
         raise TypeError(f"no report for {type(obj).__name__}")
-    return Run(obj.kind, obj.summary, obj.run_tables(), obj.run_case().countries)
+    tables = id_tables(obj.kind, obj.run_tables())
+    return Run(obj.kind, obj.summary, tables, obj.run_case().countries)

@@ -225,10 +225,35 @@ def _capacity_words(
     return out
 
 
+def years_words(com: pd.DataFrame) -> list[str]:
+    """A sentence per commodity of a horizon solve: the first year China's share is within
+    the commodity's cap of the last year (the end of its glide path) with all demand met,
+    or that it never is."""
+    out = []
+    for k, g in com.groupby("commodity", sort=False):
+        g = g.sort_values("year")
+        target = float(g["max_china_share"].iloc[-1])
+        last = int(g["year"].iloc[-1])
+        share = g["china_share"].astype(float).fillna(0.0)
+        ok = (share <= target + 1e-9) & (g["shortfall"] <= 0)
+        cap = f"the {pct(target)} cap of {last}"
+        if ok.any():
+            row = g[ok].iloc[0]
+            out.append(
+                f"{lit(str(k))}: China's share is first within {cap}, with all demand met, in "
+                f"{int(row['year'])} ({pct(float(share[ok].iloc[0]))})."
+            )
+        else:
+            out.append(f"{lit(str(k))}: China's share is never within {cap} with all demand met.")
+    return out
+
+
 def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     com, cur = run.tables["commodities"], run.currency
     blocks = _question(run) + _solve_headline(run)
     blocks += [("h2", "Plots"), *figures]
+    if "year" in com.columns:  # a horizon solve
+        blocks += [("h2", "Over the years"), *(("p", w) for w in years_words(com))]
     blocks += [("h2", "Key tables"), commodities_table(com, cur)]
     stages = run.tables.get("stages")
     if stages is not None and len(stages):
