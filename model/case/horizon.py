@@ -46,6 +46,24 @@ from model.case.tables import TABLES
 from model.errors import InputError
 
 
+def _check_names(
+    file: str,
+    row: int,
+    k: str,
+    commodities: set[str],
+    n: str | None = None,
+    countries: set[str] | None = None,
+) -> None:
+    """A by-year table's row must name a defined commodity (and country, if it has one):
+    the errors `model.case.checks.check_references` gives for supply.csv."""
+    if k not in commodities:
+        raise InputError(
+            f"unknown commodity '{k}' (not in commodities.csv)", file, row, "commodity"
+        )
+    if countries is not None and n not in countries:
+        raise InputError(f"unknown country '{n}' (not in countries.csv)", file, row, "country")
+
+
 def year_id(commodity: str, year: int) -> str:
     """The id of a commodity in one year: ``gallium.2027``."""
     return f"{commodity}.{year}"
@@ -129,10 +147,7 @@ def _demand_overrides(case: Case) -> dict[tuple[str, int], float]:
     known = set(case.commodities["commodity"].tolist())
     ks = frame["commodity"].tolist()
     for row, k in zip(frame.index.tolist(), ks, strict=True):
-        if k not in known:
-            raise InputError(
-                f"unknown commodity '{k}' (not in commodities.csv)", file, row, "commodity"
-            )
+        _check_names(file, row, k, known)
     values = frame["demand"].to_numpy(float).tolist()
     return {(k, int(y)): v for k, y, v in zip(ks, years.tolist(), values, strict=True)}
 
@@ -155,12 +170,7 @@ def _capacity_overrides(case: Case, start: dict[tuple[str, str], float]) -> dict
         frame["capacity"].to_numpy(float).tolist(),
         strict=True,
     ):
-        if k not in commodities:
-            raise InputError(
-                f"unknown commodity '{k}' (not in commodities.csv)", file, row, "commodity"
-            )
-        if n not in countries:
-            raise InputError(f"unknown country '{n}' (not in countries.csv)", file, row, "country")
+        _check_names(file, row, k, commodities, n, countries)
         if (k, n) not in start:
             raise InputError(f"no supply row ({k}, {n}) in supply.csv", file, row, "country")
         if y < start[k, n]:
@@ -191,10 +201,7 @@ def _stockpile(case: Case) -> dict[str, dict[str, float]]:
     for i, (row, k) in enumerate(
         zip(frame.index.tolist(), frame["commodity"].tolist(), strict=True)
     ):
-        if k not in known:
-            raise InputError(
-                f"unknown commodity '{k}' (not in commodities.csv)", file, row, "commodity"
-            )
+        _check_names(file, row, k, known)
         stock = {c: values[c][i] for c in STOCK_COLUMNS}
         if stock["floor"] > stock["initial"]:
             raise InputError(
@@ -243,12 +250,7 @@ def _buildout(src: Case) -> tuple[list[BuildOption], pd.DataFrame]:
         frame["max_total"].to_numpy(float).tolist(),
         strict=True,
     ):
-        if k not in commodities:
-            raise InputError(
-                f"unknown commodity '{k}' (not in commodities.csv)", file, row, "commodity"
-            )
-        if n not in countries:
-            raise InputError(f"unknown country '{n}' (not in countries.csv)", file, row, "country")
+        _check_names(file, row, k, commodities, n, countries)
         if (k, n) in row_cost:
             if cost != row_cost[k, n]:
                 raise InputError(
