@@ -552,8 +552,29 @@ def stress(
     progress: ProgressOpt = True,
     plots: PlotsOpt = True,
     xlsx: XlsxOpt = False,
+    country: Annotated[
+        str | None,
+        typer.Option(help="Test this outage only: a country (or group:<tag>; '|' for several)."),
+    ] = None,
+    commodity: Annotated[
+        str | None,
+        typer.Option(
+            help="Test this outage only: this commodity's supply (with --country: of it)."
+        ),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Horizon cases: the outage lasts this year only.")
+    ] = None,
+    from_year: Annotated[
+        int | None,
+        typer.Option(help="Horizon cases: the outage starts this year and lasts to the end..."),
+    ] = None,
+    years: Annotated[int | None, typer.Option(help="... or this many years.")] = None,
 ) -> None:
-    """Remove each supplying country in turn and rank countries by how critical they are."""
+    """Remove each supplying country in turn and rank countries by how critical they are.
+
+    With --country/--commodity one outage is tested; on a horizon case it also gives the
+    stock needed to cover it (stock_needed.csv)."""
     from model.case import load_case
     from model.stress import stress as run_stress
 
@@ -570,6 +591,11 @@ def stress(
                 workers=workers,
                 client=client,
                 progress=progress,
+                country=country,
+                commodity=commodity,
+                year=year,
+                from_year=from_year,
+                years=years,
             )
         finally:
             if client is not None:
@@ -579,13 +605,19 @@ def stress(
         fail(exc)
         return
     sign = money_sign(loaded.currency)
-    table = Table(show_edge=False, header_style="bold", title="most critical outages")
+    when = result.summary.get("outage_years")
+    title = "most critical outages"
+    if when:  # an outage in some years of a horizon case
+        title += f" in {when[0]}" + (f"-{when[-1]}" if len(when) > 1 else "")
+    table = Table(show_edge=False, header_style="bold", title=title)
+    bridged = "bridged_years" in result.ranking.columns
     columns = (
         "rank",
         "outage",
         "unmet (of need)",
         "worst",
         "short",
+        *(("stock bridges (years)",) if bridged else ()),
         f"supply cost +{sign}M",
         f"total +{sign}M",
     )
@@ -598,6 +630,7 @@ def stress(
             table_number(r.shortfall_share_increase, pct=True),
             escape(r.worst_commodity or "-"),
             str(r.commodities_short),
+            *((str(r.bridged_years),) if bridged else ()),
             millions_plain(r.supply_cost_increase, True),
             millions_plain(r.total_increase, True),
         )
@@ -607,6 +640,20 @@ def stress(
         highlight=False,
         soft_wrap=True,
     )
+    if result.stock_needed is not None:
+        need = Table(show_edge=False, header_style="bold", title="stock needed to cover the outage")
+        for col in ("commodity", "held", "needed", "extra", "short with it", "short without"):
+            need.add_column(col, justify="left" if col == "commodity" else "right")
+        for r in result.stock_needed.itertuples(index=False):
+            need.add_row(
+                escape(r.commodity),
+                table_number(r.initial),
+                table_number(r.needed),
+                table_number(r.extra),
+                table_number(r.shortfall_left),
+                table_number(r.shortfall_without),
+            )
+        out.print(need)
     wrote(folder)
 
 

@@ -168,10 +168,7 @@ def stock_needed(
 
     # unmet need as the policy weighs it, per commodity-year; split by the years asked
     demand = solver.current["demand"]
-    if solver.u_row is not None:
-        weight = np.divide(solver.u_scale, demand, out=np.zeros(len(demand)), where=demand > 0)
-    else:
-        weight = real[solver.scol]
+    weight, _ = _weights(solver, real)
     year_of = np.array([hz.of[k][1] for k in d.commodities])
     inside = np.isin(year_of, asked)
     _hold(h, solver.scol[~inside], weight[~inside], float(weight[~inside] @ s0[~inside]))
@@ -206,3 +203,51 @@ def stock_needed(
             }
         )
     return pd.DataFrame(out, columns=COLUMNS)
+
+
+def _weights(solver: Solver, cost: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per commodity-year, the weight of a unit of unmet need as the shortage policy counts
+    it (proportional: m / demand, m the U row's scale; penalty: the shortfall's cost as
+    HiGHS holds it), and the size of one unit of unmet need in those weights."""
+    demand = solver.current["demand"]
+    if solver.u_row is not None:
+        scale = solver.u_scale
+        return np.divide(scale, demand, out=np.zeros(len(demand)), where=demand > 0), scale
+    return cost[solver.scol], 1.0
+
+
+def bridged_years(solver: Solver, base_shortfall: np.ndarray, years: list[int]) -> int:
+    """How many of the outage ``years`` (consecutive), from the first, can be covered with
+    no new unmet need, on ``solver`` holding the outage's values.
+
+    Year n counts if some plan leaves no more unmet need (as the shortage policy weighs
+    it) in all the years up to and including it (those before the outage too, so the stock
+    is not filled by leaving an earlier year short) than ``base_shortfall`` (per
+    commodity-year: the case without the outage) does. Each is a re-solve of the kept
+    model with those shortfalls as the only cost; the real costs are put back after.
+    """
+    hz = solver.case.horizon
+    assert hz is not None
+    h, d = solver.h, solver.model.data
+    n = h.getNumCol()
+    cols = np.arange(n, dtype=np.int32)
+    real = np.array(h.getCols(n, cols)[2], dtype=float)
+    weight, unit = _weights(solver, real)
+    year_of = np.array([hz.of[k][1] for k in d.commodities])
+    if solver.u_row is not None:  # the last solve's U* does not bind these
+        h.changeRowBounds(solver.u_row, -INF, INF)
+    count = 0
+    try:
+        for y in years:
+            within = year_of <= y
+            cost = np.zeros(n)
+            cost[solver.scol[within]] = weight[within]
+            col = _minimise(solver, cost, "bridged years")
+            got = float(weight[within] @ col[solver.scol[within]])
+            ref = float(weight[within] @ base_shortfall[within])
+            if got > ref + 1e-7 * max(unit, abs(ref)):
+                break
+            count += 1
+    finally:
+        h.changeColsCost(n, cols, real)
+    return count
