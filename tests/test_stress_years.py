@@ -109,7 +109,7 @@ def test_an_outage_from_a_year_on_and_how_long_the_stock_bridges(tmp_path: Path)
     ]
 
 
-def test_bridged_years_do_not_depend_on_how_the_lp_splits_a_tie(tmp_path: Path):
+def test_bridged_years_ignore_how_a_tie_is_split_and_never_leave_a_year_short(tmp_path: Path):
     # no holding cost: releasing the 10 t in 2027 or 5 t in each of 2027 and 2028 leaves
     # the same unmet need at the same cost, so the solve may split them; 2027 can still be
     # covered whole (the LP asked about 2026-2027 only leaves nothing short): 1 year.
@@ -117,6 +117,10 @@ def test_bridged_years_do_not_depend_on_how_the_lp_splits_a_tie(tmp_path: Path):
     assert stress(case, country="CHN", from_year=2027).ranking["bridged_years"].tolist() == [1]
     # China out all three years (no --year): 2026 is covered, 2027 no longer: 1
     assert stress(case, country="CHN").ranking["bridged_years"].tolist() == [1]
+    # an empty stock with no buy limit, China out in 2027: 10 t bought into it in 2026
+    # would cover 2027 only by leaving 2026 10 t short, which is no bridge: 0
+    empty = load_case(stocked(tmp_path / "e", 0))
+    assert stress(empty, country="CHN", year=2027).ranking["bridged_years"].tolist() == [0]
 
 
 def test_max_release_limits_the_stock_a_two_year_outage_can_use(tmp_path: Path):
