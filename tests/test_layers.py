@@ -41,7 +41,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("input", ("model.case",)),
     ("output", ("model.output", "model.excel", "model.plots", "model.report")),
     ("optimization", ("model.optimization",)),
-    ("studies", ("model.solve", "model.sweep", "model.curve", "model.stress", "model.compare")),
+    (
+        "studies",
+        (
+            "model.solve",
+            "model.sweep",
+            "model.curve",
+            "model.stress",
+            "model.stockneed",
+            "model.compare",
+        ),
+    ),
     ("cli", ("model.cli",)),
 ]
 ORDER = {name: i for i, name in enumerate(dict.fromkeys(n for n, _ in LAYERS))}
