@@ -285,9 +285,9 @@ def derive(out: Path = HERE, buildout_out: Path | None = BUILDOUT_CASE) -> None:
         "supply.csv",
         "capacity_by_year.csv",
         "stockpile.csv",
-        "SOURCES.md",
     ):
         shutil.copyfile(out / name, buildout_out / name)
+    shutil.copyfile(HERE / "SOURCES.md", buildout_out / "SOURCES.md")
     research = pd.read_csv(RESEARCH / "buildout.csv", dtype=str, keep_default_na=False)
     rows = []
     for _, r in research.iterrows():
