@@ -86,6 +86,7 @@ def test_the_road_to_50_percent(solved):
     com = r.commodities[r.commodities["commodity"].isin(REE)]
     assert (com["china_share"] <= 0.5 + 1e-9).all()
     assert _first_year_met(r) == 2025
+    assert "The answer with the shipped data: **already in 2025" in (ROOT / "README.md").read_text()
     assert r.summary["premium_vs_today"] > 0  # the cap costs money in every year
     assert r.summary["today"]["case"] == "horizon"
 
