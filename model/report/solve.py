@@ -248,12 +248,91 @@ def years_words(com: pd.DataFrame) -> list[str]:
     return out
 
 
+def road_words(com: pd.DataFrame, summary: dict[str, Any], cur: str = "USD") -> list[str]:
+    """The road to a cap, in words, for a horizon solve whose commodities have China caps.
+
+    The capped commodities are those whose cap in the horizon's last year is below 100%.
+    The answer is the first year from which every later year meets all their need (and
+    China is within each cap), the unmet need of the years before, the premium of that
+    year (the sum of its commodities' premiums against today, or against no share rules
+    when the case is its own today) and the stockpile that covers the years before: the
+    unmet need summed per commodity, which, released as needed, covers them (the least
+    such stock, which can be smaller, is `model.stockneed.stock_needed`). Empty for a
+    case without a year column or without caps.
+    """
+    if "year" not in com.columns or not len(com):
+        return []
+    last = int(com["year"].max())
+    end = com[com["year"] == last]
+    capped = [
+        str(k)
+        for k, c in zip(end["commodity"], end["max_china_share"], strict=True)
+        if float(c) < 1
+    ]
+    if not capped:
+        return []
+    sel = com[com["commodity"].astype(str).isin(capped)]
+    share = sel["china_share"].astype(float).fillna(0.0)
+    bad = (sel["shortfall"] > 0) | (share > sel["max_china_share"].astype(float) + 1e-9)
+    years = sorted(int(y) for y in com["year"].unique())
+    failing = {int(y) for y in sel.loc[bad, "year"]}
+    met = next((y for y in years if not any(f >= y for f in failing)), None)
+    caps = {
+        f"{pct(c)}" for c in end.loc[end["commodity"].astype(str).isin(capped), "max_china_share"]
+    }
+    names = [lit(k) for k in capped]
+    what = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    cap = f"its cap ({caps.pop()})" if len(caps) == 1 else "their caps"
+    if met is None:
+        gap = sel[(sel["year"] == last) & (sel["shortfall"] > 0)]
+        left = ", ".join(
+            qty(r.shortfall, r.unit) + f" of {lit(str(r.commodity))}" for r in gap.itertuples()
+        )
+        return [
+            f"China's share of {what} cannot be held to {cap} with all US need met by "
+            f"{last}" + (f": in {last} {left} are still unmet." if left else ".")
+        ]
+    if (summary.get("today") or {}).get("itself") or "premium_vs_today" not in com:
+        column, ref = "premium_vs_no_share_rules", "the same case without share rules"
+    else:
+        column, ref = "premium_vs_today", "today"
+    text = f"China's share of {what} can be held to {cap} with all US need met"
+    text += f" in every year from {met} to {last}" if met == years[0] else f" from {met}"
+    before = sel[(sel["year"] < met) & (sel["shortfall"] > 0)]
+    if len(before):
+        span = f"{years[0]}-{met - 1}" if met - 1 > years[0] else str(years[0])
+        gone = before.groupby(["commodity", "unit"], sort=False)["shortfall"].sum()
+        units = [f"{qty(v, u)} of {lit(str(k))}" for (k, u), v in gone.items()]
+        text += f"; before then {', '.join(units)} go unmet ({span})"
+    text += "."
+    if column in com:
+        premium = com.loc[com["year"] == met, column].astype(float).sum()
+        text += (
+            f" The cap costs {millions(premium, signed=True, currency=cur)} in {met} against {ref}"
+        )
+        if met != last:
+            premium = com.loc[com["year"] == last, column].astype(float).sum()
+            text += f" ({millions(premium, signed=True, currency=cur)} in {last})"
+        text += " (supply cost and value of unmet need)."
+    if len(before):
+        text += (
+            f" A stockpile of {', '.join(units)} held at the start of {years[0]} and released "
+            "as needed would cover the years before (the unmet need summed; the least stock "
+            "that does is model.stockneed.stock_needed; buying it is not costed)."
+        )
+    else:
+        text += " No stockpile is needed to bridge to it."
+    return [text]
+
+
 def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     com, cur = run.tables["commodities"], run.currency
     blocks = _question(run) + _solve_headline(run)
     blocks += [("h2", "Plots"), *figures]
     if "year" in com.columns:  # a horizon solve
         blocks += [("h2", "Over the years"), *(("p", w) for w in years_words(com))]
+        at = blocks.index(("h2", "Over the years")) + 1  # the road to the caps comes first
+        blocks[at:at] = [("p", w) for w in road_words(com, run.summary, cur)]
     blocks += [("h2", "Key tables"), commodities_table(com, cur)]
     stages = run.tables.get("stages")
     if stages is not None and len(stages):
