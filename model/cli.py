@@ -218,6 +218,15 @@ def solve(
         ),
     ] = False,
     xlsx: XlsxOpt = False,
+    probes: Annotated[
+        bool | None,
+        typer.Option(
+            "--probes/--no-probes",
+            help="Exact marginal values by re-solve (default: on up to 5,000 supply rows "
+            "and 100 commodities or commodity-years).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Solve a case or scenario and write its run folder."""
     from model.case import load_case
@@ -226,7 +235,7 @@ def solve(
     try:
         loaded = load_case(case)
         _target(out_dir, name, loaded.name, force)  # name, --out and no-overwrite, before solving
-        result = run_solve(loaded, max_china_share=max_china_share)
+        result = run_solve(loaded, max_china_share=max_china_share, probes=probes)
         warn_restrictions(result.case)  # the case as solved (with --max-china-share)
         folder = result.write(out_dir, name=name, force=force, plots=plots, xlsx=xlsx)
     except SourcingError as exc:
