@@ -120,16 +120,81 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
     return lines
 
 
-def print_summary(result, folder: Path | None) -> None:
-    s = result.summary
-    currency = result.case.currency
-    out.print(f"[bold]{escape(s['case'])}[/]: {escape(s['description'])}", highlight=False)
+def year_ranges(years: list[int]) -> str:
+    """[2025, 2026, 2027, 2030] -> '2025-2027, 2030'."""
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def _years_table(result) -> tuple[Table, list[str]]:
+    """A horizon run on one screen: a row per commodity (first and last year, sums over
+    the years), and what binds with the years it binds in. commodities.csv has every year."""
+    c = result.commodities
+    first, last = int(c["year"].min()), int(c["year"].max())
+    sign = money_sign(result.case.currency)
     table = Table(show_edge=False, header_style="bold")
-    sign = money_sign(currency)
-    years = "year" in result.commodities.columns  # a case with a [horizon]
+    for col in (  # no stage column, to fit 170 characters: the stage lines follow
+        "commodity",
+        "unit",
+        f"needed {first}",
+        f"needed {last}",
+        "unmet (years, max)",
+        f"China {first}",
+        f"China {last}",
+        f"cap {last}",
+        f"cost {sign}M",
+        f"unmet {sign}M",
+    ):
+        left = col in ("commodity", "unit", "unmet (years, max)")
+        table.add_column(col, justify="left" if left else "right", no_wrap=True)
+    why: list[str] = []
+    for k, rows in c.groupby("commodity", sort=False):
+        rows = rows.sort_values("year")
+        at = rows.set_index("year")
+        short = rows[rows["shortfall"] > 0]
+        unmet = "0"
+        if len(short):
+            unmet = (
+                f"[red]{table_number(float(short['shortfall'].sum()))} "
+                f"({year_ranges(short['year'].astype(int).tolist())}, "
+                f"{table_number(float(short['shortfall_share'].max()), pct=True)})[/]"
+            )
+        table.add_row(
+            escape(k),
+            escape(rows["unit"].iloc[0]),
+            table_number(at.loc[first, "demand"] + at.loc[first, "downstream_use"]),
+            table_number(at.loc[last, "demand"] + at.loc[last, "downstream_use"]),
+            unmet,
+            table_number(at.loc[first, "china_share"], pct=True),
+            table_number(at.loc[last, "china_share"], pct=True),
+            table_number(at.loc[last, "max_china_share"], pct=True),
+            millions_plain(float(rows["cost"].sum())),
+            millions_plain(float(rows["shortfall_value"].sum())),
+        )
+        # consecutive years that bind for the same reason are one line
+        runs: list[tuple[str, list[int]]] = []
+        for r in rows.itertuples(index=False):
+            if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
+                text = r.binding or "no supplier"
+                if runs and runs[-1][0] == text and runs[-1][1][-1] == int(r.year) - 1:
+                    runs[-1][1].append(int(r.year))
+                else:
+                    runs.append((text, [int(r.year)]))
+        why += [f"  {escape(k)} {year_ranges(ys)}: {escape(text)}" for text, ys in runs]
+    return table, why
+
+
+def _one_year_table(result) -> tuple[Table, list[str]]:
+    """A row per commodity, and what binds (a shortfall, a binding cap or rule)."""
+    table = Table(show_edge=False, header_style="bold")
+    sign = money_sign(result.case.currency)
     for col in (
         "commodity",
-        *(("year",) if years else ()),
         "stage",
         "unit",
         "needed",
@@ -150,10 +215,8 @@ def print_summary(result, folder: Path | None) -> None:
         )
     why = []
     for r in result.commodities.itertuples(index=False):
-        who = f"{r.commodity} {r.year}" if years else r.commodity
         table.add_row(
             escape(r.commodity),
-            *((str(r.year),) if years else ()),
             escape(r.stage or "-"),
             escape(r.unit),
             table_number(r.demand + r.downstream_use),
@@ -169,10 +232,22 @@ def print_summary(result, folder: Path | None) -> None:
             pct_premium(r),
         )
         if r.shortfall > 0 or "China cap" in r.binding or "rule " in r.binding:
-            why.append(f"  {escape(who)}: {escape(r.binding or 'no supplier')}")
+            why.append(f"  {escape(r.commodity)}: {escape(r.binding or 'no supplier')}")
+    return table, why
+
+
+def print_summary(result, folder: Path | None) -> None:
+    s = result.summary
+    currency = result.case.currency
+    out.print(f"[bold]{escape(s['case'])}[/]: {escape(s['description'])}", highlight=False)
+    years = "year" in result.commodities.columns  # a case with a [horizon]
+    table, why = _years_table(result) if years else _one_year_table(result)
     out.print(table)
-    if result.stages["stage"].nunique() > 1:
-        for r in result.stages.itertuples(index=False):
+    stages = result.stages
+    if stages["stage"].nunique() > 1:
+        if years:  # the first and the last year; stages.csv has them all
+            stages = stages[stages["year"].isin([stages["year"].min(), stages["year"].max()])]
+        for r in stages.itertuples(index=False):
             stage = f"{r.stage} {r.year}" if years else r.stage
             text = (
                 f"  {escape(stage)}: {millions(r.cost, currency=currency)}, "
@@ -284,6 +359,11 @@ def warn_restrictions(case) -> None:
         )
 
 
+def _quantity_range(values: list[float]) -> str:
+    low, high = table_number(min(values)), table_number(max(values))
+    return low if low == high else f"{low} to {high}"
+
+
 def _print_restricted_used(summary: dict) -> None:
     """The solve summary's line on restricted suppliers the mix buys from (if the case tags any)."""
     used = summary.get("restricted_used")
@@ -292,9 +372,20 @@ def _print_restricted_used(summary: dict) -> None:
     if not used:
         out.print("restricted suppliers: none used", highlight=False)
         return
-    names = ", ".join(
-        f"{u['commodity']} from {u['country']} ({table_number(u['quantity'])})" for u in used
-    )
+    if "year" in used[0]:  # a horizon run: each supplier once, with its years
+        runs: dict[tuple[str, str], list[dict]] = {}
+        for u in used:
+            runs.setdefault((u["commodity"], u["country"]), []).append(u)
+        names = ", ".join(
+            f"{k} from {n} in {year_ranges([u['year'] for u in us])} "
+            f"({_quantity_range([u['quantity'] for u in us])} a year)"
+            for (k, n), us in runs.items()
+        )
+        used = list(runs)
+    else:
+        names = ", ".join(
+            f"{u['commodity']} from {u['country']} ({table_number(u['quantity'])})" for u in used
+        )
     out.print(
         f"[red]restricted suppliers used ({len(used)}):[/] {escape(names)}",
         highlight=False,
