@@ -530,6 +530,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args)
         return 0
+    if args.render and args.years_only:
+        splice_years(args.out, json.loads(args.render.read_text()))
+        print(f"wrote the multi-year section of {args.out} from {args.render}")
+        return 0
     if args.render:
         args.out.write_text(report(json.loads(args.render.read_text())), encoding="utf-8")
         print(f"wrote {args.out} from {args.render}")
@@ -661,18 +665,7 @@ def main(argv: list[str] | None = None) -> int:
     RAW.mkdir(parents=True, exist_ok=True)
     if args.years_only:
         (RAW / "latest-years.json").write_text(json.dumps(out, indent=1, default=str))
-        section = "\n".join(years_section(out))
-        text = "# Benchmark results\n"
-        if args.out.exists():
-            text = args.out.read_text(encoding="utf-8")
-        if YEARS_BEGIN in text:
-            head, rest = text.split(YEARS_BEGIN, 1)
-            text = head + section + rest.split(YEARS_END, 1)[1]
-        else:  # before the hand-written levers, else at the end
-            at = text.find("\n## What each lever bought")
-            at = len(text.rstrip("\n")) if at < 0 else at
-            text = text[:at].rstrip("\n") + "\n\n" + section + "\n" + text[at:]
-        args.out.write_text(text, encoding="utf-8")
+        splice_years(args.out, out)
         print(f"wrote the multi-year section of {args.out} (raw: {RAW / 'latest-years.json'})")
         return 0
     (RAW / "latest.json").write_text(json.dumps(out, indent=1, default=str))
@@ -1082,6 +1075,21 @@ def report(out: dict[str, Any]) -> str:
         lines += ["", levers.read_text().strip()]
     lines += ["", "Raw records: `benchmarks/results/latest.json` (not committed).", ""]
     return "\n".join(lines)
+
+
+def splice_years(path: Path, out: dict[str, Any]) -> None:
+    """Write the multi-year section into ``path``: in place of the last one, else before the
+    hand-written levers (else at the end)."""
+    section = "\n".join(years_section(out))
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    if YEARS_BEGIN in text:
+        head, rest = text.split(YEARS_BEGIN, 1)
+        text = head + section + rest.split(YEARS_END, 1)[1]
+    else:
+        at = text.find("\n## What each lever bought")
+        at = len(text.rstrip("\n")) if at < 0 else at
+        text = text[:at].rstrip("\n") + "\n\n" + section + "\n" + text[at:]
+    path.write_text(text, encoding="utf-8")
 
 
 def years_ratio(e: dict[str, Any]) -> tuple[float | None, float | None]:
