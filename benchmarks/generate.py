@@ -32,6 +32,19 @@ own ``max_china_share`` or ``shortfall_penalty``; ``tariff`` and
 ``tariff_per_unit`` are partly blank (their default, 0), which exercises the
 readers' defaults. Everything comes from ``numpy.random.default_rng`` with a
 fixed seed per size: the same command writes byte-identical files.
+
+Multi-year cases (``[horizon]``, see README "Horizon (years)"), written the same way:
+
+    Y10  inputs/base over 2026-2035    Y30  inputs/base over 2026-2055
+    M20  M over 2026-2045 (200,000 commodity-year supply rows)    S5  S over 2026-2030
+
+Each adds to its one-year case a discount rate (7%), a glide path of the default China
+cap (80% from 2027, 65% from 2030, 50% from 2035), ``demand_growth`` per commodity,
+planned capacity coming online (``available_from``), a few ``capacity_by_year`` rows, a
+stockpile (``stockpile.csv``) for some commodities and build-out options
+(``buildout.csv``, some on pairs with no supply row). Y10 and Y30 keep inputs/base's
+policy (switching premium, include_status, proportional shortage); M20 and S5 the
+synthetic cases' (shortage "penalty").
 """
 
 from __future__ import annotations
@@ -67,6 +80,27 @@ CHINA_CAP = 0.5
 EACH_MAX = 0.65
 PARTNER_MIN = 0.2
 RUS_MAX = 0.3
+
+
+ROOT = HERE.parent
+# multi-year cases: name -> (one-year source: a size or "base", first year, last year)
+YEARS: dict[str, tuple[str, int, int]] = {
+    "Y10": ("base", 2026, 2035),
+    "Y30": ("base", 2026, 2055),
+    "M20": ("M", 2026, 2045),
+    "S5": ("S", 2026, 2030),
+}
+DISCOUNT = 0.07
+GLIDE = {2027: 0.8, 2030: 0.65, 2035: 0.5}
+# inputs/base: which commodities grow faster, hold a stock, and where capacity can be built
+BASE_GROWTH = {"hbm_memory": 0.08, "semiconductors": 0.06, "ndfeb_magnets": 0.06}
+BASE_STOCK = ["antimony_mine", "gallium", "germanium_refined", "ndfeb_magnets", "tungsten_mine"]
+BASE_BUILD = [  # commodity, country, unit_cost (None: the supply row's), from_year, max_total
+    ("rare_earths_refining", "USA", None, 2027, 20_000.0),
+    ("ndfeb_magnets", "USA", None, 2028, None),
+    ("ndfeb_magnets", "AUS", 54_000.0, 2029, 10_000.0),
+    ("gallium", "USA", 75_000.0, 2028, None),
+]
 
 
 @dataclass
@@ -262,9 +296,133 @@ def generate(size: str, out: Path | None = None, *, each_share: float = 0.01) ->
     return Generated(size, folder, nk, nc, len(supply), len(recipes))
 
 
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+
+
+def generate_years(name: str, out: Path | None = None) -> Generated:
+    """Write the multi-year case ``name`` (see `YEARS`) to ``out`` (default
+    benchmarks/cases/<name>/): its one-year case plus a horizon and data by year."""
+    source, start, end = YEARS[name]
+    folder = Path(out) if out is not None else CASES / name
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([SEED, start, end, len(name), ord(name[0])])
+    if source == "base":
+        src = ROOT / "inputs" / "base"
+        for f in ("countries.csv", "recipes.csv", "restrictions.csv"):
+            (folder / f).write_bytes((src / f).read_bytes())
+        toml = (src / "case.toml").read_text(encoding="utf-8")
+        toml = toml.replace('name = "base"', f'name = "base-{name.lower()}"', 1)
+    else:
+        generate(source, folder)
+        toml = (folder / "case.toml").read_text(encoding="utf-8")
+        toml = toml.replace(f'name = "synthetic-{source}"', f'name = "synthetic-{name}"', 1)
+        src = folder
+    com = pd.read_csv(src / "commodities.csv", keep_default_na=False, dtype=str)
+    sup = pd.read_csv(src / "supply.csv", keep_default_na=False, dtype=str)
+    countries = pd.read_csv(src / "countries.csv", keep_default_na=False, dtype=str)
+    ids = com["commodity"].tolist()
+    partners = set(countries.loc[countries["groups"].str.contains("partner"), "country"])
+
+    # demand growth; planned capacity (or, synthetic, ~4% of partner rows) coming online
+    if source == "base":
+        growth = [BASE_GROWTH.get(k, 0.03) for k in ids]
+        planned = np.flatnonzero(sup["status"].isin(["planned", "standby"]).to_numpy())
+    else:
+        growth = np.round(rng.uniform(0.0, 0.05, len(ids)), 3).tolist()
+        part = np.flatnonzero(sup["country"].isin(partners).to_numpy())
+        planned = np.sort(rng.choice(part, size=max(3, len(part) // 25), replace=False))
+    com.insert(com.columns.get_loc("demand") + 1, "demand_growth", growth)
+    online = [""] * len(sup)
+    for i, j in enumerate(planned.tolist()):
+        online[j] = str(start + 1 + (i * 3 + 1) % min(9, end - start))
+    sup["available_from"] = online
+
+    # capacity by year: a few operating rows ramp up (x1.5 over the first years)
+    operating = np.flatnonzero((sup["available_from"] == "").to_numpy())
+    n_ramp = min(len(operating), max(4, len(ids) // 10))
+    ramp = np.sort(rng.choice(operating, size=n_ramp, replace=False))
+    cap = sup["capacity"].astype(float)
+    by_year = [
+        (
+            sup.at[j, "commodity"],
+            sup.at[j, "country"],
+            y,
+            round(cap[j] * (1 + 0.1 * (y - start)), 4),
+        )
+        for j in ramp.tolist()
+        for y in range(start + 1, min(end, start + 5) + 1)
+    ]
+    cby = pd.DataFrame(by_year, columns=["commodity", "country", "year", "capacity"])
+
+    # stockpile: about a demand-year's worth bought over time, released at most half a year's
+    demand = dict(zip(ids, com["demand"].astype(float), strict=True))
+    dearest = sup.assign(c=sup["unit_cost"].astype(float)).groupby("commodity")["c"].max()
+    if source == "base":
+        stock_ks = BASE_STOCK
+    else:
+        pick = rng.choice(len(ids), size=max(3, len(ids) // 10), replace=False)
+        stock_ks = [ids[i] for i in np.sort(pick)]
+    stock = pd.DataFrame(
+        {
+            "commodity": stock_ks,
+            "initial": [round(0.25 * demand[k], 2) for k in stock_ks],
+            "max_buy": [round(0.2 * demand[k], 2) for k in stock_ks],
+            "max_release": [round(0.5 * demand[k], 2) for k in stock_ks],
+            "holding_cost": [round(0.02 * dearest[k], 4) for k in stock_ks],
+            "floor": [round(0.1 * demand[k], 2) for k in stock_ks],
+        }
+    )
+
+    # build-out: partner (and US) capacity that could be built, some on new pairs
+    pairs = zip(sup["commodity"], sup["country"], strict=True)
+    row_cost = dict(zip(pairs, sup["unit_cost"].astype(float), strict=True))
+    if source == "base":
+        options = BASE_BUILD
+    else:
+        chosen = np.sort(rng.choice(len(ids), size=max(3, len(ids) // 20), replace=False))
+        where = sorted(partners)
+        options = []
+        for i, k in enumerate(ids[j] for j in chosen.tolist()):
+            n = where[i % len(where)]
+            cost = None if (k, n) in row_cost else round(1.2 * dearest[k], 4)
+            options.append((k, n, cost, start + 1 + i % 5, None if i % 2 else 2.0 * demand[k] + 10))
+        for i, (k, n, _, _, _) in enumerate(options[:2]):  # two on pairs with no supply row
+            sup = sup[~((sup["commodity"] == k) & (sup["country"] == n))]
+            options[i] = (k, n, round(1.2 * dearest[k], 4), *options[i][3:])
+    kept = set(zip(sup["commodity"], sup["country"], strict=True))
+    cby = cby[[(k, n) in kept for k, n in zip(cby["commodity"], cby["country"], strict=True)]]
+    unit = [row_cost[k, n] if c is None else c for k, n, c, _, _ in options]
+    build = pd.DataFrame(
+        {
+            "commodity": [o[0] for o in options],
+            "country": [o[1] for o in options],
+            "annual_cost": [round(0.15 * u, 4) for u in unit],
+            "unit_cost": unit,
+            "max_per_year": [round(0.1 * max(demand[o[0]], 100.0), 2) for o in options],
+            "from_year": [o[3] for o in options],
+            "max_total": [o[4] if o[4] is not None else "" for o in options],
+        }
+    )
+    glide = "\n".join(f"{y} = {c}" for y, c in GLIDE.items() if start <= y <= end)
+    toml += (
+        f"\n[horizon]\nstart = {start}\nend = {end}\ndiscount_rate = {DISCOUNT}\n"
+        f"\n[horizon.max_china_share_by_year]\n{glide}\n"
+    )
+    (folder / "case.toml").write_text(toml, encoding="utf-8")
+    _write(com, folder / "commodities.csv")
+    _write(sup, folder / "supply.csv")
+    _write(cby, folder / "capacity_by_year.csv")
+    _write(stock, folder / "stockpile.csv")
+    _write(build, folder / "buildout.csv")
+    return Generated(name, folder, len(ids), len(countries), len(sup), end - start + 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sizes", nargs="*", default=["S", "M", "L"], help="S M L XL")
+    parser.add_argument(
+        "sizes", nargs="*", default=["S", "M", "L"], help="S M L XL, or Y10 Y30 M20 S5"
+    )
     parser.add_argument("--out", type=Path, default=CASES, help="folder for <size>/ cases")
     parser.add_argument(
         "--each-share",
@@ -274,8 +432,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     for size in args.sizes:
+        if size in YEARS:
+            g = generate_years(size, args.out / size)
+            print(f"{size}: {g.commodities} commodities x {g.recipes} years -> {g.folder}")
+            continue
         if size not in SIZES:
-            parser.error(f"unknown size {size!r} (choose from {', '.join(SIZES)})")
+            parser.error(f"unknown size {size!r} (choose from {', '.join([*SIZES, *YEARS])})")
         g = generate(size, args.out / size, each_share=args.each_share)
         print(
             f"{size}: {g.commodities} commodities x {g.countries} countries, "

@@ -44,17 +44,23 @@ INF = highspy.kHighsInf
 # --- reading ----------------------------------------------------------------------------------
 @dataclass
 class RefCase:
-    """A case as flat arrays; supply rows keep file order (column j = data row j)."""
+    """A case as flat arrays; supply rows keep file order (column j = data row j).
+
+    A case with ``[horizon]`` is held expanded: its commodities are commodity-years
+    (year-major, ``<commodity>.<year>``), its supply rows every row in every year
+    (year-major), as ``model/case/horizon.py`` expands them; a case without one is the
+    one-year case with ``year`` 0 and no discounting.
+    """
 
     name: str
-    commodities: np.ndarray  # ids, table order
+    commodities: np.ndarray  # ids, table order (commodity-years: year-major)
     stage: np.ndarray  # '' for none
     demand: np.ndarray
     own_cap: np.ndarray  # NaN = not set
     own_penalty: np.ndarray  # NaN = not set
     k_of: np.ndarray  # commodity index of each supply row
     country: np.ndarray  # country code of each supply row
-    capacity: np.ndarray
+    capacity: np.ndarray  # the row's capacity (that year); status not applied
     cost: np.ndarray  # delivered cost per supply row
     groups: dict[str, set[str]]
     r_product: np.ndarray  # recipes: product index, input index, quantity
@@ -64,6 +70,33 @@ class RefCase:
     cap_by_stage: dict[str, float] = field(default_factory=dict)
     penalty_factor: float = 10.0
     rules: list[dict] = field(default_factory=list)
+    shortage: str = "proportional"
+    # supply tiers: today's volume, the switching premium of each row, the rows whose
+    # status counts (policy include_status); the others have no capacity in the LP
+    today: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    premium: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    included: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # years: per commodity(-year) its base commodity's id and its year (0: no horizon),
+    # its discount factor, the glide path's China cap (NaN: the case default)
+    base_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    year: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    discount: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    glide_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # stockpile: one entry per commodity-year with one (commodity-major, years in order)
+    st_k: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    st_prev: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # -1: first
+    st_initial: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    st_max_buy: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    st_max_release: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    st_holding: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    st_floor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # build-out: one variable per (option, year from its from_year): the supply row it
+    # extends, its option, its most per year and its objective coefficient
+    b_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    b_opt: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    b_max: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    b_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    b_total: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per option (inf: none)
 
 
 def _csv(path: Path, text: list[str]) -> pd.DataFrame:
@@ -83,74 +116,245 @@ def _num(frame: pd.DataFrame, column: str, default: float) -> np.ndarray:
     return frame[column].astype(float).fillna(default).to_numpy()
 
 
+def _text(frame: pd.DataFrame, column: str, default: str) -> np.ndarray:
+    if column not in frame:
+        return np.full(len(frame), default, dtype=object)
+    return frame[column].fillna("").replace("", default).to_numpy(dtype=object)
+
+
+def _optional(folder: Path, name: str, text: list[str]) -> pd.DataFrame | None:
+    path = folder / name
+    return _csv(path, text) if path.exists() else None
+
+
 def read_case(folder: str | Path) -> RefCase:
-    """Read a case folder (case.toml and the CSV tables) into arrays."""
+    """Read a case folder (case.toml and the CSV tables) into arrays, expanded by year."""
     folder = Path(folder)
     with (folder / "case.toml").open("rb") as fh:
         meta = tomllib.load(fh)
     policy = meta.get("policy", {})
+    if policy.get("china_cap_basis", "supplied") != "supplied" or any(
+        r.get("basis", "supplied") != "supplied" for r in policy.get("rules", [])
+    ):
+        raise NotImplementedError("the reference builds shares of supply only (basis 'need')")
+    hz = meta.get("horizon")
+    years = np.arange(hz["start"], hz["end"] + 1) if hz else np.zeros(1, dtype=np.int64)
+    ny = len(years)
+    base_year = hz.get("base_year", hz["start"]) if hz else 0
+    rate = float(hz.get("discount_rate", 0.0)) if hz else 0.0
+    factor = (1.0 + rate) ** -(years - base_year).astype(float)
+
     countries = _csv(folder / "countries.csv", ["country", "name", "groups"])
     com = _csv(folder / "commodities.csv", ["commodity", "name", "unit", "stage"])
-    sup = _csv(folder / "supply.csv", ["commodity", "country"])
+    sup = _csv(folder / "supply.csv", ["commodity", "country", "status"])
     ids = com["commodity"].to_numpy(dtype=object)
+    nk = len(ids)
     kidx = pd.Index(ids)
-    k_of = kidx.get_indexer(sup["commodity"])
-    if (k_of < 0).any():
-        raise ValueError("supply.csv names a commodity not in commodities.csv")
     groups: dict[str, set[str]] = {}
     tags_col = countries["groups"].fillna("") if "groups" in countries else [""] * len(countries)
     for code, tags in zip(countries["country"], tags_col, strict=True):
         for tag in str(tags).split(";"):
             if tag.strip():
                 groups.setdefault(tag.strip(), set()).add(code)
+
+    # supply rows (file order), then a row of capacity 0 for each build option without one
+    s_k = kidx.get_indexer(sup["commodity"])
+    if (s_k < 0).any():
+        raise ValueError("supply.csv names a commodity not in commodities.csv")
+    s_n = sup["country"].to_numpy(dtype=object)
     unit_cost = sup["unit_cost"].astype(float).to_numpy()
     cost = (
         unit_cost * (1.0 + _num(sup, "tariff", 0.0))
         + _num(sup, "freight", 0.0)
         + _num(sup, "tariff_per_unit", 0.0)
     )
+    cap = sup["capacity"].astype(float).to_numpy()
+    today = _num(sup, "today", 0.0)
+    status = _text(sup, "status", "operating")
+    online = _num(sup, "available_from", np.nan)
+    bo = _optional(folder, "buildout.csv", ["commodity", "country"]) if hz else None
+    if bo is not None and len(bo):
+        pos = {(k, n): j for j, (k, n) in enumerate(zip(s_k.tolist(), s_n.tolist(), strict=True))}
+        bk = kidx.get_indexer(bo["commodity"])
+        new = [
+            (k, n, c)
+            for k, n, c in zip(
+                bk.tolist(), bo["country"], bo["unit_cost"].astype(float), strict=True
+            )
+            if (k, n) not in pos
+        ]
+        if new:
+            s_k = np.concatenate([s_k, [k for k, _, _ in new]])
+            s_n = np.concatenate([s_n, np.array([n for _, n, _ in new], dtype=object)])
+            cost = np.concatenate([cost, [c for _, _, c in new]])
+            cap, today = (
+                np.concatenate([cap, np.zeros(len(new))]),
+                np.concatenate([today, np.zeros(len(new))]),
+            )
+            status = np.concatenate([status, np.full(len(new), "operating", dtype=object)])
+            online = np.concatenate([online, np.full(len(new), np.nan)])
+    nr = len(s_k)
+
+    # commodity-years: demand grown from the base year, then demand_by_year.csv
+    yk = np.repeat(years, nk)
+    demand = np.tile(com["demand"].astype(float).to_numpy(), ny)
+    demand = demand * (1.0 + np.tile(_num(com, "demand_growth", 0.0), ny)) ** (
+        yk - base_year
+    ).astype(float)
+    dby = _optional(folder, "demand_by_year.csv", ["commodity"]) if hz else None
+    if dby is not None and len(dby):
+        at = (dby["year"].astype(int).to_numpy() - years[0]) * nk + kidx.get_indexer(
+            dby["commodity"]
+        )
+        demand[at] = dby["demand"].astype(float).to_numpy()
+    # rows by year: capacity_by_year.csv, none before available_from (then operating)
+    yr = np.repeat(years, nr)
+    capacity = np.tile(cap, ny)
+    cby = _optional(folder, "capacity_by_year.csv", ["commodity", "country"]) if hz else None
+    if cby is not None and len(cby):
+        pos = pd.Index(list(zip(s_k.tolist(), s_n.tolist(), strict=True)))
+        j = pos.get_indexer(
+            list(zip(kidx.get_indexer(cby["commodity"]).tolist(), cby["country"], strict=True))
+        )
+        capacity[(cby["year"].astype(int).to_numpy() - years[0]) * nr + j] = cby["capacity"].astype(
+            float
+        )
+    starts = np.tile(online, ny)
+    before = yr < np.nan_to_num(starts, nan=-np.inf)
+    capacity[before] = 0.0
+    came = ~np.isnan(starts) & ~before
+    statuses = policy.get("include_status", ["operating"])
+    included = np.isin(np.tile(status, ny), statuses) | came
+
+    own_prem = _num(com, "switching_premium", np.nan)
+    prem_k = np.where(np.isnan(own_prem), float(policy.get("switching_premium", 0.0)), own_prem)
+    if hz:
+        glide = np.full(ny, np.nan)
+        for key in sorted(hz.get("max_china_share_by_year", {}), key=int):
+            glide[years >= int(key)] = hz["max_china_share_by_year"][key]
+    else:
+        glide = np.full(1, np.nan)
+
     rp = ri = np.zeros(0, dtype=np.int64)
     rq = np.zeros(0)
     if (folder / "recipes.csv").exists():
         rec = _csv(folder / "recipes.csv", ["product", "input"])
         rp, ri = kidx.get_indexer(rec["product"]), kidx.get_indexer(rec["input"])
         rq = rec["quantity"].astype(float).to_numpy()
+    shift_r = np.repeat(np.arange(ny) * nk, len(rp))
     stage = com["stage"].fillna("").to_numpy(dtype=object) if "stage" in com else None
-    return RefCase(
+    stage = stage if stage is not None else np.full(nk, "", dtype=object)
+    rc = RefCase(
         name=meta.get("name", folder.name),
-        commodities=ids,
-        stage=stage if stage is not None else np.full(len(ids), "", dtype=object),
-        demand=com["demand"].astype(float).to_numpy(),
-        own_cap=_num(com, "max_china_share", np.nan),
-        own_penalty=_num(com, "shortfall_penalty", np.nan),
-        k_of=k_of.astype(np.int64),
-        country=sup["country"].to_numpy(dtype=object),
-        capacity=sup["capacity"].astype(float).to_numpy(),
-        cost=cost,
+        commodities=(
+            np.array([f"{k}.{y}" for y in years.tolist() for k in ids], dtype=object) if hz else ids
+        ),
+        stage=np.tile(stage, ny),
+        demand=demand,
+        own_cap=np.tile(_num(com, "max_china_share", np.nan), ny),
+        own_penalty=np.tile(_num(com, "shortfall_penalty", np.nan), ny),
+        k_of=(np.tile(s_k, ny) + np.repeat(np.arange(ny) * nk, nr)).astype(np.int64),
+        country=np.tile(s_n, ny),
+        capacity=capacity,
+        cost=np.tile(cost, ny),
         groups=groups,
-        r_product=np.asarray(rp, dtype=np.int64),
-        r_input=np.asarray(ri, dtype=np.int64),
-        r_qty=rq,
+        r_product=(np.tile(rp, ny) + shift_r).astype(np.int64),
+        r_input=(np.tile(ri, ny) + shift_r).astype(np.int64),
+        r_qty=np.tile(rq, ny),
         max_china_share=float(policy.get("max_china_share", 1.0)),
         cap_by_stage=dict(policy.get("max_china_share_by_stage", {})),
         penalty_factor=float(policy.get("shortfall_penalty_factor", 10.0)),
         rules=list(policy.get("rules", [])),
+        shortage=policy.get("shortage", "proportional"),
+        today=np.minimum(np.tile(today, ny), capacity),
+        premium=np.tile(prem_k[s_k], ny),
+        included=included,
+        base_id=np.tile(ids, ny),
+        year=yk,
+        discount=np.repeat(factor, nk),
+        glide_cap=np.repeat(glide, nk),
     )
+    if hz:
+        _read_stock(rc, folder, kidx, years)
+        if bo is not None and len(bo):
+            _read_buildout(rc, bo, kidx, years, factor, s_k, s_n)
+    return rc
+
+
+def _read_stock(rc: RefCase, folder: Path, kidx: pd.Index, years: np.ndarray) -> None:
+    st = _optional(folder, "stockpile.csv", ["commodity"])
+    if st is None or not len(st):
+        return
+    nk, ny, ns = len(kidx), len(years), len(st)
+    first = kidx.get_indexer(st["commodity"])
+    rc.st_k = (np.repeat(first, ny) + np.tile(np.arange(ny) * nk, ns)).astype(np.int64)
+    prev = np.arange(ns * ny) - 1
+    prev[::ny] = -1
+    rc.st_prev = prev
+    initial = np.zeros(ns * ny)
+    initial[::ny] = _num(st, "initial", 0.0)
+    rc.st_initial = initial
+    rc.st_max_buy = np.repeat(_num(st, "max_buy", np.inf), ny)
+    rc.st_max_release = np.repeat(_num(st, "max_release", np.inf), ny)
+    rc.st_holding = np.repeat(_num(st, "holding_cost", 0.0), ny)
+    rc.st_floor = np.repeat(_num(st, "floor", 0.0), ny)
+
+
+def _read_buildout(rc, bo, kidx, years, factor, s_k, s_n) -> None:
+    """Per option, one build variable per year from its from_year; its objective
+    coefficient is the annual cost times the discount factors of that year and later."""
+    nr = len(s_k)
+    pos = {(k, n): j for j, (k, n) in enumerate(zip(s_k.tolist(), s_n.tolist(), strict=True))}
+    later = np.cumsum(factor[::-1])[::-1]  # sum of f[y'] for y' >= y
+    rows, opts, most, costs = [], [], [], []
+    first = _num(bo, "from_year", float(years[0]))
+    for o, (k, n, annual, mx, fy) in enumerate(
+        zip(
+            kidx.get_indexer(bo["commodity"]).tolist(),
+            bo["country"].tolist(),
+            bo["annual_cost"].astype(float).tolist(),
+            bo["max_per_year"].astype(float).tolist(),
+            first.tolist(),
+            strict=True,
+        )
+    ):
+        t = np.flatnonzero(years >= max(int(fy), int(years[0])))
+        rows.append(t * nr + pos[k, n])
+        opts.append(np.full(len(t), o))
+        most.append(np.full(len(t), mx))
+        costs.append(annual * later[t])
+    rc.b_row = np.concatenate(rows).astype(np.int64)
+    rc.b_opt = np.concatenate(opts).astype(np.int64)
+    rc.b_max = np.concatenate(most)
+    rc.b_cost = np.concatenate(costs)
+    rc.b_total = _num(bo, "max_total", np.inf)
 
 
 # --- derived values, mirroring model/case.py ------------------------------------------------
 def china_caps(rc: RefCase, default: float | None = None) -> np.ndarray:
-    """Own cap, else the stage default, else the case default (or `default` if given)."""
+    """Own cap, else the stage default, else the case default (in a year of the glide
+    path, its cap), or `default` if given."""
     base = rc.max_china_share if default is None else float(default)
-    by_stage = np.array([rc.cap_by_stage.get(s, base) for s in rc.stage], dtype=float)
+    glide = rc.glide_cap if len(rc.glide_cap) else np.full(len(rc.stage), np.nan)
+    fallback = np.where(np.isnan(glide), base, glide)
+    by_stage = np.array(
+        [rc.cap_by_stage.get(s, f) for s, f in zip(rc.stage, fallback.tolist(), strict=True)],
+        dtype=float,
+    )
     return np.where(np.isnan(rc.own_cap), by_stage, rc.own_cap)
 
 
 def shortfall_penalties(rc: RefCase) -> np.ndarray:
-    """Own penalty, else factor x full cost (dearest delivered cost + inputs' full cost), else 1."""
+    """Own penalty, else factor x full cost (dearest delivered cost + inputs' full cost), else 1.
+
+    A row that can sell beyond its today volume sells its dearest unit at (1 + premium) x
+    its delivered cost (every row counts, whatever its status)."""
     nk = len(rc.commodities)
+    unit = rc.cost
+    if len(rc.premium):
+        unit = np.where(rc.capacity > rc.today, unit * (1.0 + rc.premium), unit)
     dearest = np.full(nk, -np.inf)
-    np.maximum.at(dearest, rc.k_of, rc.cost)
+    np.maximum.at(dearest, rc.k_of, unit)
     dearest[np.isneginf(dearest)] = 0.0
     # full = dearest + A @ full with A[product, input] = quantity; acyclic, so this settles
     a = sp.csr_matrix((rc.r_qty, (rc.r_product, rc.r_input)), shape=(nk, nk))
@@ -165,11 +369,40 @@ def shortfall_penalties(rc: RefCase) -> np.ndarray:
 
 
 def rule_commodities(rc: RefCase, rule: dict) -> np.ndarray:
+    base = rc.base_id if len(rc.base_id) else rc.commodities
     if rule.get("commodities") is not None:
-        return np.flatnonzero(np.isin(rc.commodities, list(rule["commodities"])))
-    if rule.get("stage") is not None:
-        return np.flatnonzero(rc.stage == rule["stage"])
-    return np.arange(len(rc.commodities))
+        out = np.isin(base, list(rule["commodities"]))
+    elif rule.get("stage") is not None:
+        out = rc.stage == rule["stage"]
+    else:
+        out = np.ones(len(rc.commodities), dtype=bool)
+    if len(rc.year) and (rule.get("from_year") is not None or rule.get("to_year") is not None):
+        first, last = rule.get("from_year", -np.inf), rule.get("to_year", np.inf)
+        out &= (rc.year >= first) & (rc.year <= last)
+    return np.flatnonzero(out)
+
+
+def rule_members(rc: RefCase, rule: dict) -> set[str] | None:
+    """The union of a rule's countries and groups ("A|B" or a list); None for 'each'."""
+    given = [rule["country"]] if isinstance(rule["country"], str) else rule["country"]
+    members = [part.strip() for item in given for part in item.split("|")]
+    if members == ["each"]:
+        return None
+    out: set[str] = set()
+    for who in members:
+        if who.startswith("group:"):
+            out |= rc.groups.get(who.removeprefix("group:"), set())
+        else:
+            out.add(who)
+    return out
+
+
+def unmet_weights(demand: np.ndarray) -> tuple[float, np.ndarray]:
+    """m (the geometric mean of the positive demands, 1 if none) and m / demand[k]
+    (1 where demand is 0): the row m * U of the proportional shortage policy."""
+    pos = demand[demand > 0]
+    scale = float(np.exp(np.log(pos).sum() / len(pos))) if len(pos) else 1.0
+    return scale, np.divide(scale, demand, out=np.ones(len(demand)), where=demand > 0)
 
 
 # --- the LP as arrays -------------------------------------------------------------------------
@@ -192,6 +425,10 @@ class Lp:
     china_entry_k: np.ndarray
     china_entry_is_chn: np.ndarray
     counts: dict[str, int] = field(default_factory=dict)
+    # proportional shortage: the U row, its scale m, and the level-1 costs (m / demand on s)
+    u_row: int | None = None
+    u_scale: float = 1.0
+    level1_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 class _Triplets:
@@ -216,7 +453,11 @@ class _Triplets:
 
 
 def build_lp(rc: RefCase, cap_default: float | None = None) -> Lp:
-    """The sourcing LP of `rc` as column-wise sparse arrays."""
+    """The sourcing LP of `rc` as column-wise sparse arrays.
+
+    Columns: x (supply rows), s (shortfall), then, where the case has them, e (supply
+    beyond today, rows with a premium), the stockpile's level, buy and release, and the
+    build-out's b."""
     nk, nx = len(rc.commodities), len(rc.k_of)
     order = np.argsort(rc.k_of, kind="stable")
     cnt = np.bincount(rc.k_of, minlength=nk)
@@ -229,14 +470,25 @@ def build_lp(rc: RefCase, cap_default: float | None = None) -> Lp:
         off = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
         return rep, order[np.repeat(start[ks], c) + off]
 
+    premium = rc.premium if len(rc.premium) else np.zeros(nx)
+    tier = np.flatnonzero(premium > 0)
+    ns, nb = len(rc.st_k), len(rc.b_row)
+    c_e = nx + nk  # first column of each family
+    c_lvl = c_e + len(tier)
+    c_buy, c_rel = c_lvl + ns, c_lvl + 2 * ns
+    c_b = c_lvl + 3 * ns
+    ncol = c_b + nb
+
     t = _Triplets()
-    # balance: S[p] + s[p] - sum_q a[q,p] S[q] = demand[p]
+    # balance: S[p] + s[p] - sum_q a[q,p] S[q] (+ r[p] - b[p]) = demand[p]
     rep, col = expand(rc.r_product)
     t.block(
         nk,
-        np.concatenate([rc.k_of, np.arange(nk), rc.r_input[rep]]),
-        np.concatenate([np.arange(nx), nx + np.arange(nk), col]),
-        np.concatenate([np.ones(nx), np.ones(nk), -rc.r_qty[rep]]),
+        np.concatenate([rc.k_of, np.arange(nk), rc.r_input[rep], rc.st_k, rc.st_k]),
+        np.concatenate(
+            [np.arange(nx), nx + np.arange(nk), col, c_rel + np.arange(ns), c_buy + np.arange(ns)]
+        ),
+        np.concatenate([np.ones(nx), np.ones(nk), -rc.r_qty[rep], np.ones(ns), -np.ones(ns)]),
         rc.demand,
         rc.demand,
     )
@@ -256,8 +508,8 @@ def build_lp(rc: RefCase, cap_default: float | None = None) -> Lp:
     for rule in rc.rules:
         ks = rule_commodities(rc, rule)
         ks = ks[cnt[ks] > 0]
-        who = rule["country"]
-        if who == "each":
+        members = rule_members(rc, rule)
+        if members is None:
             if rule.get("max_share") is None:
                 continue
             prep, j0 = expand(ks)  # one row per supply row of each covered commodity
@@ -266,30 +518,104 @@ def build_lp(rc: RefCase, cap_default: float | None = None) -> Lp:
             t.block(len(j0), rep, col, vals, -INF, 0.0)
             n_each += len(j0)
             continue
-        if who.startswith("group:"):
-            members = rc.groups.get(who.removeprefix("group:"), set())
-        else:
-            members = {who}
         member = np.isin(rc.country, list(members))
         rep, col = expand(ks)
         for bound, lower, upper in (("max_share", -INF, 0.0), ("min_share", 0.0, INF)):
             if rule.get(bound) is not None:
                 t.block(len(ks), rep, col, member[col] - float(rule[bound]), lower, upper)
                 n_group += len(ks)
+    # tiers: x[j] - e[j] <= today[j] for rows with a premium
+    n = len(tier)
+    t.block(
+        n,
+        np.concatenate([np.arange(n), np.arange(n)]),
+        np.concatenate([tier, c_e + np.arange(n)]),
+        np.concatenate([np.ones(n), -np.ones(n)]),
+        -INF,
+        rc.today[tier] if n else np.zeros(0),
+    )
+    # stockpile: L[k] - L[k-] - b[k] + r[k] = initial (first year) or 0
+    i = np.arange(ns)
+    has = rc.st_prev >= 0
+    t.block(
+        ns,
+        np.concatenate([i, i[has], i, i]),
+        np.concatenate([c_lvl + i, c_lvl + rc.st_prev[has], c_buy + i, c_rel + i]),
+        np.concatenate([np.ones(ns), -np.ones(int(has.sum())), -np.ones(ns), np.ones(ns)]),
+        rc.st_initial,
+        rc.st_initial,
+    )
+    # build-out: x[row] - sum_{t <= y} b[option, t] <= capacity[row]; sum_y b <= max_total
+    b_first = np.flatnonzero(np.r_[True, rc.b_opt[1:] != rc.b_opt[:-1]]) if nb else np.zeros(0)
+    run_start = np.repeat(b_first, np.diff(np.r_[b_first, nb]).astype(np.int64)) if nb else []
+    run_len = np.arange(nb) - np.asarray(run_start, dtype=np.int64) + 1  # b up to this year
+    brow = np.repeat(np.arange(nb), run_len)
+    bcol = np.repeat(np.asarray(run_start, dtype=np.int64), run_len) + (
+        np.arange(int(run_len.sum())) - np.repeat(np.cumsum(run_len) - run_len, run_len)
+    )
+    cap_lp = np.where(rc.included, rc.capacity, 0.0) if len(rc.included) else rc.capacity
+    t.block(
+        nb,
+        np.concatenate([np.arange(nb), brow]),
+        np.concatenate([rc.b_row, c_b + bcol]),
+        np.concatenate([np.ones(nb), -np.ones(len(brow))]),
+        -INF,
+        cap_lp[rc.b_row],
+    )
+    limited = np.flatnonzero(np.isfinite(rc.b_total))
+    sel = np.flatnonzero(np.isin(rc.b_opt, limited))
+    t.block(
+        len(limited),
+        np.searchsorted(limited, rc.b_opt[sel]),
+        c_b + sel,
+        np.ones(len(sel)),
+        -INF,
+        rc.b_total[limited],
+    )
+    # proportional shortage: m * U = sum_k (m / demand[k]) s[k] <= m * nk (level 2 holds U*)
+    u_row, scale, weights = None, 1.0, np.zeros(0)
+    if rc.shortage == "proportional" and nk:
+        scale, weights = unmet_weights(rc.demand)
+        u_row = t.block(1, np.zeros(nk), nx + np.arange(nk), weights, -INF, scale * nk)
 
     rows = np.concatenate(t.rows)
     cols = np.concatenate(t.cols)
     vals = np.concatenate(t.vals)
     keep = vals != 0.0  # e.g. China at cap 1, a member at max 1: no entry, as in HiGHS
-    ncol = nx + nk
     matrix = sp.csc_matrix((vals[keep], (rows[keep], cols[keep])), shape=(t.n, ncol))
     matrix.sort_indices()
+    f = rc.discount if len(rc.discount) else np.ones(nk)
+    fx = f[rc.k_of]
+    cost = np.concatenate(
+        [
+            rc.cost * fx,
+            shortfall_penalties(rc) * f,
+            premium[tier] * rc.cost[tier] * fx[tier],
+            rc.st_holding * f[rc.st_k],
+            np.zeros(2 * ns),
+            rc.b_cost,
+        ]
+    )
+    x_upper = cap_lp.copy()
+    x_upper[rc.b_row] = INF  # the build rows' capacity row replaces the bound
+    level1 = np.zeros(ncol)
+    level1[nx : nx + nk] = weights if u_row is not None else 0.0
     return Lp(
         num_col=ncol,
         num_row=t.n,
-        cost=np.concatenate([rc.cost, shortfall_penalties(rc)]),
-        col_lower=np.zeros(ncol),
-        col_upper=np.concatenate([rc.capacity, rc.demand]),
+        cost=cost,
+        col_lower=np.concatenate([np.zeros(nx + nk + n), rc.st_floor, np.zeros(2 * ns + nb)]),
+        col_upper=np.concatenate(
+            [
+                x_upper,
+                rc.demand,
+                np.full(n, INF),
+                np.full(ns, INF),
+                rc.st_max_buy,
+                rc.st_max_release,
+                rc.b_max,
+            ]
+        ),
         row_lower=np.concatenate(t.lower),
         row_upper=np.concatenate(t.upper),
         matrix=matrix,
@@ -301,6 +627,9 @@ def build_lp(rc: RefCase, cap_default: float | None = None) -> Lp:
         china_entry_k=china[4],
         china_entry_is_chn=china[5],
         counts={"china_rows": len(capped), "each_rows": n_each, "group_rows": n_group},
+        u_row=u_row,
+        u_scale=scale,
+        level1_cost=level1,
     )
 
 
@@ -336,7 +665,18 @@ def pass_lp(h: highspy.Highs, lp: Lp) -> None:
         raise RuntimeError("HiGHS rejected the model")
 
 
-def _run(h: highspy.Highs) -> float:
+def _run(h: highspy.Highs, lp: Lp | None = None) -> float:
+    """Solve; under the proportional shortage policy lexicographically, as the tool does
+    (``model/optimization/highs.py`` ``Solver._run``): first the least unmet need U* alone,
+    then the cost with the U row held at U* (+ 1e-13 x max(1, U*), times its scale m)."""
+    if lp is not None and lp.u_row is not None:
+        cols = np.arange(lp.num_col, dtype=np.int32)
+        h.changeRowBounds(lp.u_row, -INF, INF)
+        h.changeColsCost(lp.num_col, cols, lp.level1_cost)
+        v = max(0.0, _run(h))
+        h.changeColsCost(lp.num_col, cols, lp.cost)
+        u = v / lp.u_scale
+        h.changeRowBounds(lp.u_row, -INF, v + lp.u_scale * 1e-13 * max(1.0, u))
     h.run()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
@@ -355,6 +695,8 @@ class RefResult:
     shortfall_commodities: int
     china_caps_binding: int
     iterations: int
+    commodities: int = 0  # commodity-years in a horizon case
+    supply_rows: int = 0  # supply rows by year (columns x)
     x: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     shortfall: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
 
@@ -370,16 +712,17 @@ def solve(folder: str | Path, *, keep: bool = False) -> RefResult:
     h = new_highs()
     pass_lp(h, lp)
     t3 = time.perf_counter()
-    objective = _run(h)
+    objective = _run(h, lp)
     t4 = time.perf_counter()
     col = np.asarray(h.getSolution().col_value)
     row = np.asarray(h.getSolution().row_value)
     t5 = time.perf_counter()
     tm.update(read=t1 - t0, build=t2 - t1, passmodel=t3 - t2, solve=t4 - t3, solution=t5 - t4)
     tm["total"] = t5 - t0
-    x, s = col[: lp.nx], col[lp.nx :]
+    nk = len(rc.commodities)
+    x, s = col[: lp.nx], col[lp.nx : lp.nx + nk]
     short = int((s > 1e-7 * np.maximum(1.0, rc.demand)).sum())
-    supplied = np.bincount(rc.k_of, weights=x, minlength=len(rc.commodities))
+    supplied = np.bincount(rc.k_of, weights=x, minlength=nk)
     caps = china_caps(rc)[lp.china_k]
     binding = int(
         ((caps < 1.0) & (row[lp.china_row] >= -1e-7 * np.maximum(1.0, supplied[lp.china_k]))).sum()
@@ -393,6 +736,8 @@ def solve(folder: str | Path, *, keep: bool = False) -> RefResult:
         shortfall_commodities=short,
         china_caps_binding=binding,
         iterations=int(h.getInfo().simplex_iteration_count),
+        commodities=nk,
+        supply_rows=lp.nx,
         x=x if keep else np.zeros(0),
         shortfall=s if keep else np.zeros(0),
     )
@@ -426,7 +771,7 @@ def sweep(
     h = new_highs()
     pass_lp(h, lp)
     t2 = time.perf_counter()
-    _run(h)
+    _run(h, lp)
     basis = h.getBasis() if from_base else None
     t3 = time.perf_counter()
     current = china_caps(rc)
@@ -447,7 +792,7 @@ def sweep(
         if basis is not None:
             h.clearSolver()
             h.setBasis(basis)
-        objectives.append(_run(h))
+        objectives.append(_run(h, lp))
         seconds.append(time.perf_counter() - p0)
     t4 = time.perf_counter()
     tm.update(read=t1 - t0, build=t2 - t1, base_solve=t3 - t2, points=t4 - t3)

@@ -3,6 +3,7 @@
     python benchmarks/run.py                      # sizes S,M,L; sweeps at M; CLI; RESULTS.md
     python benchmarks/run.py --sizes S,M --xl     # add XL
     python benchmarks/run.py --sizes S --no-sweep --no-cli --out /tmp/r.md
+    python benchmarks/run.py --years-only         # only the multi-year cases, into RESULTS.md
 
 One command runs everything side by side. Each measurement runs in its own
 child process (this script with ``--child``), so that its peak memory is the
@@ -42,6 +43,9 @@ RAW = HERE / "results"
 sys.path.insert(0, str(HERE))
 
 SIZES = ["S", "M", "L", "XL"]
+YEAR_CASES = ["Y10", "Y30", "M20"]  # multi-year cases (generate.YEARS)
+YEARS_TARGET = 2.0  # tool / highspy, multi-year single solve
+YEARS_BEGIN, YEARS_END = "<!-- years: begin -->", "<!-- years: end -->"
 REL_TOL = 1e-7
 SOURCING = Path(sys.executable).with_name("sourcing")
 ENV = dict(os.environ)  # children's environment; --snapshot puts a model/ copy first on the path
@@ -215,6 +219,8 @@ def child(args: argparse.Namespace) -> None:
             shortfall_commodities=r.shortfall_commodities,
             china_caps_binding=r.china_caps_binding,
             iterations=r.iterations,
+            commodity_years=r.commodities,
+            supply_rows=r.supply_rows,
         )
         # memory by phase: re-run under the recorder is not needed; one solve is enough
     elif kind == "naive":
@@ -488,6 +494,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--repeat-l", type=int, default=2, help="runs of the tool and highspy at L (naive: 1)"
     )
+    p.add_argument(
+        "--years",
+        default=",".join(YEAR_CASES),
+        help="multi-year cases to run, from Y10,Y30,M20,S5 ('' for none)",
+    )
+    p.add_argument(
+        "--years-only",
+        action="store_true",
+        help="run only the multi-year cases and replace their section of --out",
+    )
+    p.add_argument("--repeat-years", type=int, default=2, help="runs per multi-year measurement")
     p.add_argument("--no-sweep", action="store_true")
     p.add_argument("--no-cli", action="store_true")
     p.add_argument(
@@ -513,21 +530,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args)
         return 0
+    if args.render and args.years_only:
+        splice_years(args.out, json.loads(args.render.read_text()))
+        print(f"wrote the multi-year section of {args.out} from {args.render}")
+        return 0
     if args.render:
         args.out.write_text(report(json.loads(args.render.read_text())), encoding="utf-8")
         print(f"wrote {args.out} from {args.render}")
         return 0
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    years = [s.strip() for s in args.years.split(",") if s.strip()]
+    if args.years_only:
+        sizes, args.no_sweep, args.no_cli = [], True, True
     if args.xl and "XL" not in sizes:
         sizes.append("XL")
     for s in sizes:
         if s not in SIZES:
             p.error(f"unknown size {s!r}")
     sizes = [s for s in SIZES if s in sizes]
+    import generate
+
+    for s in years:
+        if s not in generate.YEARS:
+            p.error(f"unknown multi-year case {s!r} (choose from {', '.join(generate.YEARS)})")
     timeout = args.timeout_min * 60
     naive_limit = args.naive_limit_min * 60
-    import generate
 
     out: dict[str, Any] = {"machine": machine_info(), "sizes": {}, "notes": []}
     if args.snapshot:
@@ -618,12 +646,28 @@ def main(argv: list[str] | None = None) -> int:
                 "tool_w1": best_of("tool-sweep", size, timeout * 4, 1, points=n, workers=1),
                 "tool_w2": best_of("tool-sweep", size, timeout * 4, 1, points=n, workers=2),
             }
+    if years:
+        out["years"] = {}
+        out["repeat_years"] = args.repeat_years
+        for name in years:
+            # written every run: inputs/base may have changed since the last one
+            generate.generate_years(name)
+            print(f"multi-year case {name}", flush=True)
+            out["years"][name] = {
+                "highspy": best_of("highspy", name, timeout, args.repeat_years),
+                "tool": best_of("tool", name, timeout, args.repeat_years),
+            }
     if not args.no_cli:
         print("sourcing solve (default case), best of 3", flush=True)
         out["cli"] = time_cli(3)
     out["machine"]["loadavg_end"] = os.getloadavg()
 
     RAW.mkdir(parents=True, exist_ok=True)
+    if args.years_only:
+        (RAW / "latest-years.json").write_text(json.dumps(out, indent=1, default=str))
+        splice_years(args.out, out)
+        print(f"wrote the multi-year section of {args.out} (raw: {RAW / 'latest-years.json'})")
+        return 0
     (RAW / "latest.json").write_text(json.dumps(out, indent=1, default=str))
     args.out.write_text(report(out), encoding="utf-8")
     print(f"wrote {args.out} (raw: {RAW / 'latest.json'})")
@@ -1024,11 +1068,123 @@ def report(out: dict[str, Any]) -> str:
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets],
         "",
     ]
+    if out.get("years"):
+        lines += ["", *years_section(out)]
     levers = HERE / "LEVERS.md"  # hand-written: what each lever bought, measured on its own
     if levers.is_file():
         lines += ["", levers.read_text().strip()]
     lines += ["", "Raw records: `benchmarks/results/latest.json` (not committed).", ""]
     return "\n".join(lines)
+
+
+def splice_years(path: Path, out: dict[str, Any]) -> None:
+    """Write the multi-year section into ``path``: in place of the last one, else before the
+    hand-written levers (else at the end)."""
+    section = "\n".join(years_section(out))
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    if YEARS_BEGIN in text:
+        head, rest = text.split(YEARS_BEGIN, 1)
+        text = head + section + rest.split(YEARS_END, 1)[1]
+    else:
+        at = text.find("\n## What each lever bought")
+        at = len(text.rstrip("\n")) if at < 0 else at
+        text = text[:at].rstrip("\n") + "\n\n" + section + "\n" + text[at:]
+    path.write_text(text, encoding="utf-8")
+
+
+def years_ratio(e: dict[str, Any]) -> tuple[float | None, float | None]:
+    """tool / highspy of one multi-year case: end to end, and build + solve only."""
+    tool, hs = e["tool"], e["highspy"]
+    if not (tool.get("ok") and hs.get("ok")):
+        return None, None
+    t, h = split(tool), split(hs)
+    return _ratio(t["total"], h["total"]), _ratio(t["build"] + t["solve"], h["build"] + h["solve"])
+
+
+def years_section(out: dict[str, Any]) -> list[str]:
+    """RESULTS.md's multi-year section (between markers, so --years-only can replace it)."""
+    from generate import YEARS
+
+    m = out["machine"]
+    lines = [
+        YEARS_BEGIN,
+        "## Years: multi-year cases",
+        "",
+        f"Measured {m['date']} with `{out['command'].strip()}` ({m['model_source']}); load "
+        f"average {m['loadavg_start'][0]:.2f} at start, "
+        f"{m.get('loadavg_end', (math.nan,))[0]:.2f} at end. Fastest of "
+        f"{out.get('repeat_years', 1)} runs, each in its own process, tool and reference "
+        "alternating on the same machine.",
+        "",
+        "Cases from `benchmarks/generate.py` (`[horizon]`, see benchmarks/README.md): Y10 and "
+        "Y30 are inputs/base over 2026-2035 and 2026-2055, M20 the synthetic M over "
+        "2026-2045; each with a 7% discount rate, a China-cap glide path, demand growth, "
+        "planned capacity coming online, capacity by year, a stockpile and build-out options. "
+        "highspy = `reference_highspy` extended to years (the commodity-years, tiers, "
+        "stockpile and build-out as numpy triplets; under the proportional shortage policy "
+        "the same two-level solve as the tool). build = the tool's model build and compile "
+        "(`result.timings['build']`) / the reference's arrays and `passModel`.",
+        "",
+        "| case | years | commodity-years | supply rows | LP columns | LP rows | nonzeros | "
+        "method | read | build | solve | report | total | tool / highspy (total; build + "
+        "solve) | objective | rel. diff | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    targets = []
+    for name, e in out["years"].items():
+        source, first, last = YEARS[name]
+        info = e["highspy"].get("info", {})
+        ref_obj = info.get("objective")
+        r_total, r_core = years_ratio(e)
+        for method in ("tool", "highspy"):
+            rec = e[method]
+            lead = (
+                f"| {name} ({source}) | {last - first + 1} | {info.get('commodity_years', 0):,} | "
+                f"{info.get('supply_rows', 0):,} | {info.get('num_col', 0):,} | "
+                f"{info.get('num_row', 0):,} | {info.get('nnz', 0):,} | "
+                if method == "tool"
+                else "| | | | | | | | "
+            )
+            if not rec.get("ok"):
+                lines.append(f"{lead}{method} | | | | | | | | | {_load(rec)} {_status(rec)} |")
+                continue
+            t = split(rec)
+            obj = rec["info"].get("objective")
+            d = rel(obj, ref_obj)
+            ratio = f"**{r_total:.1f}x**; {r_core:.1f}x" if method == "tool" and r_total else ""
+            ok = "–" if method == "highspy" else f"{d:.1e}" + (" ok" if d <= 1e-9 else " MISMATCH")
+            lines.append(
+                f"{lead}{method} | {_s(t['read'])} | {_s(t['build'])} | {_s(t['solve'])} | "
+                f"{_s(t['report'])} | **{_s(t['total'])}** | {ratio} | {obj:,.2f} | {ok} | "
+                f"{_load(rec)} |"
+            )
+        if r_total:
+            targets.append(
+                f"| {name}: tool / highspy, end to end | <= {YEARS_TARGET:g}x | {r_total:.1f}x "
+                f"({_s(split(e['tool'])['total'])} s / {_s(split(e['highspy'])['total'])} s) | "
+                f"{'met' if r_total <= YEARS_TARGET else 'not met'} |"
+            )
+    lines += ["", "| target | goal | measured | |", "|---|---|---|---|", *targets]
+    prof = [(n, e["tool"]) for n, e in out["years"].items() if e["tool"].get("stacks")]
+    if prof:
+        lines += [
+            "",
+            "Where the tool spends its time (0.1 s stack samples, as above):",
+            "",
+            "| case | share | ~seconds | model/ call chain (outermost first) |",
+            "|---|---:|---:|---|",
+        ]
+        for name, rec in prof:
+            st = rec["stacks"]
+            top = [(k, n) for k, n in st["top"] if k != "(outside the package)"]
+            for chain, n in top[:6]:
+                share = n / st["samples"]
+                lines.append(f"| {name} | {share:.0%} | {share * st['seconds']:,.1f} | `{chain}` |")
+    notes = HERE / "YEARS.md"  # hand-written: what dominates, what was changed
+    if notes.is_file():
+        lines += ["", notes.read_text().strip()]
+    lines.append(YEARS_END)
+    return lines
 
 
 if __name__ == "__main__":

@@ -20,9 +20,14 @@ def test_notebook_is_stored_without_outputs():
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+# Tools' caches (gitignored) that tests running alongside on other workers (pytest -n) may
+# create in the repository's top level at any moment: not the notebook's doing.
+CACHES = {".hypothesis", ".pytest_cache", ".ruff_cache", "__pycache__"}
+
+
 def repo_files() -> set[str]:
     """The repository's top level, and everything under the folders a notebook might write."""
-    out = {p.name for p in ROOT.iterdir()}
+    out = {p.name for p in ROOT.iterdir()} - CACHES
     for folder in ("notebooks", "inputs", "solutions"):
         out |= {str(p.relative_to(ROOT)) for p in (ROOT / folder).rglob("*")}
     return out
