@@ -1,0 +1,37 @@
+"""The command line's summary of a horizon run: one row per commodity, years in ranges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from model.cli import app, year_ranges
+from tests.test_horizon import horizon_case
+
+
+def test_year_ranges():
+    assert year_ranges([2030, 2025, 2026, 2027]) == "2025-2027, 2030"
+    assert year_ranges([2028]) == "2028"
+    assert year_ranges([2026, 2028]) == "2026, 2028"
+
+
+def test_a_horizon_summary_has_a_row_per_commodity_and_binding_years(tmp_path: Path):
+    # Demand 10 a year; China sells 10 at $1, Australia 4 at $2. The glide path caps
+    # China at 50% from 2027: China <= Australia = 4, so 8 supplied and 2 short (20%)
+    # in 2027, 2028 and 2029: 6 short in all. 2026 is uncapped: China 10, nothing short.
+    folder = horizon_case(
+        tmp_path / "case",
+        commodities=[("a", 10, None)],
+        supply=[("a", "CHN", 10, 1), ("a", "AUS", 4, 2)],
+        horizon={"start": 2026, "end": 2029, "max_china_share_by_year": {"2027": 0.5}},
+        policy={"max_china_share": 1.0},
+    )
+    run = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "out")])
+    assert run.exit_code == 0, run.output
+    rows = [line for line in run.output.splitlines() if line.lstrip().startswith("a ")]
+    assert len(rows) == 2, run.output  # the table row and one binding line for 3 years
+    cells = [c.strip() for c in rows[0].split("│")]
+    # commodity, unit, needed 2026, needed 2029, unmet, China 2026, China 2029, cap 2029
+    assert cells[2:8] == ["10.00", "10.00", "6.00 (2027-2029, 20.0%)", "100.0%", "50.0%", "50.0%"]
+    assert rows[1].strip().startswith("a 2027-2029: ") and "China cap 50%" in rows[1]
