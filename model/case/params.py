@@ -36,9 +36,8 @@ import copy
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from model.case.core import Case
+from model.case.core import Case, Horizon
 from model.case.horizon import _buildout, _stockpile
 from model.case.policy import (
     BUILD_COLUMNS,
@@ -70,7 +69,7 @@ class Parameter:
     selector: tuple[tuple[str, tuple[str | int, ...]], ...] = ()
     all_rows: bool = False
     rule: str | None = None  # rule label or '#n'
-    bound: str | None = None  # 'min_share' or 'max_share' for rules
+    bound: str | None = None  # 'min_share' or 'max_share' for rules; a stock or build column
     mode: str = "set"  # 'set' or 'scale'
     where: str = "parameter"  # for error messages: the file or 'command line'
 
@@ -320,7 +319,7 @@ def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
     return out
 
 
-def _horizon_copy(case: Case, point: list[tuple[Parameter, float]]) -> Any:
+def _horizon_copy(case: Case, point: list[tuple[Parameter, float]]) -> Horizon:
     """A copy of the case's horizon (and its case as read) for a point to change."""
     param = next(p for p, _ in point if p.name == GLIDE or p.name in OPTIONS)
     if case.horizon is None:
