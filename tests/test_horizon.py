@@ -635,19 +635,18 @@ def test_a_horizon_case_is_not_written_as_a_workbook_yet(tmp_path: Path):
         write_case_xlsx(load_case(small(tmp_path / "c")), tmp_path / "c.xlsx")
 
 
-def test_a_year_selector_needs_a_horizon_and_scenarios_cannot_use_it_yet(tmp_path: Path):
+def test_a_year_selector_needs_a_horizon(tmp_path: Path):
     plain = horizon_case(
         tmp_path / "plain", commodities=[("k", 1, None)], supply=[("k", "AUS", 1, 1)], horizon=None
     )
     with pytest.raises(InputError, match="year selects rows of a case with a \\[horizon\\] only"):
         apply_values(load_case(plain), [(parse_parameter("demand[year=2027]"), 2.0)])
-    small(tmp_path / "c")
     scenario = tmp_path / "s.toml"
     scenario.write_text(
-        'base = "c"\n[[changes]]\ntable = "commodities"\ncolumn = "demand"\n'
+        'base = "plain"\n[[changes]]\ntable = "commodities"\ncolumn = "demand"\n'
         "year = 2027\nscale = 2\n"
     )
-    with pytest.raises(InputError, match="cannot select years yet") as err:
+    with pytest.raises(InputError, match="with a \\[horizon\\] only") as err:
         load_case(scenario)
     assert err.value.column == "changes[#1].year"
 

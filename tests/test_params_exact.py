@@ -91,8 +91,9 @@ def test_parameter_error_messages_in_full():
     with pytest.raises(InputError) as err:
         parse_parameter("penalty")
     assert err.value.message == (
-        "unknown parameter 'penalty' (choose from capacity, demand, freight, max_china_share, "
-        "rule, tariff, tariff_per_unit, unit_cost)"
+        "unknown parameter 'penalty' (choose from buildout, capacity, demand, freight, "
+        "max_china_share, max_china_share_by_year, rule, stockpile, tariff, tariff_per_unit, "
+        "unit_cost)"
     )
 
 

@@ -10,6 +10,19 @@
     rule[partners >= 40%].min_share         a share rule's bound, by name, label or '#2' (set);
                                             a label may hold '|': rule[CHN|USA max 50%]
 
+A case with a ``[horizon]`` adds (values set as given):
+
+    max_china_share_by_year[2030]           the glide path's value from 2030 (until its next
+                                            year; a year not in the path adds a step there)
+    stockpile[commodity=gallium].initial    a stockpile.csv column of the selected rows:
+                                            initial, max_buy, max_release, holding_cost, floor
+    buildout[commodity=magnet,country=USA].max_per_year
+                                            a buildout.csv column: annual_cost, max_per_year,
+                                            max_total
+
+Stock and build values are pushed into the kept model as bounds, right-hand sides and
+costs (no rebuild); a blank ``max_total`` (no limit row) cannot be swept.
+
 Selectors are ``commodity``, ``country`` (an ISO code or ``group:<tag>``) and
 ``stage``; several values are separated by ``|``. Capacity, cost and demand
 values are multipliers of the case's values; caps, tariffs and rule bounds are
@@ -24,9 +37,16 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from model.case.core import Case
-from model.case.policy import COMMODITY_COLUMNS, SUPPLY_COLUMNS, Change
-from model.case.scenario import apply_change
+from model.case.core import Case, Horizon
+from model.case.horizon import _buildout, _stockpile
+from model.case.policy import (
+    BUILD_COLUMNS,
+    COMMODITY_COLUMNS,
+    STOCK_COLUMNS,
+    SUPPLY_COLUMNS,
+    Change,
+)
+from model.case.scenario import apply_change, check_floor
 from model.errors import InputError
 
 MAX_GRID = 100_000  # values in one grid
@@ -34,6 +54,9 @@ MAX_POINTS = 1_000_000  # points in one sweep
 SCALED = {"capacity", "unit_cost", "demand", "freight", "tariff_per_unit"}
 SET = {"max_china_share", "tariff"}
 SELECTORS = ("commodity", "country", "stage", "year")  # year: cases with a [horizon] only
+# a horizon case's tables of stock and build options: parameter name -> its columns
+OPTIONS = {"stockpile": STOCK_COLUMNS, "buildout": BUILD_COLUMNS}
+GLIDE = "max_china_share_by_year"
 PATTERN = re.compile(r"^(?P<name>[a-z_]+)(?:\[(?P<sel>[^\]]*)\])?(?:\.(?P<bound>[a-z_]+))?$")
 
 
@@ -46,17 +69,19 @@ class Parameter:
     selector: tuple[tuple[str, tuple[str | int, ...]], ...] = ()
     all_rows: bool = False
     rule: str | None = None  # rule label or '#n'
-    bound: str | None = None  # 'min_share' or 'max_share' for rules
+    bound: str | None = None  # 'min_share' or 'max_share' for rules; a stock or build column
     mode: str = "set"  # 'set' or 'scale'
     where: str = "parameter"  # for error messages: the file or 'command line'
 
     @property
     def is_policy(self) -> bool:
         """True if it changes only caps or rules (the uncapped optimum does not move)."""
-        return self.name in ("max_china_share", "rule")
+        return self.name in ("max_china_share", "rule", GLIDE)
 
     @property
     def table(self) -> str:
+        if self.name in OPTIONS:
+            return self.name
         return "supply" if self.name in SUPPLY_COLUMNS else "commodities"
 
     def selection(self) -> dict[str, list[str]]:
@@ -67,8 +92,10 @@ class Parameter:
             raise InputError(f"value {value} is not a finite number", self.where, column=self.text)
         if self.mode == "scale" and value < 0:
             raise InputError(f"multiplier {value:g} is negative", self.where, column=self.text)
-        if self.name in ("max_china_share", "rule") and not 0.0 <= value <= 1.0:
+        if self.name in ("max_china_share", "rule", GLIDE) and not 0.0 <= value <= 1.0:
             raise InputError(f"share {value:g} is outside [0, 1]", self.where, column=self.text)
+        if self.name in OPTIONS and value < 0:
+            raise InputError(f"{self.bound} {value:g} is negative", self.where, column=self.text)
         if self.name == "tariff" and value < 0:
             raise InputError(f"tariff {value:g} is negative", self.where, column=self.text)
 
@@ -84,7 +111,8 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
             column=text,
         )
     name, sel, bound = match["name"], match["sel"], match["bound"]
-    known = {"max_china_share", "rule"} | set(SUPPLY_COLUMNS) | set(COMMODITY_COLUMNS)
+    known = {"max_china_share", "rule", GLIDE, *OPTIONS}
+    known |= set(SUPPLY_COLUMNS) | set(COMMODITY_COLUMNS)
     # not swept: a premium fixes the model's structure (its tier columns) when it is built,
     # and today must stay within capacity
     known -= {"shortfall_penalty", "today", "switching_premium"}
@@ -102,7 +130,25 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
                 column=text,
             )
         return Parameter(text, "rule", rule=sel.strip(), bound=bound, where=where)
-    if bound is not None:
+    if name == GLIDE:
+        years = [v.strip() for v in (sel or "").split("|")]
+        if bound is not None or not all(y.isascii() and y.isdigit() for y in years):
+            raise InputError(
+                f"a glide-path parameter is {GLIDE}[<year>] (or [<year>|<year>])",
+                where,
+                column=text,
+            )
+        picked = tuple(int(y) for y in years)
+        return Parameter(text, GLIDE, (("year", picked),), where=where)
+    if name in OPTIONS:
+        if bound not in OPTIONS[name]:
+            raise InputError(
+                f"a {name} parameter is {name}[<selectors>].<column>, the column one of "
+                f"{', '.join(OPTIONS[name])}",
+                where,
+                column=text,
+            )
+    elif bound is not None:
         raise InputError(f"'.{bound}' only applies to rule parameters", where, column=text)
     selector: list[tuple[str, tuple[str | int, ...]]] = []
     all_rows = False
@@ -120,9 +166,19 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
                         where,
                         column=text,
                     )
-                if key == "country" and name in (*COMMODITY_COLUMNS, "max_china_share"):
+                if key == "country" and name in (
+                    *COMMODITY_COLUMNS,
+                    "max_china_share",
+                    "stockpile",
+                ):
                     raise InputError(
                         f"'{name}' is per commodity; it cannot select by country",
+                        where,
+                        column=text,
+                    )
+                if key == "year" and name in OPTIONS:
+                    raise InputError(
+                        f"{name}.csv values hold in every year; they cannot select by year",
                         where,
                         column=text,
                     )
@@ -139,7 +195,7 @@ def parse_parameter(text: str, where: str = "command line") -> Parameter:
     elif name != "max_china_share":
         all_rows = True
     mode = "scale" if name in SCALED else "set"
-    return Parameter(text, name, tuple(selector), all_rows, mode=mode, where=where)
+    return Parameter(text, name, tuple(selector), all_rows, bound=bound, mode=mode, where=where)
 
 
 def parse_grid(spec: str | list | tuple | float | int, where: str, column: str) -> list[float]:
@@ -206,6 +262,9 @@ def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
     out = copy.copy(case)
     out.policy = case.policy.model_copy(deep=True)
     tables = {p.table for p, _ in point if p.name != "rule" and (p.selector or p.all_rows)}
+    options = tables & set(OPTIONS)
+    if options or any(p.name == GLIDE for p, _ in point):
+        out.horizon = _horizon_copy(case, point)
     if "supply" in tables:
         out.supply = case.supply.copy()
     if "commodities" in tables:
@@ -228,6 +287,16 @@ def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
                 )
             setattr(rule, param.bound, value)
             changed_rules[i] = param
+        elif param.name == GLIDE:
+            _set_glide(out, param, value)
+        elif param.name in OPTIONS:
+            change = Change(
+                table=param.name,
+                column=param.bound,
+                **{k: list(v) for k, v in param.selector},
+                set=value,
+            )
+            apply_change(out.horizon.source, change, param.where, param.text)
         else:
             change = Change(
                 table=param.table,
@@ -236,6 +305,8 @@ def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
                 **{param.mode: value},
             )
             apply_change(out, change, param.where, param.text)
+    if options:
+        _derive_options(case, out, options, point)
     for i, param in changed_rules.items():  # once all of the point's bounds are in
         rule = out.policy.rules[i]
         low, high = rule.min_share, rule.max_share
@@ -246,6 +317,61 @@ def apply_values(case: Case, point: list[tuple[Parameter, float]]) -> Case:
                 column=param.text,
             )
     return out
+
+
+def _horizon_copy(case: Case, point: list[tuple[Parameter, float]]) -> Horizon:
+    """A copy of the case's horizon (and its case as read) for a point to change."""
+    param = next(p for p, _ in point if p.name == GLIDE or p.name in OPTIONS)
+    if case.horizon is None:
+        raise InputError(
+            f"'{param.name}' needs a case with a [horizon]", param.where, column=param.text
+        )
+    out = copy.copy(case.horizon)
+    out.spec = out.spec.model_copy(deep=True)
+    out.source = copy.copy(out.source)
+    out.source.year_tables = dict(out.source.year_tables)
+    for p, _ in point:
+        if p.name in OPTIONS and out.source.year_tables.get(p.name) is None:
+            raise InputError(f"the case has no {p.name}.csv", p.where, column=p.text)
+    return out
+
+
+def _set_glide(out: Case, param: Parameter, value: float) -> None:
+    """Set the glide path's value from each of the parameter's years."""
+    spec = out.horizon.spec
+    for y in param.selection()["year"]:
+        if not spec.start <= y <= spec.end:
+            raise InputError(
+                f"year {y} is outside the horizon {spec.start}-{spec.end}",
+                param.where,
+                column=param.text,
+            )
+        spec.max_china_share_by_year[str(y)] = value
+    out.horizon_spec = spec
+
+
+def _derive_options(
+    case: Case, out: Case, changed: set[str], point: list[tuple[Parameter, float]]
+) -> None:
+    """The point's stock and build options from its changed tables, as `expand` derives
+    them; the structure of the kept model (which max_total rows exist) must not change."""
+    src = out.horizon.source
+    if "stockpile" in changed:
+        param = next(p for p, _ in point if p.name == "stockpile")
+        check_floor(src, param.where, param.text)
+        out.horizon.stock = _stockpile(src)
+    if "buildout" in changed:
+        options = _buildout(src)[0]
+        for old, new in zip(case.horizon.buildout, options, strict=True):
+            if math.isinf(old.max_total) and not math.isinf(new.max_total):
+                param = next(p for p, _ in point if p.name == "buildout")
+                raise InputError(
+                    f"max_total of ({old.commodity}, {old.country}) is blank (no limit) in "
+                    "buildout.csv: a sweep cannot add a limit; give one in the case",
+                    param.where,
+                    column=param.text,
+                )
+        out.horizon.buildout = options
 
 
 @dataclass

@@ -286,25 +286,40 @@ class PolicyOverride(Strict):
 
 SUPPLY_COLUMNS = ("capacity", "unit_cost", "freight", "tariff", "tariff_per_unit", "today")
 COMMODITY_COLUMNS = ("demand", "max_china_share", "shortfall_penalty", "switching_premium")
+# a horizon case's stockpile.csv and buildout.csv values a scenario or sweep may change
+STOCK_COLUMNS = ("initial", "max_buy", "max_release", "holding_cost", "floor")
+BUILD_COLUMNS = ("annual_cost", "max_per_year", "max_total")
+CHANGE_COLUMNS = {
+    "supply": SUPPLY_COLUMNS,
+    "commodities": COMMODITY_COLUMNS,
+    "stockpile": STOCK_COLUMNS,
+    "buildout": BUILD_COLUMNS,
+}
+# columns with a table by year (capacity_by_year.csv, demand_by_year.csv): the ones a
+# scenario change may give for some years only
+YEAR_COLUMNS = ("capacity", "demand")
 
 
 class Change(Strict):
     """Scale, set or add to a numeric column for the rows a selector picks."""
 
-    table: Literal["supply", "commodities"]
+    table: Literal["supply", "commodities", "stockpile", "buildout"]
     column: str
     commodity: str | list[str] | None = None
     country: str | list[str] | None = None
     stage: str | list[str] | None = None
-    # a case with a [horizon] only: the years of the rows (sweep parameters; see params.py)
+    # a case with a [horizon] only: the years of the rows (a year or a list), or the years
+    # from_year to to_year (inclusive, either optional)
     year: int | list[int] | None = None
+    from_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    to_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
     scale: float | None = Field(default=None, ge=0.0)
     set: float | None = None
     add: float | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Change:
-        allowed = SUPPLY_COLUMNS if self.table == "supply" else COMMODITY_COLUMNS
+        allowed = CHANGE_COLUMNS[self.table]
         if self.column not in allowed:
             raise ValueError(
                 f"column '{self.column}' cannot be changed in table {self.table}; "
@@ -313,9 +328,29 @@ class Change(Strict):
         given = [k for k in ("scale", "set", "add") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of scale, set or add")
-        if self.table == "commodities" and self.country is not None:
-            raise ValueError("country selects supply rows; it cannot be used on commodities")
+        if self.table in ("commodities", "stockpile") and self.country is not None:
+            raise ValueError(
+                f"country selects supply or buildout rows; it cannot be used on {self.table}"
+            )
+        span = self.from_year is not None or self.to_year is not None
+        if self.table in ("stockpile", "buildout") and (self.year is not None or span):
+            raise ValueError(
+                f"{self.table}.csv values hold in every year; a change of them cannot select years"
+            )
+        if self.year is not None and span:
+            raise ValueError("give year or from_year/to_year, not both")
+        if (
+            self.from_year is not None
+            and self.to_year is not None
+            and self.from_year > self.to_year
+        ):
+            raise ValueError(f"from_year {self.from_year} is after to_year {self.to_year}")
         return self
+
+    @property
+    def has_years(self) -> bool:
+        """Whether the change selects years (year, from_year or to_year)."""
+        return self.year is not None or self.from_year is not None or self.to_year is not None
 
 
 class ScenarioFile(Strict):

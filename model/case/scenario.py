@@ -10,20 +10,30 @@
     commodity = "gallium"             # selectors: commodity, country, stage
     country = "CHN"                   #   (str or list; 'group:partner' allowed)
     scale = 0.0                       # or set = ..., add = ...
+    year = 2027                       # a case with a [horizon]: capacity or demand in
+                                      #   these years only (or from_year / to_year)
+
+In a case with a ``[horizon]`` a change of capacity or demand applies per commodity-year:
+with ``year`` (one or a list) or ``from_year``/``to_year`` (inclusive) only in those years,
+written into ``capacity_by_year`` / ``demand_by_year`` (so that the case as read, which run
+folders keep, holds it), and without them in every year, the by-year rows included.
+``table = "stockpile"`` or ``"buildout"`` changes those tables' values (columns
+`STOCK_COLUMNS`, `BUILD_COLUMNS`; selectors commodity, stage and, for build-out, country).
 
 A change that selects no rows is an error, so a typo never passes silently.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from model.case.core import Case
-from model.case.policy import Change, ScenarioFile
-from model.case.tables import TABLES
+from model.case.policy import YEAR_COLUMNS, Change, ScenarioFile
+from model.case.tables import TABLES, YEAR_TABLES, empty_table
 from model.constants import GROUP_PREFIX, name_problem
 from model.errors import InputError
 
@@ -32,9 +42,30 @@ def _as_list(value: str | list[str] | None) -> list[str] | None:
     return [value] if isinstance(value, str) else value
 
 
+# blank means "no limit" or "the default": it can be set, not scaled or added to
+BLANK_OK = (
+    "max_china_share",
+    "shortfall_penalty",
+    "switching_premium",
+    "max_buy",
+    "max_release",
+    "max_total",
+)
+
+
+def table_of(case: Case, table: str) -> pd.DataFrame:
+    """The frame a change of ``table`` changes: supply, commodities or a by-year table."""
+    if table == "supply":
+        return case.supply
+    if table == "commodities":
+        return case.commodities
+    frame = case.year_tables.get(table)
+    return empty_table(YEAR_TABLES[table]) if frame is None else frame
+
+
 def select_rows(case: Case, change: Change, path: Path, key: str) -> pd.Index:
     """Row labels of ``change.table`` that the selectors pick; every name must exist."""
-    frame = case.supply if change.table == "supply" else case.commodities
+    frame = table_of(case, change.table)
     mask = pd.Series(True, index=frame.index)
     commodities = set(case.commodities["commodity"])
     stage_of = dict(zip(case.commodities["commodity"], case.commodities["stage"], strict=True))
@@ -92,11 +123,12 @@ def select_rows(case: Case, change: Change, path: Path, key: str) -> pd.Index:
 def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
     """Apply one change in place, keeping values inside the column's valid range."""
     rows = select_rows(case, change, path, key)
-    frame = case.supply if change.table == "supply" else case.commodities
-    spec = TABLES[change.table].column(change.column)
+    frame = table_of(case, change.table)
+    if change.table in YEAR_TABLES:  # a copy: a sweep's point must not change its base
+        frame = case.year_tables[change.table] = frame.copy()
+    spec = (TABLES.get(change.table) or YEAR_TABLES[change.table]).column(change.column)
     old = frame.loc[rows, change.column].astype(float)
-    blank_ok = change.column in ("max_china_share", "shortfall_penalty", "switching_premium")
-    if blank_ok and change.set is None and old.isna().any():
+    if change.column in BLANK_OK and change.set is None and old.isna().any():
         raise InputError(
             f"cannot scale or add to a blank {change.column}; use set",
             path,
@@ -142,23 +174,192 @@ def apply_change(case: Case, change: Change, path: Path, key: str) -> None:
     frame.loc[rows, change.column] = new.to_numpy()
 
 
+def check_floor(case: Case, path: Path | str, key: str) -> None:
+    """After changes of stockpile.csv: every floor at most its initial holding (the error
+    names the change, not the table, which `model.case.horizon` would name)."""
+    frame = case.year_tables["stockpile"]
+    floor, held = frame["floor"].to_numpy(float), frame["initial"].to_numpy(float)
+    above = np.flatnonzero(floor > held)
+    if above.size:
+        i = int(above[0])
+        raise InputError(
+            f"would make floor {floor[i]:g} above the initial holding {held[i]:g} "
+            f"(row {frame.index[i]} of stockpile.csv)",
+            path,
+            column=key,
+        )
+
+
+def _year_key(change: Change) -> str:
+    if change.year is not None:
+        return "year"
+    return "from_year" if change.from_year is not None else "to_year"
+
+
+def change_years(case: Case, change: Change, path: Path, key: str) -> list[int] | None:
+    """The years a change selects, in order (None: it names none, so every year)."""
+    if not change.has_years:
+        return None
+    column = f"{key}.{_year_key(change)}"
+    spec = case.horizon_spec
+    if spec is None:
+        raise InputError("year selects rows of a case with a [horizon] only", path, column=column)
+    if change.year is not None:
+        years = [change.year] if isinstance(change.year, int) else change.year
+        for y in years:
+            if not spec.start <= y <= spec.end:
+                raise InputError(
+                    f"year {y} is outside the horizon {spec.start}-{spec.end}", path, column=column
+                )
+        return sorted(set(years))
+    first = spec.start if change.from_year is None else max(change.from_year, spec.start)
+    last = spec.end if change.to_year is None else min(change.to_year, spec.end)
+    if first > last:
+        raise InputError(
+            f"the change covers no year of the horizon {spec.start}-{spec.end}",
+            path,
+            column=column,
+        )
+    return list(range(first, last + 1))
+
+
+def _operate(change: Change, old: np.ndarray) -> np.ndarray:
+    if change.scale is not None:
+        return old * change.scale
+    if change.add is not None:
+        return old + change.add
+    return np.full(len(old), change.set, dtype=float)
+
+
+def apply_by_year(src: Case, change: Change, path: Path, key: str) -> None:
+    """A change of capacity or demand in a horizon case as read, per commodity-year.
+
+    Without years it changes the column (so every year, grown demand included) and the
+    selected rows' values in the by-year table. With years it writes each selected
+    (row, year)'s new value into ``capacity_by_year`` / ``demand_by_year``: the value
+    the year had (that table's, else the row's, grown for demand) scaled, added to or
+    set. A supply row has no capacity before its ``available_from``: those years are
+    left out.
+    """
+    years = change_years(src, change, path, key)
+    if years is not None and change.column not in YEAR_COLUMNS:
+        raise InputError(
+            f"{change.column} has no table by year; a change with years can change "
+            f"{' or '.join(YEAR_COLUMNS)} only",
+            path,
+            column=f"{key}.{_year_key(change)}",
+        )
+    plain = change.model_copy(update={"year": None, "from_year": None, "to_year": None})
+    if change.column not in YEAR_COLUMNS:
+        apply_change(src, plain, path, key)
+        return
+    rows = select_rows(src, plain, path, key)
+    capacity = change.column == "capacity"
+    name = "capacity_by_year" if capacity else "demand_by_year"
+    keys = ["commodity", "country"] if capacity else ["commodity"]
+    frame = table_of(src, name).copy()
+    at = {
+        (*ids, int(y)): i
+        for i, *ids, y in zip(
+            frame.index.tolist(),
+            *(frame[c].tolist() for c in keys),
+            frame["year"].tolist(),
+            strict=True,
+        )
+    }
+    base = src.supply if capacity else src.commodities
+    picked = list(zip(rows.tolist(), *(base.loc[rows, c].tolist() for c in keys), strict=True))
+    if years is None:  # every year: the column, and the by-year rows of the selected rows
+        apply_change(src, plain, path, key)
+        wanted = {tuple(ids) for _, *ids in picked}
+        cells = [(i, (*ids, y)) for (*ids, y), i in at.items() if tuple(ids) in wanted]
+        if not cells:
+            return
+        old = frame.loc[[i for i, _ in cells], change.column].to_numpy(float)
+    else:
+        spec = src.horizon_spec
+        cells, values = [], []
+        for r, *ids in picked:
+            start = float(src.supply.at[r, "available_from"]) if capacity else math.nan
+            own = float(base.at[r, change.column])
+            growth = 0.0 if capacity else float(base.at[r, "demand_growth"])
+            for y in years:
+                if y < start:  # not online yet: no capacity to change
+                    continue
+                i = at.get((*ids, y))
+                if i is not None:
+                    values.append(float(frame.at[i, change.column]))
+                else:  # the value expand gives that year
+                    grown = np.float64(own) * (1.0 + np.float64(growth)) ** np.float64(
+                        y - spec.base
+                    )
+                    values.append(float(grown))
+                cells.append((i, (*ids, y)))
+        if not cells:
+            raise InputError(
+                f"selects no supply row with capacity in {', '.join(map(str, years))} "
+                "(each starts later: available_from)",
+                path,
+                column=key,
+            )
+        old = np.array(values, dtype=float)
+    new = _operate(change, old)
+    low = TABLES[change.table].column(change.column).minimum or 0.0
+    bad = np.flatnonzero(new < low)
+    if bad.size:
+        ids = cells[int(bad[0])][1]
+        raise InputError(
+            f"would make {change.column} = {new[bad[0]]:g} ({', '.join(map(str, ids[:-1]))} in "
+            f"{ids[-1]}), outside its valid range",
+            path,
+            column=key,
+        )
+    added = []
+    for (i, ids), v in zip(cells, new.tolist(), strict=True):
+        if i is None:
+            added.append(
+                {**dict(zip(keys, ids[:-1], strict=True)), "year": float(ids[-1]), change.column: v}
+            )
+        else:
+            frame.at[i, change.column] = v
+    if added:
+        more = pd.DataFrame(added, columns=frame.columns).astype(frame.dtypes.to_dict())
+        frame = pd.concat([frame, more], ignore_index=True) if len(frame) else more
+        frame.index = pd.Index(range(1, len(frame) + 1), dtype="int64", name="row")
+    src.year_tables[name] = frame
+    src.files.setdefault(name, str(path))
+
+
+def apply_scenario_change(case: Case, change: Change, path: Path, key: str) -> None:
+    """Apply one change of a scenario to its base (the case as read, for a horizon)."""
+    if change.table in YEAR_TABLES:
+        if case.horizon_spec is None:
+            raise InputError(
+                f"{change.table}.csv needs a case with a [horizon]", path, column=f"{key}.table"
+            )
+        if change.table not in case.year_tables or case.year_tables[change.table].empty:
+            raise InputError(
+                f"the case has no {change.table}.csv to change", path, column=f"{key}.table"
+            )
+        apply_change(case, change, path, key)
+        if change.table == "stockpile":
+            check_floor(case, path, key)
+    elif case.horizon_spec is not None:
+        apply_by_year(case, change, path, key)
+    else:
+        change_years(case, change, path, key)  # years need a [horizon]: an error here
+        apply_change(case, change, path, key)
+
+
 def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
     """Apply a scenario's overrides and changes to its loaded base case (in place).
 
     A base with a ``[horizon]`` is changed as read (its commodities, not its
-    commodity-years) and returned unexpanded; `load_case` validates and expands it.
+    commodity-years; changes in some years go into its by-year tables, `apply_by_year`)
+    and returned unexpanded; `load_case` validates and expands it.
     """
     if case.horizon is not None:
         case = case.horizon.source
-        for i, change in enumerate(spec.changes):
-            if change.year is not None:
-                raise InputError(
-                    "a scenario change cannot select years yet (a sweep parameter can: "
-                    "capacity[...,year=2030]); give the years' values in "
-                    "capacity_by_year.csv or demand_by_year.csv",
-                    path,
-                    column=f"changes[#{i + 1}].year",
-                )
     # without a name, the file's stem names the case, if it can name a run folder
     if spec.name is None and (problem := name_problem(path.stem)) is not None:
         raise InputError(
@@ -205,5 +406,5 @@ def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
     case.policy = policy
 
     for i, change in enumerate(spec.changes):
-        apply_change(case, change, path, f"changes[#{i + 1}]")
+        apply_scenario_change(case, change, path, f"changes[#{i + 1}]")
     return case

@@ -146,6 +146,11 @@ class ModelData:
                 data._add_rules(case)
                 if not data.need:
                     data._add_need()
+                if case.horizon is not None and (
+                    case.horizon.stock is not base_case.horizon.stock
+                    or case.horizon.buildout is not base_case.horizon.buildout
+                ):  # a sweep of stock or build values: the same variables, new values
+                    data._renew_options(case)
                 return data
         # .tolist() first: iterating pandas columns element by element is slow at 10^5 rows
         ks = case.commodities["commodity"].tolist()
@@ -189,6 +194,27 @@ class ModelData:
             data._add_stock(case)
         data._add_buildout(case)
         return data
+
+    def _renew_options(self, case: Case) -> None:
+        """The stock and build values anew from ``case`` (shared with a base until now)."""
+        for name in ("stock", "build", "build_total"):
+            setattr(self, name, [])
+        for name in (
+            "stock_prev",
+            "stock_initial",
+            "stock_max_buy",
+            "stock_max_release",
+            "stock_holding",
+            "stock_floor",
+            "build_max",
+            "build_cost",
+            "build_annual",
+            "build_rows",
+        ):
+            setattr(self, name, {})
+        if case.horizon.stock:
+            self._add_stock(case)
+        self._add_buildout(case)
 
     def _add_stock(self, case: Case) -> None:
         """The stockpile's values per commodity-year, from `model.case.core.Horizon.stock`."""

@@ -395,6 +395,10 @@ class Solver:
         self.bcap_pos = np.array([pos[r] for r in d.build_rows], dtype=np.int64)
         self.bcap_row = np.array([self.row[m.build_cap[r]] for r in d.build_rows], dtype=np.int32)
         self.bcap_of = dict(zip(d.build_rows, self.bcap_row.tolist(), strict=True))
+        # rows a sweep of stock or build values moves: the first year's stock balance
+        # (right-hand side: the initial holding) and each max_total limit
+        self.stock_row = {k: self.row[m.stock_balance[k]] for k in d.stock_initial}
+        self.btotal_row = [self.row[m.build_total[i]] for i in range(len(d.build_total))]
         if self.bcap_pos.size:
             n = self.bcap_pos.size
             self.h.changeColsBounds(n, self.xcol[self.bcap_pos], np.zeros(n), np.full(n, INF))
@@ -420,6 +424,37 @@ class Solver:
                 n, self.bcap_row[changed], np.full(n, -INF), new["capacity"][at][changed]
             )
             self.h.changeColsBounds(n, self.xcol[at[changed]], np.zeros(n), np.full(n, INF))
+
+    def _apply_options(self, old: ModelData, d: ModelData) -> None:
+        """Push changed stock and build values (a sweep of stockpile.csv or buildout.csv
+        columns): bounds of L, b, r and of the build variables, the initial holding (the
+        first year's balance right-hand side), max_total limits and their costs."""
+        if d.stock is old.stock and d.build is old.build:
+            return
+        if d.stock != old.stock or d.build != old.build:
+            raise SolveError("a re-solve cannot change which stocks or build options exist")
+        if [r for r, _ in d.build_total] != [r for r, _ in old.build_total]:
+            raise SolveError("a re-solve cannot add or remove a build option's max_total")
+        h = self.h
+        for (lcol, bcol, rcol), k in zip(self.stock_cols.tolist(), d.stock, strict=True):
+            if d.stock_floor[k] != old.stock_floor[k]:
+                h.changeColBounds(lcol, d.stock_floor[k], INF)
+            if d.stock_max_buy[k] != old.stock_max_buy[k]:
+                h.changeColBounds(bcol, 0.0, d.stock_max_buy[k])
+            if d.stock_max_release[k] != old.stock_max_release[k]:
+                h.changeColBounds(rcol, 0.0, d.stock_max_release[k])
+            if d.stock_holding[k] != old.stock_holding[k]:
+                h.changeColCost(lcol, d.stock_holding[k] * d.discount.get(k, 1.0))
+            if k in self.stock_row and d.stock_initial[k] != old.stock_initial[k]:
+                h.changeRowBounds(self.stock_row[k], d.stock_initial[k], d.stock_initial[k])
+        for j, r in zip(self.bcol.tolist(), d.build, strict=True):
+            if d.build_max[r] != old.build_max[r]:
+                h.changeColBounds(j, 0.0, d.build_max[r])
+            if d.build_cost[r] != old.build_cost[r]:
+                h.changeColCost(j, d.build_cost[r])
+        for i, ((_, most), (_, was)) in enumerate(zip(d.build_total, old.build_total, strict=True)):
+            if most != was:
+                h.changeRowBounds(self.btotal_row[i], -INF, most)
 
     def _set_share(self, i: int, k: str, bound: float, need: bool, h: Any = None) -> None:
         """Put a share bound into row i: the coefficient of S[k], or for basis "need" the
@@ -500,6 +535,7 @@ class Solver:
             h.changeColsCost(changed.size, self.scol[changed], penalty)
         self._apply_tiers(new, cur)
         self._apply_buildout(new, cur)
+        self._apply_options(old, d)
         for k, i in self.china_row.items():
             cap = new["china_cap"][k]
             if cap != cur["china_cap"][k] or (need_changed and d.china_need):
