@@ -1,7 +1,8 @@
 """Excel workbooks written: results with one sheet per table, and cases as workbooks.
 
 `results_workbook` gives a run's ``results.xlsx``: a ``summary`` sheet (key,
-value) and one sheet per table, with number formats for people (`number_format`):
+value) and one sheet per table (a horizon run adds ``by_year``, summary.json's yearly
+totals, after it), with number formats for people (`number_format`): years as ``2027``,
 shares as ``0.0%``, totals of money in millions (``#,##0.0,,"M"``) or whole units,
 prices per unit with cents below 1,000, quantities with separators and at most two
 decimals; the cells keep their exact values. `write_case_xlsx` writes any case in the case
@@ -131,7 +132,9 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 # --- number formats for people -------------------------------------------------------------
 SHARE, MONEY, PRICE, QUANTITY, COUNT = "share", "money", "price", "quantity", "count"
+YEAR = "year"
 PERCENT = "0.0%"
+YEAR_FORMAT = "0"  # 2027, never 2,027 or 2027.0
 MILLIONS = '#,##0.0,,"M"'  # 8119238472.06 shows as 8,119.2M
 WHOLE = "#,##0"
 CENTS = "#,##0.00"
@@ -161,6 +164,10 @@ PRICES = {  # money per unit of a commodity
 }
 MONEY_WORDS = {"cost", "premium", "objective", "saving", "spend", "price", "penalty"}
 QUANTITY_WORDS = {"demand", "supplied", "shortfall", "quantity", "capacity", "use", "need", "today"}
+# stock.csv and buildout.csv of a horizon run (no other table has these words)
+QUANTITY_WORDS |= {"level", "bought", "released", "built", "cumulative"}
+# a horizon's years: the year columns of its tables, and summary.json's horizon keys
+YEAR_KEYS = {"horizon.start", "horizon.end", "horizon.base_year"}
 _COMPARED = re.compile(r"_vs_.*$")  # cost_vs_base: a difference of costs
 
 
@@ -172,6 +179,8 @@ def column_kind(name: str) -> str | None:
     """
     base = _COMPARED.sub("", name.strip().lower())
     words = set(re.split(r"[^a-z0-9]+", base)) - {""}
+    if base == "year" or base.endswith("_year") or base in YEAR_KEYS:
+        return YEAR
     if base in COUNTS:
         return COUNT
     if base in SHARES or base.endswith("share"):
@@ -193,6 +202,8 @@ def number_format(kind: str | None, value: float, largest: float) -> str | None:
     """The format of one cell of a kind; ``largest``: the largest |value| it is shown beside."""
     if kind == SHARE:
         return PERCENT
+    if kind == YEAR:
+        return YEAR_FORMAT
     if kind == MONEY:
         return MILLIONS if largest >= 1e6 else WHOLE
     if kind == PRICE:
@@ -212,6 +223,8 @@ def shown_text(value: Any, fmt: str | None) -> str:
     v = float(value)
     if fmt == PERCENT:
         return f"{100 * v:.1f}%"
+    if fmt == YEAR_FORMAT:
+        return f"{v:.0f}"
     if fmt == MILLIONS:
         return f"{v / 1e6:,.1f}M"
     if fmt == CENTS:
@@ -261,6 +274,10 @@ def results_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -
 
     wb = Workbook()
     wb.remove(wb.active)
+    by_year = summary.get("by_year")  # a horizon run: one row a year, a sheet of its own
+    if isinstance(by_year, list) and by_year and all(isinstance(r, dict) for r in by_year):
+        summary = {k: v for k, v in summary.items() if k != "by_year"}
+        tables = {"by_year": pd.DataFrame(by_year), **tables}
     flat = _flatten(summary)
     _add_sheet(wb, "summary", ["key", "value"], flat)
     _format_sheet(wb["summary"], [column_kind(k) for k, _ in flat], by_row=True)
