@@ -25,8 +25,15 @@ from typing import Any
 
 import pandas as pd
 
-from model.case.tables import TABLES, trim_defaults
-from model.case.xlsx import CASE_SHEET, RULE_COLUMNS, RULES_SHEET, STAGE_KEY
+from model.case.tables import TABLES, YEAR_TABLES, trim_defaults
+from model.case.xlsx import (
+    CASE_SHEET,
+    GLIDE_KEY,
+    RULE_COLUMNS,
+    RULE_YEARS,
+    RULES_SHEET,
+    STAGE_KEY,
+)
 from model.errors import InputError, writing
 from model.formats import formula_like
 
@@ -291,11 +298,10 @@ def case_workbook(case: Any) -> bytes:
     """The bytes of a case workbook (layout in the module docstring)."""
     from openpyxl import Workbook
 
-    if getattr(case, "horizon_spec", None) is not None:
-        raise InputError(
-            "a case with a [horizon] cannot be written as a workbook yet; keep it as a case folder"
-        )
-
+    # a horizon case is written as read (its [horizon] and by-year tables), not expanded
+    horizon = getattr(case, "horizon", None)
+    src = horizon.source if horizon is not None else case
+    spec = getattr(case, "horizon_spec", None)
     wb = Workbook()
     wb.remove(wb.active)
     p = case.policy
@@ -315,9 +321,17 @@ def case_workbook(case: Any) -> bytes:
     if p.shortage != "proportional":
         rows.append(("policy.shortage", p.shortage))
     rows += [(STAGE_KEY + s, v) for s, v in p.max_china_share_by_stage.items()]
+    if spec is not None:  # only in a horizon case: other workbooks keep their bytes
+        rows += [("horizon.start", spec.start), ("horizon.end", spec.end)]
+        if spec.discount_rate:
+            rows.append(("horizon.discount_rate", spec.discount_rate))
+        if spec.base_year is not None:
+            rows.append(("horizon.base_year", spec.base_year))
+        rows += [(GLIDE_KEY + y, v) for y, v in spec.max_china_share_by_year.items()]
     _add_sheet(wb, CASE_SHEET, ["key", "value"], rows)
     with_basis = any(r.basis != "supplied" for r in p.rules)
     columns = list(RULE_COLUMNS) if with_basis else list(RULE_COLUMNS[:-1])
+    with_years = any(r.from_year is not None or r.to_year is not None for r in p.rules)
     rules = [
         (
             r.name,
@@ -328,15 +342,33 @@ def case_workbook(case: Any) -> bytes:
             r.min_share,
             r.basis,
         )[: len(columns)]
+        + ((r.from_year, r.to_year) if with_years else ())
         for r in p.rules
     ]
-    _add_sheet(wb, RULES_SHEET, columns, rules)
-    for name, spec in TABLES.items():
-        frame = getattr(case, name)
+    _add_sheet(wb, RULES_SHEET, columns + (list(RULE_YEARS) if with_years else []), rules)
+    for name, table in TABLES.items():
+        frame = getattr(src, name)
         if name == "restrictions" and frame.empty:  # only when used: workbooks keep their bytes
             continue
-        _frame_sheet(wb, name, trim_defaults(spec, frame))
+        frame = trim_defaults(table, frame)
+        if spec is not None:
+            frame = _year_cells(frame, ("available_from",))
+        _frame_sheet(wb, name, frame)
+    if spec is not None:
+        for name in YEAR_TABLES:
+            frame = src.year_tables.get(name)
+            if frame is not None and not frame.empty:
+                _frame_sheet(wb, name, _year_cells(frame))
     return _fixed_bytes(wb)
+
+
+def _year_cells(frame: pd.DataFrame, columns: tuple[str, ...] = ("year", "from_year")) -> Any:
+    """``frame`` with its year columns as whole numbers (blank stays blank), not 2027.0."""
+    out = frame.copy()
+    for col in columns:
+        if col in out.columns:
+            out[col] = [None if v != v else round(v) for v in out[col].astype(float).tolist()]
+    return out
 
 
 def write_case_xlsx(case: Any, path: str | Path) -> Path:
