@@ -184,7 +184,7 @@ def stock_years(
             level = g["level"].astype(float).to_numpy()
             bought = g["bought"].astype(float).to_numpy()
             released = g["released"].astype(float).to_numpy()
-            initial = level[0] - bought[0] + released[0]
+            initial = round(level[0] - bought[0] + released[0], 9)
             ax.bar(years, bought, color=BOUGHT_COLOUR, width=0.6)
             ax.bar(years, -released, color=RELEASED_COLOUR, width=0.6)
             ax.plot(years, level, "o-", color="black", linewidth=1.6)

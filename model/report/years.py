@@ -147,7 +147,7 @@ def stock_words(stock: pd.DataFrame, commodities: pd.DataFrame) -> list[str]:
         bought = g["bought"].astype(float).to_list()
         released = g["released"].astype(float).to_list()
         years = [int(y) for y in g["year"]]
-        start = level[0] - bought[0] + released[0]
+        start = round(level[0] - bought[0] + released[0], 9)  # not 9.999999999
         moves: list[tuple[str, list[int], float, float]] = []  # kind, years, from, to
         before = start
         for y, lv, b, r in zip(years, level, bought, released, strict=True):
