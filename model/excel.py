@@ -1,7 +1,8 @@
 """Excel workbooks written: results with one sheet per table, and cases as workbooks.
 
 `results_workbook` gives a run's ``results.xlsx``: a ``summary`` sheet (key,
-value) and one sheet per table, with number formats for people (`number_format`):
+value) and one sheet per table (a horizon run adds ``by_year``, summary.json's yearly
+totals, after it), with number formats for people (`number_format`): years as ``2027``,
 shares as ``0.0%``, totals of money in millions (``#,##0.0,,"M"``) or whole units,
 prices per unit with cents below 1,000, quantities with separators and at most two
 decimals; the cells keep their exact values. `write_case_xlsx` writes any case in the case
@@ -24,8 +25,15 @@ from typing import Any
 
 import pandas as pd
 
-from model.case.tables import TABLES, trim_defaults
-from model.case.xlsx import CASE_SHEET, RULE_COLUMNS, RULES_SHEET, STAGE_KEY
+from model.case.tables import TABLES, YEAR_TABLES, trim_defaults
+from model.case.xlsx import (
+    CASE_SHEET,
+    GLIDE_KEY,
+    RULE_COLUMNS,
+    RULE_YEARS,
+    RULES_SHEET,
+    STAGE_KEY,
+)
 from model.errors import InputError, writing
 from model.formats import formula_like
 
@@ -131,7 +139,9 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 # --- number formats for people -------------------------------------------------------------
 SHARE, MONEY, PRICE, QUANTITY, COUNT = "share", "money", "price", "quantity", "count"
+YEAR = "year"
 PERCENT = "0.0%"
+YEAR_FORMAT = "0"  # 2027, never 2,027 or 2027.0
 MILLIONS = '#,##0.0,,"M"'  # 8119238472.06 shows as 8,119.2M
 WHOLE = "#,##0"
 CENTS = "#,##0.00"
@@ -161,6 +171,10 @@ PRICES = {  # money per unit of a commodity
 }
 MONEY_WORDS = {"cost", "premium", "objective", "saving", "spend", "price", "penalty"}
 QUANTITY_WORDS = {"demand", "supplied", "shortfall", "quantity", "capacity", "use", "need", "today"}
+# stock.csv and buildout.csv of a horizon run (no other table has these words)
+QUANTITY_WORDS |= {"level", "bought", "released", "built", "cumulative"}
+# a horizon's years: the year columns of its tables, and summary.json's horizon keys
+YEAR_KEYS = {"horizon.start", "horizon.end", "horizon.base_year"}
 _COMPARED = re.compile(r"_vs_.*$")  # cost_vs_base: a difference of costs
 
 
@@ -172,6 +186,8 @@ def column_kind(name: str) -> str | None:
     """
     base = _COMPARED.sub("", name.strip().lower())
     words = set(re.split(r"[^a-z0-9]+", base)) - {""}
+    if base == "year" or base.endswith("_year") or base in YEAR_KEYS:
+        return YEAR
     if base in COUNTS:
         return COUNT
     if base in SHARES or base.endswith("share"):
@@ -193,6 +209,8 @@ def number_format(kind: str | None, value: float, largest: float) -> str | None:
     """The format of one cell of a kind; ``largest``: the largest |value| it is shown beside."""
     if kind == SHARE:
         return PERCENT
+    if kind == YEAR:
+        return YEAR_FORMAT
     if kind == MONEY:
         return MILLIONS if largest >= 1e6 else WHOLE
     if kind == PRICE:
@@ -212,6 +230,8 @@ def shown_text(value: Any, fmt: str | None) -> str:
     v = float(value)
     if fmt == PERCENT:
         return f"{100 * v:.1f}%"
+    if fmt == YEAR_FORMAT:
+        return f"{v:.0f}"
     if fmt == MILLIONS:
         return f"{v / 1e6:,.1f}M"
     if fmt == CENTS:
@@ -261,6 +281,10 @@ def results_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -
 
     wb = Workbook()
     wb.remove(wb.active)
+    by_year = summary.get("by_year")  # a horizon run: one row a year, a sheet of its own
+    if isinstance(by_year, list) and by_year and all(isinstance(r, dict) for r in by_year):
+        summary = {k: v for k, v in summary.items() if k != "by_year"}
+        tables = {"by_year": pd.DataFrame(by_year), **tables}
     flat = _flatten(summary)
     _add_sheet(wb, "summary", ["key", "value"], flat)
     _format_sheet(wb["summary"], [column_kind(k) for k, _ in flat], by_row=True)
@@ -274,11 +298,10 @@ def case_workbook(case: Any) -> bytes:
     """The bytes of a case workbook (layout in the module docstring)."""
     from openpyxl import Workbook
 
-    if getattr(case, "horizon_spec", None) is not None:
-        raise InputError(
-            "a case with a [horizon] cannot be written as a workbook yet; keep it as a case folder"
-        )
-
+    # a horizon case is written as read (its [horizon] and by-year tables), not expanded
+    horizon = getattr(case, "horizon", None)
+    src = horizon.source if horizon is not None else case
+    spec = getattr(case, "horizon_spec", None)
     wb = Workbook()
     wb.remove(wb.active)
     p = case.policy
@@ -298,9 +321,17 @@ def case_workbook(case: Any) -> bytes:
     if p.shortage != "proportional":
         rows.append(("policy.shortage", p.shortage))
     rows += [(STAGE_KEY + s, v) for s, v in p.max_china_share_by_stage.items()]
+    if spec is not None:  # only in a horizon case: other workbooks keep their bytes
+        rows += [("horizon.start", spec.start), ("horizon.end", spec.end)]
+        if spec.discount_rate:
+            rows.append(("horizon.discount_rate", spec.discount_rate))
+        if spec.base_year is not None:
+            rows.append(("horizon.base_year", spec.base_year))
+        rows += [(GLIDE_KEY + y, v) for y, v in spec.max_china_share_by_year.items()]
     _add_sheet(wb, CASE_SHEET, ["key", "value"], rows)
     with_basis = any(r.basis != "supplied" for r in p.rules)
     columns = list(RULE_COLUMNS) if with_basis else list(RULE_COLUMNS[:-1])
+    with_years = any(r.from_year is not None or r.to_year is not None for r in p.rules)
     rules = [
         (
             r.name,
@@ -311,15 +342,33 @@ def case_workbook(case: Any) -> bytes:
             r.min_share,
             r.basis,
         )[: len(columns)]
+        + ((r.from_year, r.to_year) if with_years else ())
         for r in p.rules
     ]
-    _add_sheet(wb, RULES_SHEET, columns, rules)
-    for name, spec in TABLES.items():
-        frame = getattr(case, name)
+    _add_sheet(wb, RULES_SHEET, columns + (list(RULE_YEARS) if with_years else []), rules)
+    for name, table in TABLES.items():
+        frame = getattr(src, name)
         if name == "restrictions" and frame.empty:  # only when used: workbooks keep their bytes
             continue
-        _frame_sheet(wb, name, trim_defaults(spec, frame))
+        frame = trim_defaults(table, frame)
+        if spec is not None:
+            frame = _year_cells(frame, ("available_from",))
+        _frame_sheet(wb, name, frame)
+    if spec is not None:
+        for name in YEAR_TABLES:
+            frame = src.year_tables.get(name)
+            if frame is not None and not frame.empty:
+                _frame_sheet(wb, name, _year_cells(frame))
     return _fixed_bytes(wb)
+
+
+def _year_cells(frame: pd.DataFrame, columns: tuple[str, ...] = ("year", "from_year")) -> Any:
+    """``frame`` with its year columns as whole numbers (blank stays blank), not 2027.0."""
+    out = frame.copy()
+    for col in columns:
+        if col in out.columns:
+            out[col] = [None if v != v else round(v) for v in out[col].astype(float).tolist()]
+    return out
 
 
 def write_case_xlsx(case: Any, path: str | Path) -> Path:

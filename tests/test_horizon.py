@@ -628,13 +628,6 @@ def test_a_restricted_supplier_is_warned_about_once_not_per_year(tmp_path: Path)
     assert [(u.commodity, u.country, u.capacity) for u in open_rows] == [("k", "CHN", 1000.0)]
 
 
-def test_a_horizon_case_is_not_written_as_a_workbook_yet(tmp_path: Path):
-    from model.excel import write_case_xlsx
-
-    with pytest.raises(InputError, match="cannot be written as a workbook yet"):
-        write_case_xlsx(load_case(small(tmp_path / "c")), tmp_path / "c.xlsx")
-
-
 def test_a_year_selector_needs_a_horizon(tmp_path: Path):
     plain = horizon_case(
         tmp_path / "plain", commodities=[("k", 1, None)], supply=[("k", "AUS", 1, 1)], horizon=None

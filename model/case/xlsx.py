@@ -14,7 +14,15 @@ with the CSV file's header in row 1 (``countries``, ``commodities``,
 - ``rules`` (optional): one share rule per row, columns ``name``, ``country``
   (several countries or groups joined by ``|``), ``commodities`` (ids separated
   by ``;``), ``stage``, ``max_share``, ``min_share`` and optionally ``basis``
-  (``supplied`` or ``need``; written only when a rule uses ``need``).
+  (``supplied`` or ``need``; written only when a rule uses ``need``) and, in a case
+  with a horizon, ``from_year`` and ``to_year``.
+
+A **horizon** (``[horizon]`` of case.toml) is held in the ``case`` sheet as keys
+``horizon.start``, ``horizon.end``, ``horizon.discount_rate``, ``horizon.base_year``
+(optional) and ``horizon.max_china_share_by_year.<year>`` (one row per year of the glide
+path); its data by year as sheets named like the CSV files, ``demand_by_year``,
+``capacity_by_year``, ``stockpile`` and ``buildout`` (any of them; each is an error
+without a horizon, as the file is in a folder).
 
 Table sheets go through the same reader and checks as CSV files, and errors
 name the workbook and sheet, ``case.xlsx[supply]``, with the row counted as in
@@ -41,11 +49,19 @@ import pandas as pd
 from model.case.checks import validate
 from model.case.core import Case
 from model.case.policy import CaseFile, ShareRule, parse
-from model.case.tables import TABLES, empty_table, inside_folder, plain_float, read_table
+from model.case.tables import (
+    TABLES,
+    YEAR_TABLES,
+    empty_table,
+    inside_folder,
+    plain_float,
+    read_table,
+)
 from model.errors import InputError
 
 CASE_SHEET, RULES_SHEET = "case", "rules"
 RULE_COLUMNS = ("name", "country", "commodities", "stage", "max_share", "min_share", "basis")
+RULE_YEARS = ("from_year", "to_year")  # rules sheet columns of a horizon case
 POLICY_KEYS = (
     "policy.max_china_share",
     "policy.shortfall_penalty_factor",
@@ -54,6 +70,10 @@ POLICY_KEYS = (
 TEXT_KEYS = ("policy.china_cap_basis", "policy.shortage")
 LIST_KEYS = ("policy.include_status",)  # several values in one cell, separated by ';
 STAGE_KEY = "policy.max_china_share_by_stage."
+# [horizon] in the case sheet: whole years, the rate, and the glide path (one row a year)
+HORIZON_YEARS = ("horizon.start", "horizon.end", "horizon.base_year")
+HORIZON_NUMBERS = ("horizon.discount_rate",)
+GLIDE_KEY = "horizon.max_china_share_by_year."
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -228,6 +248,12 @@ def _read_case_sheet(
             data["policy"][key.removeprefix("policy.")] = [
                 v.strip() for v in value.split(";") if v.strip()
             ]
+        elif (
+            key in HORIZON_YEARS
+            or key in HORIZON_NUMBERS
+            or (key.startswith(GLIDE_KEY) and len(key) > len(GLIDE_KEY))
+        ):
+            _horizon_key(data, key, value, where, number)
         elif key in POLICY_KEYS or (key.startswith(STAGE_KEY) and len(key) > len(STAGE_KEY)):
             if value == "":
                 raise InputError("value is blank but required", where, number, "value")
@@ -244,12 +270,55 @@ def _read_case_sheet(
         else:
             raise InputError(
                 f"unknown key '{key}' (keys: name, description, currency, "
-                f"{', '.join((*POLICY_KEYS, *TEXT_KEYS, *LIST_KEYS))}, {STAGE_KEY}<stage>)",
+                f"{', '.join((*POLICY_KEYS, *TEXT_KEYS, *LIST_KEYS))}, {STAGE_KEY}<stage>, "
+                f"{', '.join((*HORIZON_YEARS[:2], *HORIZON_NUMBERS, HORIZON_YEARS[2]))}, "
+                f"{GLIDE_KEY}<year>)",
                 where,
                 number,
                 "key",
             )
     return data, where_key
+
+
+def _horizon_key(data: dict[str, Any], key: str, value: str, where: str, number: int) -> None:
+    """One ``horizon.*`` row of the case sheet into ``data["horizon"]`` (a whole number for
+    a year, a number for the rate and the glide path's caps)."""
+    if value == "":
+        raise InputError("value is blank but required", where, number, "value")
+    try:
+        number_value = plain_float(value)
+    except ValueError:
+        raise InputError(f"'{value}' is not a number", where, number, "value") from None
+    horizon = data.setdefault("horizon", {})
+    if key in HORIZON_YEARS:
+        if number_value != round(number_value):
+            raise InputError(f"{value} is not a year", where, number, "value")
+        horizon[key.removeprefix("horizon.")] = round(number_value)
+    elif key.startswith(GLIDE_KEY):
+        year = key.removeprefix(GLIDE_KEY).strip()
+        horizon.setdefault("max_china_share_by_year", {})[year] = number_value
+    else:
+        horizon[key.removeprefix("horizon.")] = number_value
+
+
+def _horizon_row(message: str, key_rows: dict[str, int]) -> int | None:
+    """The case-sheet row of a ``[horizon]`` error that names no key (a check across keys):
+    the glide-path year the message names, else the key (start, end, ...) it names first,
+    else the first horizon row."""
+    keys = [k for k in key_rows if k.startswith("horizon.")]
+    for key in keys:
+        year = key.removeprefix(GLIDE_KEY)
+        if key.startswith(GLIDE_KEY) and re.search(rf"(year |\.){re.escape(year)}\b", message):
+            return key_rows[key]
+    named = [
+        (m.start(), key)
+        for key in keys
+        if not key.startswith(GLIDE_KEY)
+        and (m := re.search(rf"\b{key.split('.')[1]}\b", message)) is not None
+    ]
+    if named:  # "end 2020 is before start 2026": the row of end
+        return key_rows[min(named)[1]]
+    return key_rows[keys[0]] if keys else None
 
 
 def _read_rules_sheet(
@@ -260,9 +329,11 @@ def _read_rules_sheet(
         return []
     header = [h.strip() for h in rows[0]]
     for col in header:
-        if col not in RULE_COLUMNS:
+        if col not in RULE_COLUMNS + RULE_YEARS:
             raise InputError(
-                f"unknown column (columns: {', '.join(RULE_COLUMNS)})", where, column=col
+                f"unknown column (columns: {', '.join(RULE_COLUMNS + RULE_YEARS)})",
+                where,
+                column=col,
             )
     rules = []
     for number, row in enumerate(rows[1:], start=1):
@@ -273,11 +344,15 @@ def _read_rules_sheet(
             continue
         data: dict[str, Any] = {}
         for key, value in cells.items():
-            if key in ("max_share", "min_share"):
+            if key in ("max_share", "min_share") or key in RULE_YEARS:
                 try:
                     data[key] = plain_float(value)
                 except ValueError:
                     raise InputError(f"'{value}' is not a number", where, number, key) from None
+                if key in RULE_YEARS:
+                    if data[key] != round(data[key]):
+                        raise InputError(f"{value} is not a year", where, number, key)
+                    data[key] = round(data[key])
             elif key == "commodities":
                 data[key] = [k.strip() for k in value.split(";") if k.strip()]
             else:
@@ -318,6 +393,8 @@ def read_case_xlsx(path: str | Path) -> Any:
     except InputError as exc:
         key = re.sub(r"\[#\d+\]$", "", exc.column or "")  # an item of a list: its key's row
         row = key_rows.get(key) or key_rows.get(f"policy.{key}")
+        if row is None and key.split(".")[0] == "horizon":
+            row = _horizon_row(exc.message, key_rows)
         raise InputError(exc.message, files["case"], row, "value" if row else exc.column) from None
     parsed.policy.rules = rules
     tables: dict[str, pd.DataFrame] = {}
@@ -330,6 +407,22 @@ def read_case_xlsx(path: str | Path) -> Any:
                 tables[name] = empty_table(spec)
                 continue
             tables[name] = _read_table_sheet(spec, ws, where, Path(tmp), uncached.get(ws.title))
+        year_tables: dict[str, pd.DataFrame] = {}
+        for name, spec in YEAR_TABLES.items():  # data by year: only with a horizon
+            ws = _find_sheet(wb, name, path, False)
+            if ws is None:
+                continue
+            where = f"{path}[{name}]"
+            files[name] = where
+            if parsed.horizon is None:
+                raise InputError(
+                    f"the {name} sheet needs a horizon (horizon.start and horizon.end in the "
+                    f"{CASE_SHEET} sheet)",
+                    where,
+                )
+            year_tables[name] = _read_table_sheet(
+                spec, ws, where, Path(tmp), uncached.get(ws.title)
+            )
     sources_md = path.parent / "SOURCES.md"  # the case's sources, beside the workbook
     present = inside_folder(sources_md, path.parent) and sources_md.is_file()
     beside = path.parent if present else None
@@ -341,6 +434,8 @@ def read_case_xlsx(path: str | Path) -> Any:
         sources=[str(path)],
         folder=beside,
         currency=parsed.currency,
+        horizon_spec=parsed.horizon,
+        year_tables=year_tables,
         **tables,
     )
 

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from model.plots.sensitivity import comparison, criticality, curve, sweep
 from model.plots.solve import china_share, mix, stages, timeline
+from model.plots.years import buildout_years, mix_years, stock_years
 
 
 # --- accessors: result.plot.<name>() -------------------------------------------------------------
@@ -28,6 +29,8 @@ class ResultPlots(_Plots):
 
     def __init__(self, result: Any) -> None:
         self._r = result
+        if "year" in result.commodities.columns:  # a horizon solve: its timelines too
+            self.names = (*self.names, "timeline", "mix_years", "buildout", "stock")
 
     def _title(self, what: str) -> str:
         return f"{what}: case {self._r.case.name}"
@@ -72,6 +75,42 @@ class ResultPlots(_Plots):
             title=self._title("China's share against the glide path, and supply cost, by year"),
             currency=r.case.currency,
         )
+
+    def _years(self) -> None:
+        if "year" not in self._r.commodities.columns:
+            raise ValueError("a timeline needs a case with a [horizon]")
+
+    def mix_years(self) -> Figure:
+        """A horizon solve: each year's need by supplier, for the commodities whose mix
+        changes (at most 12, those that change most)."""
+        r = self._r
+        self._years()
+        return mix_years(
+            r.mix,
+            r.commodities,
+            r.case.countries,
+            None if r.stock.empty else r.stock,
+            title=self._title("Mix over the years, shares of supply, stock release and unmet"),
+        )
+
+    def buildout(self) -> Figure:
+        """A horizon solve with buildout.csv: capacity built so far by each option, by year."""
+        r = self._r
+        self._years()
+        if r.buildout is None:
+            raise ValueError("this case has no build-out (buildout.csv)")
+        return buildout_years(
+            r.buildout, r.commodities, title=self._title("Capacity built so far, by year")
+        )
+
+    def stock(self) -> Figure:
+        """A horizon solve with stockpile.csv: each stockpile's level, purchases and
+        releases by year."""
+        r = self._r
+        self._years()
+        if r.stock.empty:
+            raise ValueError("this case has no stockpile (stockpile.csv)")
+        return stock_years(r.stock, r.commodities, title=self._title("Stockpile by year"))
 
 
 class SweepPlots(_Plots):

@@ -11,6 +11,8 @@ from model.case.horizon import id_tables
 from model.plots.common import figure_files
 from model.plots.sensitivity import comparison, criticality, curve, sweep
 from model.plots.solve import china_share, mix, stages, timeline
+from model.plots.years import buildout_years, mix_years, stock_years
+from model.report.years import year_plots
 
 
 # --- which figures a run has -------------------------------------------------------------------
@@ -48,6 +50,7 @@ def run_figures(
                 title=f"China's share against the glide path, and supply cost, by year: {case}",
                 currency=currency,
             )
+            figures.update(years_figures(tables, countries, case))
         return figures
     if kind == "sweep":
         parameters = list(summary.get("parameters", []))
@@ -59,6 +62,29 @@ def run_figures(
     if kind == "compare":
         return {"comparison": comparison(tables["comparison"], currency=currency)}
     raise ValueError(f"unknown run kind '{kind}'")
+
+
+def years_figures(
+    tables: dict[str, pd.DataFrame], countries: pd.DataFrame, case: str
+) -> dict[str, Figure]:
+    """The figures of `year_plots`."""
+    com, figures = tables["commodities"], {}
+    for name in year_plots(tables):
+        if name == "mix_years":
+            figures[name] = mix_years(
+                tables["mix"],
+                com,
+                countries,
+                tables.get("stock"),
+                title=f"Mix over the years, shares of supply, stock release and unmet need: {case}",
+            )
+        elif name == "buildout":
+            figures[name] = buildout_years(
+                tables["buildout"], com, title=f"Capacity built so far, by year: {case}"
+            )
+        else:
+            figures[name] = stock_years(tables["stock"], com, title=f"Stockpile by year: {case}")
+    return figures
 
 
 def plot_files(figures: dict[str, Figure]) -> dict[str, bytes]:

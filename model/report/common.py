@@ -11,6 +11,7 @@ from model.case.tables import inside_folder
 from model.formats import pct
 from model.report.document import Block, Details, Figure, Markdown, SourceFile, Table, code, lit
 from model.report.run import ESTIMATE_WORDS, PLOT_TITLES, Run
+from model.report.years import year_plots
 
 
 # --- shared pieces ----------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def _figures(run: Run, new_files: dict[str, bytes] | None) -> list[Figure]:
         "compare": ["comparison"],
     }[run.kind]
     if run.kind == "solve" and "year" in run.tables["commodities"].columns:
-        names = [*names, "timeline"]  # a horizon solve
+        names = [*names, "timeline", *year_plots(run.tables)]  # a horizon solve
     folder = run.folder
     have = {}
     if folder is not None:

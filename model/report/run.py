@@ -29,6 +29,8 @@ KIND_TABLES: dict[str, tuple[str, ...]] = {
         "capacity_values",
         "ranging_costs",
         "ranging_limits",
+        "stock",  # a horizon case with stockpile.csv
+        "buildout",  # a horizon case with buildout.csv
     ),
     "sweep": ("sweep_points", "sweep", "sweep_mix"),
     "curve": ("curve", "breakpoints"),
@@ -51,6 +53,9 @@ PLOT_TITLES = {
     "criticality": "Supplier criticality",
     "comparison": "Scenario comparison",
     "timeline": "Over the years: China's share against the glide path, and supply cost",
+    "mix_years": "Mix over the years: shares of supply, stock release and unmet need",
+    "buildout": "Capacity built so far, by year",
+    "stock": "Stockpile by year: level, bought and released",
 }
 # columns that hold text even when every cell is blank (read as NaN otherwise)
 TEXT_COLUMNS = {
@@ -181,6 +186,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "today",
         "premium_vs_today",
     ),
+    "stock": ("commodity", "year", "level", "bought", "released"),
+    "buildout": ("commodity", "country", "year", "built", "cumulative"),
     "inputs/countries": ("country", "name", "groups"),
     "inputs/commodities": ("commodity",),
     "inputs/supply": ("commodity", "country"),
@@ -203,7 +210,9 @@ NEEDS_ROWS = {
 # columns that hold numbers wherever they appear (blank = not available)
 NUMBER_COLUMNS = {
     "average_unit_cost",
+    "bought",
     "breakpoint",
+    "built",
     "cap",
     "cap_from",
     "cap_to",
@@ -220,12 +229,14 @@ NUMBER_COLUMNS = {
     "cost_of_next_pp",
     "cost_upper",
     "cost_vs_base",
+    "cumulative",
     "demand",
     "downstream_use",
     "dual_value",
     "extra_shortfall",
     "freight",
     "freight_cost",
+    "level",
     "lower",
     "marginal_cost_per_pp",
     "marginal_value",
@@ -236,6 +247,7 @@ NUMBER_COLUMNS = {
     "premium_vs_today",
     "quantity",
     "rank",
+    "released",
     "shadow_price",
     "share",
     "shortfall",

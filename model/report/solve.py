@@ -11,6 +11,7 @@ from model.formats import dollars, millions, missing, pct, qty, shown
 from model.report.common import _question
 from model.report.document import Block, Details, Figure, Table, lit
 from model.report.run import Run
+from model.report.years import build_words, mix_words, stock_words
 
 
 # --- solve runs -------------------------------------------------------------------------------
@@ -325,14 +326,40 @@ def road_words(com: pd.DataFrame, summary: dict[str, Any], cur: str = "USD") -> 
     return [text]
 
 
+YEAR_PLOTS = ("mix_years", "buildout", "stock")
+
+
+def _timeline_blocks(run: Run, figures: dict[str, Figure]) -> list[Block]:
+    """The mix, build-out and stockpile over the years, each plot under what it shows."""
+    com = run.tables["commodities"]
+    blocks: list[Block] = []
+    words = mix_words(run.tables["mix"], com, run.tables.get("stock"))
+    blocks += [("p", words[0]), *([("ul", words[1:])] if len(words) > 1 else [])]
+    if "mix_years" in figures:
+        blocks.append(figures["mix_years"])
+    buildout = run.tables.get("buildout")
+    if buildout is not None and len(buildout):
+        blocks += [("h3", "Build-out"), ("ul", build_words(buildout, com))]
+        if "buildout" in figures:
+            blocks.append(figures["buildout"])
+    stock = run.tables.get("stock")
+    if stock is not None and len(stock):
+        blocks += [("h3", "Stockpile"), ("ul", stock_words(stock, com))]
+        if "stock" in figures:
+            blocks.append(figures["stock"])
+    return blocks
+
+
 def _solve_blocks(run: Run, figures: list[Figure]) -> list[Block]:
     com, cur = run.tables["commodities"], run.currency
     blocks = _question(run) + _solve_headline(run)
-    blocks += [("h2", "Plots"), *figures]
+    timelines = [f for f in figures if f.name in YEAR_PLOTS]  # shown with their words
+    blocks += [("h2", "Plots"), *(f for f in figures if f.name not in YEAR_PLOTS)]
     if "year" in com.columns:  # a horizon solve
         blocks += [("h2", "Over the years"), *(("p", w) for w in years_words(com))]
         at = blocks.index(("h2", "Over the years")) + 1  # the road to the caps comes first
         blocks[at:at] = [("p", w) for w in road_words(com, run.summary, cur)]
+        blocks += _timeline_blocks(run, {f.name: f for f in timelines})
     blocks += [("h2", "Key tables"), commodities_table(com, cur)]
     stages = run.tables.get("stages")
     if stages is not None and len(stages):
