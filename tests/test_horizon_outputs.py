@@ -144,3 +144,28 @@ def test_a_case_without_horizon_has_no_timeline_or_year_column(tmp_path: Path):
     assert not (out / "plots" / "timeline.png").exists()
     s = sweep(load_case(folder), {"demand[commodity=k]": "1"}).run_tables()["sweep"]
     assert "year" not in s.columns
+
+
+def test_over_the_years_counts_the_commodities_with_nothing_to_say():
+    from model.report.solve import years_words
+
+    # a: capped at 50% in the last year, China 60% then 40%: within it from 2027.
+    # b: no cap, all met: counted only. c: no cap, short in 2027: said.
+    com = pd.DataFrame(
+        {
+            "commodity": ["a", "a", "b", "b", "c", "c"],
+            "year": [2026, 2027] * 3,
+            "max_china_share": [0.5, 0.5, 1.0, 1.0, 1.0, 1.0],
+            "china_share": [0.6, 0.4, 0.9, 0.9, 0.2, 0.2],
+            "shortfall": [0, 0, 0, 0, 0, 3],
+        }
+    )
+    assert years_words(com) == [
+        "a: China's share is first within the 50% cap of 2027, with all demand met, in 2027 (40%).",
+        "c: China's share is first within the 100% cap of 2027, with all demand met, in 2026"
+        " (20%).",
+        "The other commodity has no China cap and all demand met in every year.",
+    ]
+    assert years_words(com[com["commodity"] == "b"]) == [
+        "The commodity has no China cap and all demand met in every year."
+    ]

@@ -229,14 +229,19 @@ def _capacity_words(
 def years_words(com: pd.DataFrame) -> list[str]:
     """A sentence per commodity of a horizon solve: the first year China's share is within
     the commodity's cap of the last year (the end of its glide path) with all demand met,
-    or that it never is."""
+    or that it never is. Commodities without a cap in the last year and short in no year
+    have nothing to say: one sentence counts them."""
     out = []
+    quiet = 0
     for k, g in com.groupby("commodity", sort=False):
         g = g.sort_values("year")
         target = float(g["max_china_share"].iloc[-1])
         last = int(g["year"].iloc[-1])
         share = g["china_share"].astype(float).fillna(0.0)
         ok = (share <= target + 1e-9) & (g["shortfall"] <= 0)
+        if target >= 1 and bool(ok.all()):
+            quiet += 1
+            continue
         cap = f"the {pct(target)} cap of {last}"
         if ok.any():
             row = g[ok].iloc[0]
@@ -246,6 +251,12 @@ def years_words(com: pd.DataFrame) -> list[str]:
             )
         else:
             out.append(f"{lit(str(k))}: China's share is never within {cap} with all demand met.")
+    if quiet:
+        if quiet == 1:
+            who = "The other commodity has" if out else "The commodity has"
+        else:
+            who = f"{'The other' if out else 'All'} {quiet} commodities have"
+        out.append(f"{who} no China cap and all demand met in every year.")
     return out
 
 
