@@ -26,6 +26,8 @@ from model.optimization.highs import Solution, Solver
 from model.optimization.ranging import ranging as run_ranging
 from model.optimization.results import Reference, Result, make_result, reference
 from model.output import canonical_inputs
+from model.report.years import road
+from model.stockneed import stock_needed
 
 __all__ = ["Reference", "Result", "Solution", "Solver", "solve", "today_reference"]
 
@@ -105,6 +107,8 @@ def solve(
     result.cost_ranges, result.limit_ranges = (label_years(f, case) for f in ranges)
     if not case.restrictions.empty:  # only for cases that tag suppliers: others keep their bytes
         result.summary["restricted_used"] = restricted_used(case, result.mix)
+    if case.horizon is not None:
+        road_stock(case, result)
     result.summary["details"] = {"compare": compare, "probes": probes, "ranging": ranging}
     # how unmet need was shared (README "Shortage policy"); every solve above used it
     result.summary["policy"] = {"shortage": case.policy.shortage}
@@ -116,3 +120,28 @@ def solve(
         report=round(time.perf_counter() - t1, 4),
     )
     return result
+
+
+def road_stock(case: Case, result: Result) -> None:
+    """For a horizon run with caps that are met only from some year on: the least stock
+    of the capped commodities that covers the years before (`stock_needed`), as
+    ``summary["road"]``; the report says it in words. Nothing for other runs."""
+    way = road(result.commodities)
+    if way is None or way["met"] is None or not way["before"]:
+        return
+    need = stock_needed(case, commodities=way["commodities"], years=way["before"])
+    need = need[(need["shortfall_without"] > 0) | (need["extra"] > 0)]
+    result.summary["road"] = {
+        "commodities": way["commodities"],
+        "met_from": way["met"],
+        "years_before": way["before"],
+        "stock_needed": {
+            str(r.commodity): {
+                "initial": float(r.initial),
+                "needed": float(r.needed),
+                "shortfall_without": float(r.shortfall_without),
+                "shortfall_left": float(r.shortfall_left),
+            }
+            for r in need.itertuples(index=False)
+        },
+    }

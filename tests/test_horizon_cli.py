@@ -35,3 +35,33 @@ def test_a_horizon_summary_has_a_row_per_commodity_and_binding_years(tmp_path: P
     # commodity, unit, needed 2026, needed 2029, unmet, China 2026, China 2029, cap 2029
     assert cells[2:8] == ["10.00", "10.00", "6.00 (2027-2029, 20.0%)", "100.0%", "50.0%", "50.0%"]
     assert rows[1].strip().startswith("a 2027-2029: ") and "China cap 50%" in rows[1]
+
+
+def test_the_road_to_a_cap_sizes_the_stock_for_the_years_before(tmp_path: Path):
+    from model import load_case, solve
+    from model.report import write_report
+
+    # China is held to 0%. Demand 10 a year; Australia's 10 come online in 2027, so 2026
+    # is 10 short and the cap is met with all need from 2027. The least stock that covers
+    # 2026: 10 t held at the start (the case has no stockpile: one is sized from 0).
+    folder = horizon_case(
+        tmp_path / "case",
+        commodities=[("a", 10, None)],
+        supply=[("a", "CHN", 10, 1), ("a", "AUS", 10, 2, "", 2027)],
+        horizon={"start": 2026, "end": 2028},
+        policy={"max_china_share": 0.0},
+    )
+    r = solve(load_case(folder))
+    assert r.summary["road"] == {
+        "commodities": ["a"],
+        "met_from": 2027,
+        "years_before": [2026],
+        "stock_needed": {
+            "a": {"initial": 0.0, "needed": 10.0, "shortfall_without": 10.0, "shortfall_left": 0.0}
+        },
+    }
+    out = r.write(tmp_path / "out")
+    write_report(out)
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "with all US need met from 2027; before then 10 t of a go unmet (2026)." in text
+    assert "A stockpile of 10 t of a held at the start of 2026 would cover the years" in text

@@ -11,7 +11,7 @@ from model.formats import dollars, millions, missing, pct, qty, shown
 from model.report.common import _question
 from model.report.document import Block, Details, Figure, Table, lit
 from model.report.run import Run
-from model.report.years import build_words, mix_words, stock_words
+from model.report.years import build_words, mix_words, road, stock_words
 
 
 # --- solve runs -------------------------------------------------------------------------------
@@ -272,23 +272,13 @@ def road_words(com: pd.DataFrame, summary: dict[str, Any], cur: str = "USD") -> 
     such stock, which can be smaller, is `model.stockneed.stock_needed`). Empty for a
     case without a year column or without caps.
     """
-    if "year" not in com.columns or not len(com):
+    way = road(com)
+    if way is None:
         return []
-    last = int(com["year"].max())
+    capped, met, years = way["commodities"], way["met"], way["years"]
+    last = years[-1]
     end = com[com["year"] == last]
-    capped = [
-        str(k)
-        for k, c in zip(end["commodity"], end["max_china_share"], strict=True)
-        if float(c) < 1
-    ]
-    if not capped:
-        return []
     sel = com[com["commodity"].astype(str).isin(capped)]
-    share = sel["china_share"].astype(float).fillna(0.0)
-    bad = (sel["shortfall"] > 0) | (share > sel["max_china_share"].astype(float) + 1e-9)
-    years = sorted(int(y) for y in com["year"].unique())
-    failing = {int(y) for y in sel.loc[bad, "year"]}
-    met = next((y for y in years if not any(f >= y for f in failing)), None)
     caps = {
         f"{pct(c)}" for c in end.loc[end["commodity"].astype(str).isin(capped), "max_china_share"]
     }
@@ -326,7 +316,23 @@ def road_words(com: pd.DataFrame, summary: dict[str, Any], cur: str = "USD") -> 
             premium = com.loc[com["year"] == last, column].astype(float).sum()
             text += f" ({millions(premium, signed=True, currency=cur)} in {last})"
         text += " (supply cost and value of unmet need)."
-    if len(before):
+    sized = (summary.get("road") or {}).get("stock_needed")
+    if len(before) and sized:  # the least stock, sized by the LP (model.stockneed)
+        unit_of = {str(k): str(u) for k, u in zip(sel["commodity"], sel["unit"], strict=True)}
+        held = [f"{qty(v['needed'], unit_of[k])} of {lit(k)}" for k, v in sized.items()]
+        text += (
+            f" A stockpile of {', '.join(held)} held at the start of {years[0]} would cover "
+            "the years before (the least that does, with the case's release limits; buying "
+            "it is not costed)."
+        )
+        left = [
+            f"{qty(v['shortfall_left'], unit_of[k])} of {lit(k)}"
+            for k, v in sized.items()
+            if v["shortfall_left"] > 0
+        ]
+        if left:
+            text += f" Even with it, {', '.join(left)} would go unmet: releases are limited."
+    elif len(before):
         text += (
             f" A stockpile of {', '.join(units)} held at the start of {years[0]} and released "
             "as needed would cover the years before (the unmet need summed; the least stock "

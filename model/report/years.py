@@ -241,3 +241,32 @@ def year_plots(tables: dict[str, pd.DataFrame]) -> list[str]:
     if stock_drawn(tables.get("stock")):
         names.append("stock")
     return names
+
+
+def road(com: pd.DataFrame) -> dict | None:
+    """The road to the caps of a horizon solve (its ``commodities`` table), or None.
+
+    The capped commodities are those whose cap in the horizon's last year is below 100%;
+    ``met`` is the first year from which every later year meets all their need with China
+    within each cap (None: not by the last year); ``before`` the years before it. Shared
+    by the report's words and `model.solve`, which sizes the stock that covers ``before``.
+    """
+    if "year" not in com.columns or not len(com):
+        return None
+    last = int(com["year"].max())
+    end = com[com["year"] == last]
+    capped = [
+        str(k)
+        for k, c in zip(end["commodity"], end["max_china_share"], strict=True)
+        if float(c) < 1
+    ]
+    if not capped:
+        return None
+    sel = com[com["commodity"].astype(str).isin(capped)]
+    share = sel["china_share"].astype(float).fillna(0.0)
+    bad = (sel["shortfall"] > 0) | (share > sel["max_china_share"].astype(float) + EPS)
+    years = sorted(int(y) for y in com["year"].unique())
+    failing = {int(y) for y in sel.loc[bad, "year"]}
+    met = next((y for y in years if not any(f >= y for f in failing)), None)
+    before = [y for y in years if met is not None and y < met]
+    return {"commodities": capped, "met": met, "before": before, "years": years}
