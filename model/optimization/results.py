@@ -529,7 +529,9 @@ def horizon_summary(case: Case, own: Reference) -> dict[str, Any]:
     hz = case.horizon
     assert hz is not None
     parts = ["supply_cost", "shortfall_value"]
-    parts += [key for key, on in (("holding_cost", own.holding), ("buildout_cost", own.build)) if on]
+    parts += [
+        key for key, on in (("holding_cost", own.holding), ("buildout_cost", own.build)) if on
+    ]
     by_year: dict[int, dict[str, float]] = {}
     for k in own.cost:
         year = hz.of[k][1]
@@ -859,6 +861,7 @@ def buildout_table(solver: Solver, sol: Solution) -> pd.DataFrame:
 PROJECT_COLUMNS = [
     "commodity",
     "country",
+    "unit",
     "built",
     "first_year",
     "built_by",
@@ -905,9 +908,11 @@ def projects_table(solver: Solver, main: Solution, own: Reference) -> pd.DataFra
         options.setdefault((h.of[k][0], n), []).append(i)
     pos = {r: i for i, r in enumerate(d.build)}
     scale: dict[str, float] = {}  # a commodity's largest demand of a year: noise is below it
+    unit_of: dict[str, str] = {}  # commodity as given -> its unit
     for k in d.commodities:
         base = h.of[k][0]
         scale[base] = max(scale.get(base, 1.0), d.demand[k])
+        unit_of[base] = units[k]
     rows = []
     for (commodity, n), at in options.items():
         most = max(d.build_max[d.build[i]] for i in at)
@@ -927,6 +932,7 @@ def projects_table(solver: Solver, main: Solution, own: Reference) -> pd.DataFra
         row: dict[str, Any] = {
             "commodity": commodity,
             "country": n,
+            "unit": units[d.build[at[0]][0]],
             "built": built,
             "first_year": made[0],
             "built_by": made[-1],
@@ -949,7 +955,7 @@ def projects_table(solver: Solver, main: Solution, own: Reference) -> pd.DataFra
                     others[base] = others.get(base, 0.0) + change[j]
             row["shortfall_avoided"] = clean(own_k, scale[commodity])
             row["also_avoids"] = "; ".join(
-                f"{k} {clean(v, scale[k]):g} {units[k]}".rstrip()
+                f"{k} {clean(v, scale[k]):g} {unit_of[k]}".rstrip()
                 for k, v in others.items()
                 if clean(v, scale[k]) != 0
             )
