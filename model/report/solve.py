@@ -154,8 +154,9 @@ def _solve_headline(run: Run) -> list[Block]:
     blocks.append(
         (
             "note",
-            "A premium is the total (supply cost, plus a stockpile's holding and build-out "
-            "costs where the case has them, plus unmet need valued at each commodity's "
+            "A premium is the total (supply cost plus "
+            + "".join(f"{label} plus " for label in parts[1:])
+            + "unmet need valued at each commodity's "
             "shortfall penalty, by default 10 times its full cost) against a reference's total, "
             "so a rule that leaves need unmet never shows as a saving. "
             "China's share by stage is its share of the stage's spend (quantities of different "
