@@ -9,7 +9,8 @@ therefore also given, from a re-solve (``cost_of_next_pp``).
 Costs never hide a shortfall: every headline puts the supply cost beside the
 shortfall (units, and share of need) and the value placed on it (the
 commodity's ``shortfall_penalty`` per unit, by default 10 times its full cost:
-the value of the lost supply), and their sum, the ``total``. The premium of the
+the value of the lost supply), and their sum, the ``total`` (in a horizon case with a
+stockpile or build-out, their holding and build costs are parts of it too). The premium of the
 rules is the difference of that total against two references (`Reference`):
 the same case with no share rules (China caps and rules relaxed) and "today",
 the root case of the scenario's ``base`` chain (the case itself when it was
@@ -86,7 +87,8 @@ class Result(TablesRun):
 
     @property
     def total(self) -> float:
-        """Supply cost plus the value of the shortfall: the headline total."""
+        """Supply cost plus the value of the shortfall (plus a horizon case's stock holding
+        and build-out costs): the headline total."""
         return float(self.summary["total"])
 
     def write(
@@ -604,8 +606,9 @@ def stock_table(solver: Solver, sol: Solution) -> pd.DataFrame:
 
 
 def stock_summary(stock: pd.DataFrame) -> dict[str, Any]:
-    """summary.json's ``stockpile``: holding cost over the years (undiscounted; not in
-    ``total``), and per commodity what was bought and released and the level at the end."""
+    """summary.json's ``stockpile``: holding cost over the years (undiscounted; also the
+    top-level ``holding_cost``, a part of ``total``), and per commodity what was bought and
+    released and the level at the end."""
     out: dict[str, Any] = {"holding_cost": round(float(stock["holding_cost"].sum()), 6) + 0.0}
     by_k = {}
     for k, part in stock.groupby("commodity", sort=False):
