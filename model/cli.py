@@ -71,7 +71,16 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
     shares = s.get("shortfall_share") or {}
     horizon = s.get("horizon")
     period = f"over {horizon['start']}-{horizon['end']}" if horizon else "a year"
-    line = f"supply cost [bold]{m(s['supply_cost'])}[/] {period}"
+
+    def others(part: dict) -> str:
+        """Stock holding and build-out, parts of the total (horizon cases with them)."""
+        return "".join(
+            f" + {label} {m(part[key])}"
+            for key, label in (("holding_cost", "stock holding"), ("buildout_cost", "build-out"))
+            if key in part
+        )
+
+    line = f"supply cost [bold]{m(s['supply_cost'])}[/] {period}{others(s)}"
     if shares:
         short = ", ".join(
             f"{escape(k)} {table_number(v, pct=True)}" for k, v in sorted(shares.items())
@@ -82,6 +91,8 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
             f" share of need: {short})"
             f" = total [bold]{m(s['total'])}[/]"
         )
+    elif others(s):
+        line += f" = total [bold]{m(s['total'])}[/]; all need met"
     else:
         line += "; all need met, so the total is the supply cost"
     lines = [line]
@@ -89,7 +100,7 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
         pv = s["present_value"]
         lines.append(
             f"present value at {horizon['discount_rate']:.1%} a year to {horizon['base_year']}:"
-            f" supply cost {m(pv['supply_cost'])} + unmet need valued at"
+            f" supply cost {m(pv['supply_cost'])}{others(pv)} + unmet need valued at"
             f" {m(pv['shortfall_value'])} = total [bold]{m(pv['total'])}[/]"
         )
     stock = s.get("stockpile")
@@ -99,7 +110,20 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
             f" {table_number(v['released'])}, {table_number(v['end_level'])} held at the end"
             for k, v in stock["commodities"].items()
         )
-        lines.append(f"stockpile: {moves}; holding cost {m(stock['holding_cost'])} (not in total)")
+        lines.append(f"stockpile: {moves}; holding cost {m(stock['holding_cost'])}")
+    for p in s.get("projects") or []:  # build options the optimum uses: what each buys
+        line = (
+            f"build-out: {escape(str(p['country']))} {escape(str(p['commodity']))}"
+            f" {table_number(p['built'])} {escape(str(p['unit']))} by {p['built_by']}"
+            f" for {m(p['cost'])}"
+        )
+        if p.get("total_saved") is not None:
+            line += (
+                f" avoids {table_number(p['shortfall_avoided'])} {escape(str(p['unit']))} unmet"
+                + (f" ({escape(p['also_avoids'])})" if p.get("also_avoids") else "")
+                + f", saves {m(p['total_saved'])}"
+            )
+        lines.append(line)
     premiums = []
     if s.get("premium_vs_no_share_rules") is not None:
         ref = s["no_share_rules"]

@@ -3,7 +3,8 @@
 The first case is the reference; every other case's cost, China share and
 shortfall are reported by commodity with their difference from it. Totals are
 in money and shares only (quantities of different commodities do not add up):
-supply cost, the value of the shortfall, their total, the largest shortfall as a
+supply cost, the value of the shortfall (and a horizon case's stock holding and
+build-out costs), their total, the largest shortfall as a
 share of need, and the premium of each case's rules against today (the root of
 its ``base`` chain) and against no share rules.
 """
@@ -150,6 +151,13 @@ def compare(cases: list[Case]) -> CompareResult:
                 "description": r.case.description,
                 "supply_cost": r.supply_cost,
                 "shortfall_value": r.summary["shortfall_value"],
+                # stock holding and build-out: parts of the total (columns only when a
+                # case has them)
+                **{
+                    key: r.summary.get(key, 0.0)
+                    for key in ("holding_cost", "buildout_cost")
+                    if any(key in q.summary for q in results)
+                },
                 "total": r.total,
                 "commodities_with_shortfall": r.summary["commodities_with_shortfall"],
                 "worst_shortfall_share": float(r.commodities["shortfall_share"].max()),

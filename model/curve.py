@@ -41,13 +41,25 @@ ALL = "all"
 
 
 def _totals(rec: Record, prefix: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per commodity (cost, shortfall, total = cost + penalty x shortfall), rounded as the
-    result tables round them; ``prefix="uncapped_"`` for the point without share rules."""
+    """Per commodity (cost, shortfall, total = cost + stock holding + build-out + penalty x
+    shortfall), rounded as the result tables round them; ``prefix="uncapped_"`` for the
+    point without share rules. (Holding and build-out costs: only in a horizon case's
+    records with a stockpile / build-out.)"""
     cost = np.asarray(rec[f"{prefix}cost"], dtype=float)
     demand = np.asarray(rec["demand"], dtype=float)
     short = vclean(np.asarray(rec[f"{prefix}shortfall"], dtype=float), demand)
     cost = vclean(cost, cost)
-    return cost, short, cost + np.asarray(rec["penalty"], dtype=float) * short
+    total = cost + np.asarray(rec["penalty"], dtype=float) * short
+    for key in ("holding", "build"):
+        if f"{prefix}{key}" in rec:
+            total = total + np.asarray(rec[f"{prefix}{key}"], dtype=float)
+    return cost, short, total
+
+
+def _other(rec: Record) -> np.ndarray | float:
+    """Stock holding and build-out costs per commodity (0 without them), part of `_totals`."""
+    parts = [np.asarray(rec[key], dtype=float) for key in ("holding", "build") if key in rec]
+    return sum(parts) if parts else 0.0
 
 
 def _signature(rec: Record, ev: Evaluator, ks: list[int]) -> tuple:
@@ -203,7 +215,7 @@ def curve(
                 with np.errstate(divide="ignore", invalid="ignore"):
                     shares = np.where(need > 0, short[ks] / np.where(need > 0, need, 1.0), 0.0)
                 one = len(ks) == 1 and not together
-                value = float((total - cost)[ks].sum())
+                value = float((total - _other(rec) - cost)[ks].sum())
                 rows.append(
                     {
                         "commodity": label,

@@ -248,6 +248,8 @@ def run_files(result: Result, *, plots: bool = True, xlsx: bool = False) -> dict
         tables["stock"] = result.stock
     if result.buildout is not None:  # build-out: only cases with buildout.csv
         tables["buildout"] = result.buildout
+    if result.projects is not None:  # what each project built buys (with buildout.csv)
+        tables["projects"] = result.projects
     files = {f"{name}.csv": csv_bytes(neutralise(frame)) for name, frame in tables.items()}
     summary = {**result.summary, "timings_seconds": result.timings}
     files.update(run_files_common(result.case, summary, input_files=result.input_files))

@@ -209,6 +209,12 @@ class StressResult(TablesRun):
         return StressPlots(self)
 
 
+def _other(rec: Record) -> float:
+    """A horizon case's stock holding and build-out costs (records have them only when the
+    case has a stockpile / build-out): part of the total, like the supply cost."""
+    return float(sum(np.sum(rec[key]) for key in ("holding", "build") if key in rec))
+
+
 def stress(
     case: Case,
     *,
@@ -257,7 +263,7 @@ def stress(
     pen = np.array(base["penalty"])
     stocked = case.horizon is not None and bool(case.horizon.stock)
     b_short, b_share = _shares(base, stocked)
-    b_total = float(np.sum(base["cost"]) + pen @ b_short)
+    b_total = float(np.sum(base["cost"]) + pen @ b_short) + _other(base)
     rows, ranking = [], []
     for i, (label, kind, _) in enumerate(tests, start=1):
         rec = records[i]
@@ -285,7 +291,7 @@ def stress(
                     }
                 )
         worst = int(np.argmax(rise)) if (rise > 0).any() else None
-        total = float(np.sum(rec["cost"]) + pen @ short)
+        total = float(np.sum(rec["cost"]) + pen @ short) + _other(rec)
         value = float(pen @ (short - b_short))
         ranking.append(
             {

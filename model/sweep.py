@@ -205,7 +205,15 @@ def tables(
     penalty = stack("penalty")
     c_clean = vclean(cost, cost)
     value = np.round(penalty * shortfall, 6) + 0.0
-    total_k = np.round(c_clean + value, 6) + 0.0
+    # a horizon case's stock holding and build-out costs (records have them only when the
+    # case has a stockpile / build-out): parts of the total, with columns of their own
+    others = {
+        col: stack(key)
+        for key, col in (("holding", "holding_cost"), ("build", "buildout_cost"))
+        if npts and key in recs[0]
+    }
+    other = sum(others.values(), np.zeros((npts, nk)))
+    total_k = np.round(c_clean + other + value, 6) + 0.0
     if today is None:
         today = today_of(case)
     t_total_k = np.array([today.total(k) for k in ks], dtype=float)
@@ -225,6 +233,7 @@ def tables(
         "average_unit_cost": _ratio(cost, np.where(s > 0, supplied, 0.0), 6).ravel(),
         "shortfall_penalty": penalty.ravel(),
         "shortfall_value": value.ravel(),
+        **{col: (np.round(v, 6) + 0.0).ravel() for col, v in others.items()},
         "total": total_k.ravel(),
     }
     has_u = npts > 0 and "uncapped_cost" in recs[0]
@@ -234,7 +243,15 @@ def tables(
             unit = cost / supplied - u_cost / u_s
         ok = (s > 0) & (vclean(u_s, u_s) > 0)
         u_short = vclean(stack("uncapped_shortfall"), demand)
-        u_total_k = np.round(vclean(u_cost, u_cost) + penalty * u_short, 6) + 0.0
+        u_other = sum(
+            (
+                stack(f"uncapped_{key}")
+                for key in ("holding", "build")
+                if f"uncapped_{key}" in recs[0]
+            ),
+            np.zeros((npts, nk)),
+        )
+        u_total_k = np.round(vclean(u_cost, u_cost) + u_other + penalty * u_short, 6) + 0.0
         com.update(
             uncapped_cost=vclean(u_cost, u_cost).ravel(),
             supply_cost_change=vclean(cost - u_cost, np.maximum(cost, u_cost), 1e-11).ravel(),
@@ -259,6 +276,7 @@ def tables(
             "objective": vclean(objective, objective),
             "supply_cost": supply,
             "shortfall_value": vclean(value.sum(axis=1), 1.0),
+            **{col: vclean(v.sum(axis=1), 1.0) for col, v in others.items()},
             "total": total,
         }
     )

@@ -50,7 +50,7 @@ def test_an_outage_in_one_year_only(tmp_path: Path):
     # nothing): cost 5 + 10 + 10 = $25. China out in 2027 only: the stock is kept for 2027
     # ($0.5 holding), 2026 buys 10 t ($10), 2027 releases 5 t and is short 5 t, 2028 buys
     # 10 t as before (no row). 2027's need is 10 t: 50% of it unmet. Supply cost 20, -5;
-    # unmet need valued 5 x $20 = +100; total +95.
+    # unmet need valued 5 x $20 = +100; holding +0.5 (part of the total): total +95.5.
     r = stress(load_case(stocked(tmp_path / "c", 5)), country="CHN", year=2027)
     detail = r.run_tables()["stress"]
     assert detail["outage_years"].tolist() == ["2027", "2027"]
@@ -61,7 +61,7 @@ def test_an_outage_in_one_year_only(tmp_path: Path):
     assert (rank["outage"], rank["outage_years"], rank["worst_year"]) == ("CHN", "2027", 2027)
     assert rank["shortfall_share_increase"] == 0.5
     assert (rank["supply_cost_increase"], rank["shortfall_value_increase"]) == (-5.0, 100.0)
-    assert rank["total_increase"] == 95.0
+    assert rank["total_increase"] == 95.5
     # the stock covers no year whole
     assert rank["bridged_years"] == 0 and r.summary["bridged_years"] == {"CHN": 0}
     assert r.summary["outage_years"] == [2027]

@@ -17,7 +17,7 @@ from model.case import Case
 from model.case.params import Parameter, apply_values
 from model.constants import CHINA
 from model.optimization.build import ModelData
-from model.optimization.highs import PointSolution, Solver, relaxed
+from model.optimization.highs import PointSolution, Solver, horizon_costs, relaxed
 
 Point = list[tuple[Parameter, float]]
 Record = dict[str, Any]
@@ -46,11 +46,13 @@ class Evaluator:
         # point, so that forked workers inherit it instead of each solving it again
         self.solver.solve_base()
 
-    def _aggregate(self, sol: PointSolution) -> dict[str, list[float]]:
+    def _aggregate(self, sol: PointSolution, d: ModelData) -> dict[str, list[float]]:
         # the costs of the point just solved, switching premiums included
         spend = self.solver.supply_costs(sol.x)
         supplied = np.bincount(self.row_k, weights=sol.x, minlength=self.nk)
+        out = self._other_costs(sol, d)
         return {
+            **out,
             "supplied": supplied.tolist(),
             "shortfall": sol.shortfall.tolist(),
             "cost": np.bincount(self.row_k, weights=spend, minlength=self.nk).tolist(),
@@ -60,6 +62,19 @@ class Evaluator:
             "downstream": (self.uses @ supplied).tolist(),
         }
 
+    def _other_costs(self, sol: PointSolution, d: ModelData) -> dict[str, list[float]]:
+        """A horizon case's stock holding and build-out costs per commodity-year
+        (`horizon_costs`, undiscounted): part of the point's total. Keys only when the case
+        has a stockpile / build-out, so other records stay as they were."""
+        if not d.stock and not d.build:
+            return {}
+        holding, build = horizon_costs(d, sol.level, sol.build)
+        out = {}
+        for key, part, on in (("holding", holding, d.stock), ("build", build, d.build)):
+            if on:
+                out[key] = [part.get(k, 0.0) for k in d.commodities]
+        return out
+
     def evaluate(self, point: Point, index: int = 0) -> Record:
         case = apply_values(self.case, point) if point else self.case
         d = ModelData.from_case(case, like=(self.case, self.base_data))
@@ -68,17 +83,18 @@ class Evaluator:
             key = tuple((p.text, v) for p, v in point if not p.is_policy)
             if key not in self._uncapped_cache:
                 self.solver.apply(relaxed(d))
-                base = self._aggregate(self.solver.solve_point())
+                base = self._aggregate(self.solver.solve_point(), d)
                 self._uncapped_cache[key] = {
                     "uncapped_cost": base["cost"],
                     "uncapped_supplied": base["supplied"],
                     "uncapped_shortfall": base["shortfall"],
+                    **{f"uncapped_{c}": base[c] for c in ("holding", "build") if c in base},
                 }
             record.update(self._uncapped_cache[key])
         self.solver.apply(d)
         sol = self.solver.solve_point()
         record["objective"] = sol.objective
-        record.update(self._aggregate(sol))
+        record.update(self._aggregate(sol, d))
         record["cap"] = [d.china_cap[k] for k in d.commodities]
         record["demand"] = [d.demand[k] for k in d.commodities]
         record["penalty"] = [d.penalty[k] for k in d.commodities]

@@ -39,6 +39,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from model._compat import pause_gc
 from model.case import Case
 from model.errors import SolveError
+from model.numbers import clean
 from model.optimization.build import SHARE_FAMILIES, ModelData, build_model, unmet_weight
 
 INF = highspy.kHighsInf
@@ -96,6 +97,36 @@ class PointSolution:
     objective: float
     x: np.ndarray
     shortfall: np.ndarray
+    # a stockpile's levels (aligned with ModelData.stock) and the build-out's b (with
+    # ModelData.build): empty without them
+    level: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    build: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def _finite_bound(v: float) -> float:
+    return v if math.isfinite(v) else INF
+
+
+def horizon_costs(
+    d: ModelData, level: Any, built: Any
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per commodity-year, the stock holding cost (holding cost x level at the year's end)
+    and the build-out cost (annual cost x capacity built so far, summed over the options
+    of that commodity-year), in undiscounted money of the year and rounded as stock.csv
+    and buildout.csv round them. ``level`` is aligned with ``d.stock``, ``built`` with
+    ``d.build``; each dict is empty when the case has no stockpile / no build-out, so
+    cases without them report what they reported before."""
+    holding: dict[str, float] = {}
+    for k, v in zip(d.stock, np.asarray(level, dtype=float).tolist(), strict=True):
+        holding[k] = round(d.stock_holding[k] * clean(v, v), 6) + 0.0
+    build: dict[str, float] = {}
+    if d.build:
+        b = dict(zip(d.build, np.asarray(built, dtype=float).tolist(), strict=True))
+        for r in d.build:
+            most = d.build_max[r]
+            cost = d.build_annual[r] * math.fsum(b[t] for t in d.build_rows[r])
+            build[r[0]] = build.get(r[0], 0.0) + clean(cost, most)
+    return holding, build
 
 
 def _light_scipy_for_pyomo() -> None:
@@ -762,6 +793,8 @@ class Solver:
             objective=float(h.getInfo().objective_function_value) + self.offset,
             x=col[self.xcol],
             shortfall=col[self.scol],
+            level=col[self.stock_cols[:, 0]],
+            build=col[self.bcol],
         )
 
     # --- exact one-step probes ----------------------------------------------------------------
@@ -807,6 +840,28 @@ class Solver:
         tol = 1e-7 * np.maximum(1.0, self.current["demand"])
         relieved = bool((col[self.scol] < short0 - tol).any())
         return (main.objective - objective) / step, saving / step, relieved
+
+    def without_build(self, positions: list[int]) -> PointSolution | None:
+        """Re-solve (warm, under the case's shortage policy) with the build variables at
+        ``positions`` of ``ModelData.build`` held at 0 (an option not allowed: max_per_year
+        0 in all its years), then allow them again; None if no retry reaches an optimum."""
+        d, at = self.model.data, np.asarray(positions, dtype=np.int64)
+        cols, n = self.bcol[at], at.size
+        most = np.array([_finite_bound(d.build_max[d.build[i]]) for i in at.tolist()])
+        res = self._probe(
+            lambda h: h.changeColsBounds(n, cols, np.zeros(n), np.zeros(n)),
+            lambda h: h.changeColsBounds(n, cols, np.zeros(n), most),
+        )
+        if res is None:
+            return None
+        objective, col = res
+        return PointSolution(
+            objective=objective,
+            x=col[self.xcol],
+            shortfall=col[self.scol],
+            level=col[self.stock_cols[:, 0]],
+            build=col[self.bcol],
+        )
 
     def cap_change(self, k: str, main: Solution, step: float = 0.01) -> tuple[float, float]:
         """(objective change, shortfall change) if k's China cap were `step` tighter (exact)."""

@@ -9,7 +9,8 @@ therefore also given, from a re-solve (``cost_of_next_pp``).
 Costs never hide a shortfall: every headline puts the supply cost beside the
 shortfall (units, and share of need) and the value placed on it (the
 commodity's ``shortfall_penalty`` per unit, by default 10 times its full cost:
-the value of the lost supply), and their sum, the ``total``. The premium of the
+the value of the lost supply), and their sum, the ``total`` (in a horizon case with a
+stockpile or build-out, their holding and build costs are parts of it too). The premium of the
 rules is the difference of that total against two references (`Reference`):
 the same case with no share rules (China caps and rules relaxed) and "today",
 the root case of the scenario's ``base`` chain (the case itself when it was
@@ -34,7 +35,7 @@ from model.case.horizon import label_years
 from model.constants import CHINA
 from model.numbers import clean, money, vclean, vmoney
 from model.optimization.build import SHARE_EACH, SHARE_MIN
-from model.optimization.highs import INF, shares_feasible
+from model.optimization.highs import INF, horizon_costs, shares_feasible
 from model.optimization.moves import shortage_moves
 from model.output import TablesRun, canonical_inputs, write_run
 
@@ -66,6 +67,8 @@ class Result(TablesRun):
     stock: pd.DataFrame = field(default_factory=pd.DataFrame)
     # build-out (horizon cases with buildout.csv; `buildout_table`): None without it
     buildout: pd.DataFrame | None = None
+    # what each build option the optimum uses buys (`projects_table`): None without build-out
+    projects: pd.DataFrame | None = None
 
     @property
     def total_shortfall_penalty(self) -> float:
@@ -84,7 +87,8 @@ class Result(TablesRun):
 
     @property
     def total(self) -> float:
-        """Supply cost plus the value of the shortfall: the headline total."""
+        """Supply cost plus the value of the shortfall (plus a horizon case's stock holding
+        and build-out costs): the headline total."""
         return float(self.summary["total"])
 
     def write(
@@ -117,6 +121,7 @@ class Result(TablesRun):
             "ranging_costs": self.cost_ranges,
             "ranging_limits": self.limit_ranges,
             **({} if self.buildout is None else {"buildout": self.buildout}),
+            **({} if self.projects is None else {"projects": self.projects}),
         }
         if not self.stock.empty:
             tables["stock"] = self.stock
@@ -159,35 +164,54 @@ class Reference:
     shortfall: dict[str, float]
     penalty: dict[str, float]
     itself: bool = False
+    # a horizon case's stock holding and build-out costs per commodity-year (undiscounted;
+    # `horizon_costs`): empty when the case has no stockpile / build-out
+    holding: dict[str, float] = field(default_factory=dict)
+    build: dict[str, float] = field(default_factory=dict)
 
     def value(self, k: str) -> float:
         """The shortfall of k valued at its penalty."""
         return self.penalty.get(k, math.nan) * self.shortfall.get(k, math.nan)
 
+    def other(self, k: str) -> float:
+        """What k's year pays for its stock and build-out besides supply (0 without them)."""
+        return self.holding.get(k, 0.0) + self.build.get(k, 0.0)
+
     def total(self, k: str) -> float:
-        return self.cost.get(k, math.nan) + self.value(k)
+        """Supply cost + stock holding + build-out + value of the shortfall, of k."""
+        return self.cost.get(k, math.nan) + self.other(k) + self.value(k)
 
     def totals(self) -> dict[str, Any]:
-        """Supply cost, value of shortfall and their total, summed over commodities."""
+        """Supply cost, value of shortfall, holding and build-out costs (only when the case
+        has them) and their total, summed over commodities."""
         cost = sum(self.cost.values())
         value = sum(self.value(k) for k in self.cost)
-        return {
+        out: dict[str, Any] = {
             "supply_cost": clean(cost, 1.0),
             "shortfall_value": clean(value, 1.0),
-            "total": clean(cost + value, 1.0),
-            "commodities_with_shortfall": sum(v > 0 for v in self.shortfall.values()),
         }
+        other = 0.0
+        for key, part in (("holding_cost", self.holding), ("buildout_cost", self.build)):
+            if part:
+                out[key] = clean(sum(part.values()), 1.0)
+                other += sum(part.values())
+        out["total"] = clean(cost + other + value, 1.0)
+        out["commodities_with_shortfall"] = sum(v > 0 for v in self.shortfall.values())
+        return out
 
 
 def reference(solver: Solver, sol: Solution, name: str, *, itself: bool = False) -> Reference:
     """The per-commodity numbers of a solve, rounded as the result tables round them."""
     d, facts = solver.model.data, _Facts(solver, sol)
+    holding, build = horizon_costs(d, [sol.stock[k][0] for k in d.stock], sol.build)
     return Reference(
         name=name,
         cost={k: clean(facts.cost[k], facts.cost[k]) for k in d.commodities},
         shortfall={k: clean(sol.shortfall[k], d.demand[k]) for k in d.commodities},
         penalty={k: float(d.penalty[k]) for k in d.commodities},
         itself=itself,
+        holding=holding,
+        build=build,
     )
 
 
@@ -501,28 +525,37 @@ def stage_tables(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
 
 def horizon_summary(case: Case, own: Reference) -> dict[str, Any]:
     """summary.json entries of a horizon case: the horizon, totals by year (undiscounted)
-    and the present value of the totals (each year's discounted to the base year)."""
+    and the present value of the totals (each year's discounted to the base year). Stock
+    holding and build-out costs are parts of each total, with keys of their own only when
+    the case has a stockpile / build-out."""
     hz = case.horizon
     assert hz is not None
+    parts = ["supply_cost", "shortfall_value"]
+    parts += [
+        key for key, on in (("holding_cost", own.holding), ("buildout_cost", own.build)) if on
+    ]
     by_year: dict[int, dict[str, float]] = {}
     for k in own.cost:
         year = hz.of[k][1]
-        row = by_year.setdefault(year, {"supply_cost": 0.0, "shortfall_value": 0.0, "short": 0})
+        row = by_year.setdefault(year, {**dict.fromkeys(parts, 0.0), "short": 0})
         row["supply_cost"] += own.cost[k]
         row["shortfall_value"] += own.value(k)
+        if own.holding:
+            row["holding_cost"] += own.holding.get(k, 0.0)
+        if own.build:
+            row["buildout_cost"] += own.build.get(k, 0.0)
         row["short"] += own.shortfall[k] > 0
     years = []
-    pv = {"supply_cost": 0.0, "shortfall_value": 0.0}
+    pv = dict.fromkeys(parts, 0.0)
     for year, row in sorted(by_year.items()):
         f = hz.factor(year)
-        pv["supply_cost"] += f * row["supply_cost"]
-        pv["shortfall_value"] += f * row["shortfall_value"]
+        for key in parts:
+            pv[key] += f * row[key]
         years.append(
             {
                 "year": year,
-                "supply_cost": clean(row["supply_cost"], 1.0),
-                "shortfall_value": clean(row["shortfall_value"], 1.0),
-                "total": clean(row["supply_cost"] + row["shortfall_value"], 1.0),
+                **{key: clean(row[key], 1.0) for key in parts},
+                "total": clean(sum(row[key] for key in parts), 1.0),
                 "commodities_with_shortfall": int(row["short"]),
             }
         )
@@ -536,9 +569,8 @@ def horizon_summary(case: Case, own: Reference) -> dict[str, Any]:
         },
         "by_year": years,
         "present_value": {
-            "supply_cost": clean(pv["supply_cost"], 1.0),
-            "shortfall_value": clean(pv["shortfall_value"], 1.0),
-            "total": clean(pv["supply_cost"] + pv["shortfall_value"], 1.0),
+            **{key: clean(pv[key], 1.0) for key in parts},
+            "total": clean(sum(pv.values()), 1.0),
         },
     }
 
@@ -574,8 +606,9 @@ def stock_table(solver: Solver, sol: Solution) -> pd.DataFrame:
 
 
 def stock_summary(stock: pd.DataFrame) -> dict[str, Any]:
-    """summary.json's ``stockpile``: holding cost over the years (undiscounted; not in
-    ``total``), and per commodity what was bought and released and the level at the end."""
+    """summary.json's ``stockpile``: holding cost over the years (undiscounted; also the
+    top-level ``holding_cost``, a part of ``total``), and per commodity what was bought and
+    released and the level at the end."""
     out: dict[str, Any] = {"holding_cost": round(float(stock["holding_cost"].sum()), 6) + 0.0}
     by_k = {}
     for k, part in stock.groupby("commodity", sort=False):
@@ -641,8 +674,14 @@ def make_result(
             "average_unit_cost": round(cost / total, 6) if s_clean > 0 else math.nan,
             "shortfall_penalty": d.penalty[k],
             "shortfall_value": round(own.value(k), 6) + 0.0,
-            "total": round(here, 6) + 0.0,
         }
+        # a horizon case's stock and build-out costs are part of the total (columns only
+        # when the case has a stockpile / build-out, so other cases keep their bytes)
+        if d.stock:
+            row["holding_cost"] = own.holding.get(k, 0.0)
+        if d.build:
+            row["buildout_cost"] = round(own.build.get(k, 0.0), 6) + 0.0
+        row["total"] = round(here, 6) + 0.0
         if free is not None:
             u_cost, u_total = u_facts.cost[k], u_facts.supplied[k]
             row["uncapped_cost"] = free.cost[k]
@@ -703,6 +742,8 @@ def make_result(
         # the headline: what is bought, what is not (valued), and their total
         "supply_cost": total_cost,
         "shortfall_value": headline["shortfall_value"],
+        # stock holding and build-out (keys only when the case has them): in the total
+        **{key: headline[key] for key in ("holding_cost", "buildout_cost") if key in headline},
         "total": headline["total"],
         "total_shortfall": dict(zip(keys, short["shortfall"], strict=True)),
         "shortfall_share": dict(zip(keys, short["shortfall_share"], strict=True)),
@@ -748,10 +789,15 @@ def make_result(
     # a horizon case: each table names the commodity as given and the year
     mix, commodities = label_years(mix, case), label_years(commodities, case)
     capacity_values = label_years(capacity_values, case)
-    buildout = None
+    buildout, projects = None, None
     if d.build:
         buildout = buildout_table(solver, main)
-        summary["buildout_cost"] = money(float(buildout["annual_cost"].sum()), headline["total"])
+        # what each project built buys: re-solved without it (after the probes above)
+        projects = projects_table(solver, main, own)
+        summary["projects"] = [
+            {c: (None if v != v else v) for c, v in row.items()}
+            for row in projects.to_dict("records")
+        ]
     return Result(
         case=case,
         status="optimal",
@@ -766,6 +812,7 @@ def make_result(
         input_files=input_files,
         stock=stock,
         buildout=buildout,
+        projects=projects,
     )
 
 
@@ -812,6 +859,114 @@ def buildout_table(solver: Solver, sol: Solution) -> pd.DataFrame:
             "shadow_price",
         ],
     )
+
+
+PROJECT_COLUMNS = [
+    "commodity",
+    "country",
+    "unit",
+    "built",
+    "first_year",
+    "built_by",
+    "cost",
+    "present_value_cost",
+    "shortfall_avoided",
+    "also_avoids",
+    "total_saved",
+    "present_value_saved",
+]
+
+
+def _point_total(solver: Solver, x: np.ndarray, shortfall: np.ndarray, level, built) -> float:
+    """The headline total of one solution (undiscounted): supply cost + stock holding +
+    build-out + shortfall valued at the penalties."""
+    holding, build = horizon_costs(solver.model.data, level, built)
+    return (
+        solver.supply_cost(x)
+        + float(solver.current["penalty"] @ shortfall)
+        + math.fsum(holding.values())
+        + math.fsum(build.values())
+    )
+
+
+def projects_table(solver: Solver, main: Solution, own: Reference) -> pd.DataFrame:
+    """What each build option the optimum uses buys (README "Build-out"): one row per
+    (commodity, country) with capacity built, its total ``built`` over the horizon, the
+    first year and the last year (``built_by``) it is built in, its ``cost`` (annual cost
+    x capacity built so far, summed over the years, undiscounted) and
+    ``present_value_cost``; then, re-solved with the option not allowed (b = 0 in every
+    year) under the case's shortage policy, the unmet need of its commodity it avoids
+    (units summed over the years), ``also_avoids``: other commodities whose unmet need
+    changes (e.g. a product made from it; negative: more unmet), and the headline total
+    and the objective (its present value) it saves. Blank when that re-solve fails."""
+    d, case = solver.model.data, solver.case
+    h = case.horizon
+    assert h is not None
+    units = dict(zip(case.commodities["commodity"], case.commodities["unit"], strict=True))
+    short = np.array([main.shortfall[k] for k in d.commodities])
+    level = [main.stock[k][0] for k in d.stock]
+    here = _point_total(solver, main.x_array, short, level, main.build)
+    options: dict[tuple[str, str], list[int]] = {}
+    for i, (k, n) in enumerate(d.build):
+        options.setdefault((h.of[k][0], n), []).append(i)
+    pos = {r: i for i, r in enumerate(d.build)}
+    scale: dict[str, float] = {}  # a commodity's largest demand of a year: noise is below it
+    unit_of: dict[str, str] = {}  # commodity as given -> its unit
+    for k in d.commodities:
+        base = h.of[k][0]
+        scale[base] = max(scale.get(base, 1.0), d.demand[k])
+        unit_of[base] = units[k]
+    rows = []
+    for (commodity, n), at in options.items():
+        most = max(d.build_max[d.build[i]] for i in at)
+        b = main.build[at]
+        built = clean(float(b.sum()), most)
+        if built <= 0:
+            continue
+        years = [h.of[d.build[i][0]][1] for i in at]
+        made = [y for y, v in zip(years, b.tolist(), strict=True) if clean(v, most) > 0]
+        cost, pv = 0.0, 0.0
+        for i in at:
+            r = d.build[i]
+            paid = d.build_annual[r] * float(main.build[[pos[t] for t in d.build_rows[r]]].sum())
+            year = h.of[r[0]][1]
+            cost += paid
+            pv += paid * (h.factor(year) if h.spec.discount_rate else 1.0)
+        row: dict[str, Any] = {
+            "commodity": commodity,
+            "country": n,
+            "unit": units[d.build[at[0]][0]],
+            "built": built,
+            "first_year": made[0],
+            "built_by": made[-1],
+            "cost": clean(cost, 1.0),
+            "present_value_cost": clean(pv, 1.0),
+            "shortfall_avoided": math.nan,
+            "also_avoids": "",
+            "total_saved": math.nan,
+            "present_value_saved": math.nan,
+        }
+        alt = solver.without_build(at)
+        if alt is not None:
+            change = alt.shortfall - short
+            own_k, others = 0.0, {}
+            for j, k in enumerate(d.commodities):
+                base = h.of[k][0]
+                if base == commodity:
+                    own_k += change[j]
+                else:
+                    others[base] = others.get(base, 0.0) + change[j]
+            row["shortfall_avoided"] = clean(own_k, scale[commodity])
+            row["also_avoids"] = "; ".join(
+                f"{k} {clean(v, scale[k]):g} {unit_of[k]}".rstrip()
+                for k, v in others.items()
+                if clean(v, scale[k]) != 0
+            )
+            total = _point_total(solver, alt.x, alt.shortfall, alt.level, alt.build)
+            row["total_saved"] = money(total - here, total)
+            row["present_value_saved"] = money(alt.objective - main.objective, alt.objective)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=PROJECT_COLUMNS)
 
 
 CAPACITY_COLUMNS = [

@@ -83,9 +83,37 @@ def _solve_headline(run: Run) -> list[Block]:
             "each commodity's shortfall at its shortfall penalty, the value of the lost supply",
         )
     )
+    # a horizon case's stock holding and build-out: parts of the total (keys only then)
+    parts = ["supply cost"]
+    for key, label, note in (
+        ("holding_cost", "stock holding", "holding cost of the stockpile, summed over the years"),
+        ("buildout_cost", "build-out", "annual cost of the capacity built, summed over the years"),
+    ):
+        if s.get(key) is not None:
+            cards.append((label, millions(s[key], currency=cur), note))
+            parts.append(label)
     cards.append(
-        ("total", millions(s.get("total"), currency=cur), "supply cost + value of unmet need")
+        (
+            "total",
+            millions(s.get("total"), currency=cur),
+            " + ".join([*parts, "value of unmet need"]),
+        )
     )
+    for p in s.get("projects") or []:  # what each project built buys
+        if not isinstance(p, dict):
+            continue
+        unit = lit(str(p.get("unit") or ""))
+        cost = millions(p.get("cost"), currency=cur)
+        note = f"{qty(p.get('built'), unit)} by {p.get('built_by')} for {cost}"
+        if p.get("total_saved") is not None:
+            note += f"; avoids {qty(p.get('shortfall_avoided'), unit)} unmet"
+        cards.append(
+            (
+                f"build-out {lit(str(p.get('country')))} {lit(str(p.get('commodity')))} saves",
+                millions(p.get("total_saved"), currency=cur),
+                note,
+            )
+        )
     if s.get("premium_vs_no_share_rules") is not None:
         ref = s.get("no_share_rules") or {}
         cards.append(
@@ -127,7 +155,9 @@ def _solve_headline(run: Run) -> list[Block]:
     blocks.append(
         (
             "note",
-            "A premium is the total (supply cost plus unmet need valued at each commodity's "
+            "A premium is the total (supply cost plus "
+            + "".join(f"{label} plus " for label in parts[1:])
+            + "unmet need valued at each commodity's "
             "shortfall penalty, by default 10 times its full cost) against a reference's total, "
             "so a rule that leaves need unmet never shows as a saving. "
             "China's share by stage is its share of the stage's spend (quantities of different "
