@@ -345,7 +345,7 @@ def road_words(com: pd.DataFrame, summary: dict[str, Any], cur: str = "USD") -> 
         if met != last:
             premium = com.loc[com["year"] == last, column].astype(float).sum()
             text += f" ({millions(premium, signed=True, currency=cur)} in {last})"
-        text += " (supply cost and value of unmet need)."
+        text += " (in the total: supply, stock and build-out costs and unmet need's value)."
     sized = (summary.get("road") or {}).get("stock_needed")
     if len(before) and sized:  # the least stock, sized by the LP (model.stockneed)
         unit_of = {str(k): str(u) for k, u in zip(sel["commodity"], sel["unit"], strict=True)}
