@@ -766,7 +766,16 @@ def stress(
     )
     if result.stock_needed is not None:
         need = Table(show_edge=False, header_style="bold", title="stock needed to cover the outage")
-        for col in ("commodity", "held", "needed", "extra", "short with it", "short without"):
+        start = result.summary["outage_years"][0]
+        for col in (
+            "commodity",
+            "held",
+            "needed",
+            "extra",
+            f"held on 1 Jan {start}",
+            "short with it",
+            "short without",
+        ):
             need.add_column(col, justify="left" if col == "commodity" else "right")
         for r in result.stock_needed.itertuples(index=False):
             need.add_row(
@@ -774,6 +783,7 @@ def stress(
                 table_number(r.initial),
                 table_number(r.needed),
                 table_number(r.extra),
+                table_number(r.held_at_start),
                 table_number(r.shortfall_left),
                 table_number(r.shortfall_without),
             )

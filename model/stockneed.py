@@ -42,7 +42,15 @@ from model.errors import InputError
 from model.numbers import clean
 from model.optimization.highs import INF, Solver, unmet_tolerance
 
-COLUMNS = ["commodity", "initial", "needed", "extra", "shortfall_without", "shortfall_left"]
+COLUMNS = [
+    "commodity",
+    "initial",
+    "needed",
+    "extra",
+    "held_at_start",
+    "shortfall_without",
+    "shortfall_left",
+]
 NO_STOCK = {"initial": 0.0, "max_buy": math.nan, "max_release": math.nan}
 NO_STOCK |= {"holding_cost": 0.0, "floor": 0.0}
 
@@ -124,7 +132,10 @@ def stock_needed(
     ``initial`` (stockpile.csv's, 0 without a row), ``needed`` (the initial holding
     required), ``extra = needed - initial``, ``shortfall_without`` (unmet need summed over
     ``years`` with the case's stock) and ``shortfall_left`` (what even the needed stock
-    cannot cover, e.g. because of max_release). The levels are in the module docstring.
+    cannot cover, e.g. because of max_release). ``held_at_start`` is what that plan holds
+    at the start of the first year asked: the initial holding plus what it buys before
+    then from spare supply (an outage from 2027 may need little held today and much held
+    on 1 January 2027). The levels are in the module docstring.
     A case without ``[horizon]`` is an `InputError`.
     """
     picked, asked = _selection(case, commodities, years)
@@ -192,12 +203,16 @@ def stock_needed(
         scale = float(demand[at].sum()) if at.size else 1.0
         initial = float(hz.stock.get(k, NO_STOCK)["initial"])
         extra = clean(max(0.0, float(col[j])), max(initial, scale))
+        start = initial + extra
+        if asked[0] > first:  # the level at the end of the year before
+            start = float(col[solver.stock_cols[stock_pos[year_id(k, asked[0] - 1)], 0]])
         out.append(
             {
                 "commodity": k,
                 "initial": initial,
                 "needed": clean(initial + extra, max(initial, scale)),
                 "extra": extra,
+                "held_at_start": clean(start, max(initial, scale)),
                 "shortfall_without": clean(float(s0[at].sum()), scale),
                 "shortfall_left": clean(float(s3[at].sum()), scale),
             }

@@ -17,7 +17,15 @@ from tests.conftest import write_case
 from tests.test_horizon import horizon_case
 
 HEADER = ["commodity", "initial", "max_buy", "max_release", "holding_cost", "floor"]
-COLUMNS = ["commodity", "initial", "needed", "extra", "shortfall_without", "shortfall_left"]
+COLUMNS = [
+    "commodity",
+    "initial",
+    "needed",
+    "extra",
+    "held_at_start",
+    "shortfall_without",
+    "shortfall_left",
+]
 
 
 def china_only(
@@ -58,10 +66,13 @@ def test_a_one_year_outage_needs_a_year_of_demand(tmp_path: Path):
     # 5 t held, China out in 2027: 2027 releases the 5 t and is short 5 t. A stock of 10 t
     # covers 2027 whole: needed 10, extra 5, nothing left short.
     case = load_case(china_only(tmp_path / "c", [("k", 5, "", "", 0, "")], [2027]))
-    expected = {"initial": 5, "needed": 10, "extra": 5, "shortfall_without": 5}
-    assert row(stock_needed(case, years=[2027])) == {**expected, "shortfall_left": 0}
-    # all years by default: 2026 and 2028 are met anyway, the same answer
-    assert row(stock_needed(case)) == {**expected, "shortfall_left": 0}
+    # 2026 has nothing to spare: the 10 t are still held on 1 January 2027
+    expected = {"initial": 5, "needed": 10, "extra": 5, "held_at_start": 10}
+    expected |= {"shortfall_without": 5, "shortfall_left": 0}
+    assert row(stock_needed(case, years=[2027])) == expected
+    # all years by default: 2026 and 2028 are met anyway, the same answer (held at the
+    # start of 2026)
+    assert row(stock_needed(case)) == expected
 
 
 def test_max_release_leaves_what_no_stock_can_cover(tmp_path: Path):
@@ -74,6 +85,7 @@ def test_max_release_leaves_what_no_stock_can_cover(tmp_path: Path):
         "initial": 5,
         "needed": 12,
         "extra": 7,
+        "held_at_start": 12,
         "shortfall_without": 15,
         "shortfall_left": 8,
     }
@@ -86,9 +98,11 @@ def test_a_commodity_without_a_stock_gets_one_and_other_years_are_not_left_short
     # not be filled from 2026's supply (all of it meets 2026's demand), so 10 t are needed;
     # 2028 stays short 10 t but is not asked about. Both years: 20 t.
     case = load_case(china_only(tmp_path / "c", None, [2027, 2028]))
-    one = {"initial": 0, "needed": 10, "extra": 10, "shortfall_without": 10, "shortfall_left": 0}
+    one = {"initial": 0, "needed": 10, "extra": 10, "held_at_start": 10}
+    one |= {"shortfall_without": 10, "shortfall_left": 0}
     assert row(stock_needed(case, years=[2027])) == one
-    two = {"initial": 0, "needed": 20, "extra": 20, "shortfall_without": 20, "shortfall_left": 0}
+    two = {"initial": 0, "needed": 20, "extra": 20, "held_at_start": 20}
+    two |= {"shortfall_without": 20, "shortfall_left": 0}
     assert row(stock_needed(case, years=[2027, 2028])) == two
 
 
@@ -103,10 +117,13 @@ def test_spare_capacity_before_the_outage_fills_the_new_stock(tmp_path: Path):
         "initial": 0,
         "needed": 5,
         "extra": 5,
+        "held_at_start": 5,  # the start of 2026, the first year asked
         "shortfall_without": 10,
         "shortfall_left": 0,
     }
     assert row(table, "j") == dict.fromkeys(COLUMNS[1:], 0)
+    # asked about 2027: 5 t held today and 5 t bought in 2026, 10 t on 1 January 2027
+    assert row(stock_needed(case, years=[2027]))["held_at_start"] == 10
     assert stock_needed(case, commodities=["j"])["needed"].tolist() == [0]
     # under the penalty policy the same stock: 10 t short at the default $10/t penalty
     policy = {"shortage": "penalty"}

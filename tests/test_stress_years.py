@@ -71,6 +71,7 @@ def test_an_outage_in_one_year_only(tmp_path: Path):
             "initial": 5.0,
             "needed": 10.0,
             "extra": 5.0,
+            "held_at_start": 10.0,  # 2026 has nothing to spare: all held from the start
             "shortfall_without": 5.0,
             "shortfall_left": 0.0,
         }
@@ -95,6 +96,7 @@ def test_an_outage_from_a_year_on_and_how_long_the_stock_bridges(tmp_path: Path)
             "initial": 10.0,
             "needed": 20.0,
             "extra": 10.0,
+            "held_at_start": 20.0,
             "shortfall_without": 10.0,
             "shortfall_left": 0.0,
         }
@@ -134,7 +136,7 @@ def test_max_release_limits_the_stock_a_two_year_outage_can_use(tmp_path: Path):
         "supplier",
         0,
     ]
-    assert r.stock_needed.iloc[0].tolist() == ["k", 5.0, 12.0, 7.0, 15.0, 8.0]
+    assert r.stock_needed.iloc[0].tolist() == ["k", 5.0, 12.0, 7.0, 12.0, 15.0, 8.0]
 
 
 def test_every_outage_in_some_years_and_no_bridging_without_a_stock(tmp_path: Path):
@@ -187,8 +189,8 @@ def test_the_command_line_writes_the_stock_needed_and_refuses_years_without_a_ho
     assert "stock needed to cover the outage" in proc.stdout
     run = tmp_path / "o" / "solutions" / "years-stress"
     assert (run / "stock_needed.csv").read_text() == (
-        "commodity,initial,needed,extra,shortfall_without,shortfall_left\n"
-        "k,10.0,20.0,10.0,10.0,0.0\n"
+        "commodity,initial,needed,extra,held_at_start,shortfall_without,shortfall_left\n"
+        "k,10.0,20.0,10.0,20.0,10.0,0.0\n"
     )
     summary = json.loads((run / "summary.json").read_text())
     assert summary["outage_years"] == [2027, 2028] and summary["bridged_years"] == {"CHN": 1}
