@@ -747,12 +747,16 @@ def stress(
     )
     for col in columns:
         table.add_column(col, justify="left" if col in ("outage", "worst") else "right")
+    of = result.case.horizon.of if result.case.horizon is not None else {}
     for r in result.ranking.head(top).itertuples(index=False):
+        worst = r.worst_commodity or "-"
+        if worst in of:  # a commodity-year, as the tables name it: "gallium 2028"
+            worst = f"{of[worst][0]} {of[worst][1]}"
         table.add_row(
             str(r.rank),
             escape(r.outage),
             table_number(r.shortfall_share_increase, pct=True),
-            escape(r.worst_commodity or "-"),
+            escape(worst),
             str(r.commodities_short),
             *((str(r.bridged_years),) if bridged else ()),
             millions_plain(r.supply_cost_increase, True),

@@ -187,6 +187,7 @@ def test_the_command_line_writes_the_stock_needed_and_refuses_years_without_a_ho
     assert proc.returncode == 0, proc.stderr
     assert "most critical outages in 2027-2028" in proc.stdout
     assert "stock needed to cover the outage" in proc.stdout
+    assert "k 2028" in proc.stdout and "k.2028" not in proc.stdout  # the worst, as tables say
     run = tmp_path / "o" / "solutions" / "years-stress"
     assert (run / "stock_needed.csv").read_text() == (
         "commodity,initial,needed,extra,held_at_start,shortfall_without,shortfall_left\n"
