@@ -331,6 +331,46 @@ def test_a_sweep_of_a_glide_path_value_moves_its_years_only(tmp_path: Path):
     assert quick(apply_values(loaded, point)).supply_cost == pytest.approx(41, **APPROX)
 
 
+def test_a_scenario_replaces_the_glide_path(tmp_path: Path):
+    # the base's path (2027: 80%) is replaced whole by 2027: 50%, 2028: 30%. CHN is
+    # cheaper, so China's share is each year's cap: 2026 CHN 10 x $1 = 10; 2027 CHN 5 +
+    # AUS 5 x $2 = 15; 2028 CHN 3 + AUS 7 x $2 = 17: supply cost 42.
+    two_suppliers(tmp_path / "c")
+    base = tmp_path / "c" / "case.toml"
+    base.write_text(
+        base.read_text() + "\n[horizon.max_china_share_by_year]\n2027 = 0.8\n", encoding="utf-8"
+    )
+    path = scenario(
+        tmp_path / "s.toml", "[horizon.max_china_share_by_year]\n2027 = 0.5\n2028 = 0.3\n"
+    )
+    r = quick(load_case(path))
+    share = by_year(r.commodities, "china_share")
+    assert [share["k", y] for y in (2026, 2027, 2028)] == pytest.approx([1.0, 0.5, 0.3])
+    assert r.supply_cost == pytest.approx(42, **APPROX)
+    # the run folder keeps the scenario's path, so its inputs solve the same
+    out = r.write(tmp_path / "o")
+    assert "2028 = 0.3" in (out / "inputs" / "case.toml").read_text()
+    assert quick(load_case(out / "inputs")).supply_cost == pytest.approx(42, **APPROX)
+
+
+def test_a_glide_path_in_a_scenario_is_checked(tmp_path: Path):
+    plain = horizon_case(
+        tmp_path / "p", commodities=[("k", 1, None)], supply=[("k", "AUS", 1, 1)], horizon=None
+    )
+    path = scenario(tmp_path / "a.toml", "[horizon.max_china_share_by_year]\n2027 = 0.5\n", "p")
+    with pytest.raises(InputError, match="a glide path needs a base case with a") as err:
+        load_case(path)
+    assert err.value.column == "horizon.max_china_share_by_year"
+    assert plain.exists()
+    two_suppliers(tmp_path / "c")
+    path = scenario(tmp_path / "b.toml", "[horizon.max_china_share_by_year]\n2030 = 0.5\n")
+    with pytest.raises(InputError, match="year 2030 is outside the horizon 2026-2028"):
+        load_case(path)
+    path = scenario(tmp_path / "d.toml", "[horizon]\nstart = 2020\n")
+    with pytest.raises(InputError, match="start"):
+        load_case(path)
+
+
 # --- bad input -----------------------------------------------------------------------------------
 def bad_scenario(tmp_path: Path, base: Path, changes: str) -> InputError:
     s = scenario(tmp_path / "bad.toml", changes, base=base.name)

@@ -353,11 +353,18 @@ class Change(Strict):
         return self.year is not None or self.from_year is not None or self.to_year is not None
 
 
+class HorizonOverride(Strict):
+    """``[horizon]`` keys a scenario may override: the glide path, replaced whole."""
+
+    max_china_share_by_year: dict[str, float] | None = None
+
+
 class ScenarioFile(Strict):
     name: str | None = Field(default=None, pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = ""
     base: str
     policy: PolicyOverride = Field(default_factory=PolicyOverride)
+    horizon: HorizonOverride | None = None
     changes: list[Change] = Field(default_factory=list)
 
 

@@ -30,9 +30,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from model.case.core import Case
-from model.case.policy import YEAR_COLUMNS, Change, ScenarioFile
+from model.case.policy import YEAR_COLUMNS, Change, HorizonSpec, ScenarioFile
 from model.case.tables import TABLES, YEAR_TABLES, empty_table
 from model.constants import GROUP_PREFIX, name_problem
 from model.errors import InputError
@@ -351,6 +352,26 @@ def apply_scenario_change(case: Case, change: Change, path: Path, key: str) -> N
         apply_change(case, change, path, key)
 
 
+def _glide_path(case: Case, path_by_year: dict[str, float], path: Path) -> HorizonSpec:
+    """The base's ``[horizon]`` with the scenario's glide path in place of its own (checked
+    as case.toml's is: years inside the horizon, shares in [0, 1])."""
+    if case.horizon_spec is None:
+        raise InputError(
+            "a glide path needs a base case with a [horizon]",
+            path,
+            column="horizon.max_china_share_by_year",
+        )
+    data = case.horizon_spec.model_dump()
+    data["max_china_share_by_year"] = path_by_year
+    try:
+        return HorizonSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "max_china_share_by_year"
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise InputError(message, path, column=f"horizon.{where}") from None
+
+
 def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
     """Apply a scenario's overrides and changes to its loaded base case (in place).
 
@@ -372,6 +393,8 @@ def apply_scenario(case: Case, spec: ScenarioFile, path: Path) -> Case:
     case.sources.append(str(path))
     case.files["case"] = str(path)
 
+    if spec.horizon is not None and spec.horizon.max_china_share_by_year is not None:
+        case.horizon_spec = _glide_path(case, spec.horizon.max_china_share_by_year, path)
     over = spec.policy
     policy = case.policy.model_copy(deep=True)
     if over.max_china_share is not None:
