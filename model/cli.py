@@ -600,8 +600,13 @@ def sweep(
         lo, hi = (millions(pts[col].agg(f), signed=signed, currency=cur) for f in ("min", "max"))
         return lo if lo == hi else f"{lo} to {hi}"
 
+    hz = result.case.horizon
+    per = "a year" if hz is None else f"over {hz.years[0]}-{hz.years[-1]}"
+    parts = "supply cost + unmet need valued"
+    if "holding_cost" in pts or "buildout_cost" in pts:  # a stockpile or build-out
+        parts = "supply, stock and build-out costs + unmet need valued"
     text = (
-        f"{len(pts)} points; total (supply cost + unmet need valued) {span('total')} a year; "
+        f"{len(pts)} points; total ({parts}) {span('total')} {per}; "
         f"premium of the rules {span('premium_vs_today', True)} against the case as given"
     )
     if "premium_vs_no_share_rules" in pts:
