@@ -65,3 +65,42 @@ def test_the_road_to_a_cap_sizes_the_stock_for_the_years_before(tmp_path: Path):
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "with all US need met from 2027; before then 10 t of a go unmet (2026)." in text
     assert "A stockpile of 10 t of a held at the start of 2026 would cover the years" in text
+
+
+def test_a_horizon_sweep_summary_sums_over_the_years(tmp_path: Path):
+    # China 10 at $1M, Australia 4 at $2M, glide path 50% from 2027 (as above); the stock
+    # holds 0 or 4 t before 2026 (no holding cost, none bought). Stock 0: 2026 $10M,
+    # 2027-2029 CHN 4 + AUS 4 x 2 = $12M and 2 t short at the default penalty (10 x $2M =
+    # $20M a t): total 10 + 3 x (12 + 40) = $166M. Stock 4: unmet need first, so 2 t are
+    # released in each of two years and 2 t stay short in the third: 10 + 3 x 12 + 40 = $86M.
+    folder = horizon_case(
+        tmp_path / "case",
+        commodities=[("a", 10, None)],
+        supply=[("a", "CHN", 10, 1e6), ("a", "AUS", 4, 2e6)],
+        horizon={"start": 2026, "end": 2029, "max_china_share_by_year": {"2027": 0.5}},
+        policy={"max_china_share": 1.0},
+        tables={
+            "stockpile.csv": (
+                ["commodity", "initial", "max_buy", "max_release", "holding_cost", "floor"],
+                [("a", 0, 0, "", 0, "")],
+            )
+        },
+    )
+    run = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(folder),
+            "--set",
+            "stockpile[commodity=a].initial=0,4",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+            "--no-plots",
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    assert (
+        "2 points; total (supply, stock and build-out costs + unmet need valued) $86.0M to $166.0M "
+        "over 2026-2029;"
+    ) in run.output.replace("\n", " ")
