@@ -295,6 +295,15 @@ def pair_set(m: pyo.ConcreteModel, name: str, pairs: list[tuple[str, str]]) -> p
     return out
 
 
+def in_order(values: dict, keys: list) -> list:
+    """``[values[k] for k in keys]``. Dicts made by ``zip(rows, ...)`` already hold ``keys``
+    in that order: then their values as they are, after one list comparison (which checks
+    identity first) instead of hashing every (commodity, country) tuple again."""
+    if len(values) == len(keys) and list(values) == keys:
+        return list(values.values())
+    return list(map(values.__getitem__, keys))
+
+
 def define_variables(m: pyo.ConcreteModel) -> None:
     """Capacity: 0 <= x[k,n] <= capacity[k,n]; shortfall: 0 <= s[k] <= demand[k]; S[k] >= 0.
 
@@ -307,7 +316,7 @@ def define_variables(m: pyo.ConcreteModel) -> None:
     m._x_list = list(m.x.values())  # x in supply-row order (iterating the component is slow)
     # the capacities are plain floats, which `setub` would store unchanged after checking
     # each (0.5 s at 200,000 rows): stored directly
-    for v, ub in zip(m._x_list, map(d.capacity.__getitem__, d.rows), strict=True):
+    for v, ub in zip(m._x_list, in_order(d.capacity, d.rows), strict=True):
         v._ub = ub
     m.shortfall = pyo.Var(m.K, bounds=(0.0, None))
     for k in d.commodities:
@@ -585,8 +594,8 @@ def define_objective(m: pyo.ConcreteModel) -> None:
     present value."""
     d = m.data
     tiered = list(m.TIER)
-    costs = [*map(d.cost.__getitem__, d.rows)]
-    penalties = [*map(d.penalty.__getitem__, d.commodities)]
+    costs = in_order(d.cost, d.rows)
+    penalties = in_order(d.penalty, d.commodities)
     premiums = [d.premium[r] * d.cost[r] for r in tiered]
     if d.discount:
         f = d.discount
