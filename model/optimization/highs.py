@@ -40,7 +40,13 @@ from model._compat import pause_gc
 from model.case import Case
 from model.errors import SolveError
 from model.numbers import clean
-from model.optimization.build import SHARE_FAMILIES, ModelData, build_model, unmet_weight
+from model.optimization.build import (
+    SHARE_FAMILIES,
+    ModelData,
+    build_model,
+    in_order,
+    unmet_weight,
+)
 
 INF = highspy.kHighsInf
 
@@ -330,9 +336,7 @@ class Solver:
         others = np.ones(len(cols), dtype=bool)
         others[self.xcol] = False
         col_lower[self.xcol] = 0.0
-        col_upper[self.xcol] = np.fromiter(
-            map(d.capacity.__getitem__, d.rows), dtype=float, count=len(d.rows)
-        )
+        col_upper[self.xcol] = np.array(in_order(d.capacity, d.rows), dtype=float)
         rest = {id(cols[j]): j for j in np.flatnonzero(others).tolist()}  # shortfall, S, e
         for j in rest.values():
             lb, ub = cols[j].bounds
@@ -504,7 +508,7 @@ class Solver:
             source = getattr(d, name)
             if cur is not None and cur[f"_{name}"] is source:  # same dict: same values
                 return cur[name]
-            return np.fromiter(map(source.__getitem__, keys), dtype=float, count=len(keys))
+            return np.array(in_order(source, keys), dtype=float)
 
         return {
             "_capacity": d.capacity,

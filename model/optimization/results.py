@@ -462,52 +462,98 @@ def _limits(
     return memo[top]
 
 
+def _nansum(values: np.ndarray) -> Any:
+    """``Series.sum()`` of these values, bit for bit: NaN counted as 0, then numpy's
+    (pairwise) sum in order, as pandas' nansum does."""
+    nan = np.isnan(values)
+    return (np.where(nan, 0.0, values) if nan.any() else values).sum()
+
+
+def _stage_rows(
+    com: pd.DataFrame, groups: list[tuple[Any, np.ndarray]], china_cost: dict[Any, float]
+) -> list[dict[str, Any]]:
+    """`stage_table`'s rows, one per (key, row positions in ``com``) of ``groups``: the same
+    sums as ``com.groupby(...)`` subframes gave, taken on numpy arrays (pandas' per-group
+    overhead was most of the report of a horizon case, one stage table per year)."""
+    cols = {
+        c: com[c].to_numpy()
+        for c in (
+            "cost",
+            "shortfall",
+            "shortfall_value",
+            "total",
+            "unit_cost_premium",
+            "supplied",
+            "average_unit_cost",
+            "supply_cost_change",
+            "premium_vs_no_share_rules",
+            "premium_vs_today",
+        )
+        if c in com
+    }
+    rows = []
+    for key, idx in groups:
+        g = {c: v[idx] for c, v in cols.items()}
+        stage = key[-1] if isinstance(key, tuple) else key
+        cost = float(_nansum(g["cost"]))
+        row = {
+            "stage": stage,
+            "commodities": len(idx),
+            "with_shortfall": int((g["shortfall"] > 0).sum()),
+            "cost": clean(cost, cost),
+            "china_cost_share": round(float(china_cost.get(key, 0.0)) / cost, 9)
+            if cost > 0
+            else math.nan,
+        }
+        if "shortfall_value" in g:
+            total = float(_nansum(g["total"]))
+            row["shortfall_value"] = clean(float(_nansum(g["shortfall_value"])), 1.0)
+            row["total"] = clean(total, 1.0)
+        if "unit_cost_premium" in g:
+            prem = _nansum(g["unit_cost_premium"] * g["supplied"])
+            base = _nansum((g["average_unit_cost"] - g["unit_cost_premium"]) * g["supplied"])
+            row["supply_cost_change"] = money(float(_nansum(g["supply_cost_change"])), cost)
+            row["premium_vs_no_share_rules"] = money(
+                float(_nansum(g["premium_vs_no_share_rules"])), total
+            )
+            # a fraction like every share (0.5 = 50%), not a percentage
+            row["unit_cost_premium_share"] = round(prem / base, 9) if base > 0 else math.nan
+        if "premium_vs_today" in g:
+            row["premium_vs_today"] = money(float(_nansum(g["premium_vs_today"])), total)
+        rows.append(row)
+    return rows
+
+
+def _stage_groups(stages: np.ndarray, at: np.ndarray) -> list[tuple[Any, np.ndarray]]:
+    """The positions ``at`` split by stage, stages in order of first appearance (as
+    ``groupby("stage", sort=False)``, which leaves out a missing stage)."""
+    of = stages[at]
+    return [(s, at[of == s]) for s in pd.unique(of) if not pd.isna(s)]
+
+
+def _china_stage_cost(com: pd.DataFrame, mix: pd.DataFrame, by: list[str]) -> dict[Any, float]:
+    """China's spend per ``by`` (stage, or year and stage): pandas' grouped sum, whose
+    compensated summation per group does not depend on what else is grouped."""
+    stage_of = dict(zip(com["commodity"], com["stage"], strict=True))
+    china = mix[mix["country"] == CHINA].assign(stage=lambda f: f["commodity"].map(stage_of))
+    return china.groupby(by)["cost"].sum().to_dict()
+
+
+def _stages_named(commodities: pd.DataFrame) -> pd.DataFrame:
+    com = commodities.copy()
+    com["stage"] = com["stage"].replace("", "(none)")
+    return com
+
+
 def stage_table(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
     """One row per stage. Quantities of different commodities do not add up, so
     stage totals are in money: spend, China's share of spend, the value of the
     stage's shortfall, the premiums of its commodities against both references,
     and the unit-cost premium paid on the volumes bought (against the uncapped
     average unit costs)."""
-    com = commodities.copy()
-    com["stage"] = com["stage"].replace("", "(none)")
-    stage_of = dict(zip(com["commodity"], com["stage"], strict=True))
-    china_cost = (
-        mix[mix["country"] == CHINA]
-        .assign(stage=lambda f: f["commodity"].map(stage_of))
-        .groupby("stage")["cost"]
-        .sum()
-    )
-    rows = []
-    for stage, g in com.groupby("stage", sort=False):
-        cost = float(g["cost"].sum())
-        row = {
-            "stage": stage,
-            "commodities": len(g),
-            "with_shortfall": int((g["shortfall"] > 0).sum()),
-            "cost": clean(cost, cost),
-            "china_cost_share": round(float(china_cost.get(stage, 0.0)) / cost, 9)
-            if cost > 0
-            else math.nan,
-        }
-        if "shortfall_value" in g:
-            total = float(g["total"].sum())
-            row["shortfall_value"] = clean(float(g["shortfall_value"].sum()), 1.0)
-            row["total"] = clean(total, 1.0)
-        if "unit_cost_premium" in g:
-            prem = (g["unit_cost_premium"] * g["supplied"]).sum(skipna=True)
-            base = ((g["average_unit_cost"] - g["unit_cost_premium"]) * g["supplied"]).sum(
-                skipna=True
-            )
-            row["supply_cost_change"] = money(float(g["supply_cost_change"].sum()), cost)
-            row["premium_vs_no_share_rules"] = money(
-                float(g["premium_vs_no_share_rules"].sum()), total
-            )
-            # a fraction like every share (0.5 = 50%), not a percentage
-            row["unit_cost_premium_share"] = round(prem / base, 9) if base > 0 else math.nan
-        if "premium_vs_today" in g:
-            row["premium_vs_today"] = money(float(g["premium_vs_today"].sum()), total)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    com = _stages_named(commodities)
+    groups = _stage_groups(com["stage"].to_numpy(), np.arange(len(com)))
+    return pd.DataFrame(_stage_rows(com, groups, _china_stage_cost(com, mix, ["stage"])))
 
 
 def stage_tables(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
@@ -515,12 +561,18 @@ def stage_tables(commodities: pd.DataFrame, mix: pd.DataFrame) -> pd.DataFrame:
     a ``year`` column after ``stage``."""
     if "year" not in commodities.columns:
         return stage_table(commodities, mix)
-    parts = []
-    for year, com in commodities.groupby("year", sort=True):
-        part = stage_table(com, mix[mix["year"] == year])
-        part.insert(1, "year", int(year))
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    com = _stages_named(commodities)
+    stages, years = com["stage"].to_numpy(), com["year"].to_numpy()
+    groups = []
+    for year in np.unique(years).tolist():
+        groups += [
+            ((year, s), at) for s, at in _stage_groups(stages, np.flatnonzero(years == year))
+        ]
+    rows = _stage_rows(com, groups, _china_stage_cost(com, mix, ["year", "stage"]))
+    for ((year, _), _), row in zip(groups, rows, strict=True):
+        row["year"] = int(year)
+    out = pd.DataFrame(rows)
+    return out[["stage", "year", *(c for c in out.columns if c not in ("stage", "year"))]]
 
 
 def horizon_summary(case: Case, own: Reference) -> dict[str, Any]:
