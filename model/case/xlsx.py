@@ -255,12 +255,7 @@ def _read_case_sheet(
         ):
             _horizon_key(data, key, value, where, number)
         elif key in POLICY_KEYS or (key.startswith(STAGE_KEY) and len(key) > len(STAGE_KEY)):
-            if value == "":
-                raise InputError("value is blank but required", where, number, "value")
-            try:
-                number_value = plain_float(value)
-            except ValueError:
-                raise InputError(f"'{value}' is not a number", where, number, "value") from None
+            number_value = _required_number(value, where, number)
             if key.startswith(STAGE_KEY):
                 data["policy"].setdefault("max_china_share_by_stage", {})[
                     key.removeprefix(STAGE_KEY)
@@ -280,15 +275,20 @@ def _read_case_sheet(
     return data, where_key
 
 
-def _horizon_key(data: dict[str, Any], key: str, value: str, where: str, number: int) -> None:
-    """One ``horizon.*`` row of the case sheet into ``data["horizon"]`` (a whole number for
-    a year, a number for the rate and the glide path's caps)."""
+def _required_number(value: str, where: str, number: int) -> float:
+    """A case-sheet value that must be a number (the error names its row)."""
     if value == "":
         raise InputError("value is blank but required", where, number, "value")
     try:
-        number_value = plain_float(value)
+        return plain_float(value)
     except ValueError:
         raise InputError(f"'{value}' is not a number", where, number, "value") from None
+
+
+def _horizon_key(data: dict[str, Any], key: str, value: str, where: str, number: int) -> None:
+    """One ``horizon.*`` row of the case sheet into ``data["horizon"]`` (a whole number for
+    a year, a number for the rate and the glide path's caps)."""
+    number_value = _required_number(value, where, number)
     horizon = data.setdefault("horizon", {})
     if key in HORIZON_YEARS:
         if number_value != round(number_value):
