@@ -50,6 +50,9 @@ RANK = (
 )
 
 
+# a horizon case with a stockpile or build-out: their costs are in the total too
+RANK_WITH_STOCK = RANK.replace("(supply cost plus", "(supply, stock and build-out costs plus")
+
 RANK_COLUMNS = [
     "outage",
     "kind",
@@ -209,6 +212,12 @@ class StressResult(TablesRun):
         return StressPlots(self)
 
 
+def _costed(case: Case) -> bool:
+    """A horizon case with a stockpile or build-out options (costs beside supply)."""
+    hz = case.horizon
+    return hz is not None and bool(hz.stock or hz.buildout)
+
+
 def _other(rec: Record) -> float:
     """A horizon case's stock holding and build-out costs (records have them only when the
     case has a stockpile / build-out): part of the total, like the supply cost."""
@@ -326,7 +335,7 @@ def stress(
         "groups": groups,
         "by_commodity": by_commodity,
         "currency": case.currency,
-        "rank": RANK,
+        "rank": RANK_WITH_STOCK if _costed(case) else RANK,
         "base_objective": base["objective"],
         "base_total": clean(b_total, 1.0),
         **({} if span is None else {"outage_years": span}),

@@ -65,6 +65,7 @@ def test_an_outage_in_one_year_only(tmp_path: Path):
     # the stock covers no year whole
     assert rank["bridged_years"] == 0 and r.summary["bridged_years"] == {"CHN": 0}
     assert r.summary["outage_years"] == [2027]
+    assert "the total (supply, stock and build-out costs plus unmet need" in r.summary["rank"]
     # a 10 t stock would: needed 10, extra 5, the 5 t short without it
     assert r.summary["stock_needed"] == {
         "k": {
