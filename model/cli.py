@@ -17,7 +17,15 @@ from rich.table import Table
 
 from model.constants import MAX_RUN_NAME, name_problem
 from model.errors import InputError, RunExistsError, SolveError, SourcingError, WriteError
-from model.formats import millions, millions_plain, money_sign, pct_premium, shown, table_number
+from model.formats import (
+    millions,
+    millions_plain,
+    money_sign,
+    pct_premium,
+    shown,
+    table_number,
+    year_ranges,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -142,17 +150,6 @@ def headline_lines(s: dict, currency: str = "USD") -> list[str]:
         lines.append("premium of the rules (total against total): " + "; ".join(premiums))
     lines += [f"[yellow]{escape(line)}[/] (against today)" for line in s.get("shortage_moves", [])]
     return lines
-
-
-def year_ranges(years: list[int]) -> str:
-    """[2025, 2026, 2027, 2030] -> '2025-2027, 2030'."""
-    runs: list[list[int]] = []
-    for y in sorted(set(years)):
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def _years_table(result) -> tuple[Table, list[str]]:

@@ -168,3 +168,14 @@ def neutralise_text(text: str) -> str:
 def restore_text(text: str) -> str:
     """Undo `neutralise_text` (for reading a run folder's tables back)."""
     return text[1:] if text.startswith("'") and formula_like(text[1:]) else text
+
+
+def year_ranges(years: list[int]) -> str:
+    """[2025, 2026, 2027, 2030] -> '2025-2027, 2030'."""
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)

@@ -34,6 +34,7 @@ from model.case.horizon import label_years
 from model.case.params import apply_values, parse_parameter
 from model.constants import GROUP_PREFIX
 from model.errors import InputError
+from model.formats import year_ranges
 from model.numbers import clean, money, vclean
 from model.optimization.build import ModelData
 from model.optimization.evaluate import Point, Record
@@ -181,10 +182,6 @@ def named_outage(
     return f"all:{commodity}", "commodity", point
 
 
-def _years_text(years: list[int]) -> str:
-    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
-
-
 @dataclass
 class StressResult(TablesRun):
     case: Case
@@ -268,7 +265,7 @@ def stress(
     ids = list(case.commodities["commodity"])
     base = records[0]
     bridged = _bridged(case, tests, records, span)
-    out_text = {} if span is None else {"outage_years": _years_text(span)}
+    out_text = {} if span is None else {"outage_years": year_ranges(span)}
     pen = np.array(base["penalty"])
     stocked = case.horizon is not None and bool(case.horizon.stock)
     b_short, b_share = _shares(base, stocked)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from model.case.core import BuildOption, Case, Horizon
+from model.case.policy import STOCK_COLUMNS
 from model.case.tables import TABLES
 from model.errors import InputError
 
@@ -183,9 +184,6 @@ def _capacity_overrides(case: Case, start: dict[tuple[str, str], float]) -> dict
             )
         out[k, n, int(y)] = v
     return out
-
-
-STOCK_COLUMNS = ("initial", "max_buy", "max_release", "holding_cost", "floor")
 
 
 def _stockpile(case: Case) -> dict[str, dict[str, float]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from model.formats import pct, qty
+from model.formats import pct, qty, year_ranges
 from model.report.document import lit
 
 MIX_POINTS = 0.01  # a supplier's share of need moving by at least one point is a change
@@ -120,10 +120,6 @@ def mix_words(
     return out
 
 
-def _years_text(years: list[int]) -> str:
-    return str(years[0]) if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
-
-
 def stock_drawn(stock: pd.DataFrame | None) -> list[str]:
     """The commodities whose stockpile the stock plot draws: held or moved in some year."""
     if stock is None or stock.empty:
@@ -160,11 +156,11 @@ def stock_words(stock: pd.DataFrame, commodities: pd.DataFrame) -> list[str]:
         name = f"The stockpile of **{lit(k)}**"
         if not moves:
             out.append(
-                f"{name} is held at {qty(start, unit)} in every year ({_years_text(years)})."
+                f"{name} is held at {qty(start, unit)} in every year ({year_ranges(years)})."
             )
             continue
         parts = [
-            f"{kind} from {qty(a, unit)} to {qty(b, unit)} in {_years_text(ys)}"
+            f"{kind} from {qty(a, unit)} to {qty(b, unit)} in {year_ranges(ys)}"
             for kind, ys, a, b in moves
         ]
         text = f"{name} is " + ", then ".join(parts)
