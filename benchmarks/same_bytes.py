@@ -1,6 +1,6 @@
 """Check that a code change leaves every run folder byte-identical (timings aside).
 
-    python benchmarks/same_bytes.py run /tmp/before     # at the old code
+    python benchmarks/same_bytes.py run /tmp/before     # at the old code (--wide: more)
     python benchmarks/same_bytes.py run /tmp/after      # at the new code
     python benchmarks/same_bytes.py diff /tmp/before /tmp/after
 
@@ -10,7 +10,8 @@ environment (``PYTHONPATH``), the run folders of: solve on the default case
 workers, curve, stress and compare, and a report on the solve folder; the
 commands' printed output goes to ``stdout/``. ``diff`` compares two such
 trees file by file and exits 1 on any difference; in ``summary.json`` the
-timing fields are ignored.
+timing fields are ignored. ``run DIR --wide`` adds every shipped scenario and the
+multi-year case's solves, stress and sweeps (`WIDE`).
 """
 
 from __future__ import annotations
@@ -41,13 +42,50 @@ COMMANDS: dict[str, list[str]] = {
     "report": ["report", "{out}/solutions/base"],
 }
 TIMING_KEYS = {"timings_seconds"}
+# `run --wide`: also every shipped case and scenario, and the horizon's stress, stock and
+# sweeps (the multi-year families: stock, build-out, glide path)
+WIDE: dict[str, list[str]] = {
+    **{
+        f"solve-{p.stem}": ["solve", str(p.relative_to(ROOT)), "--name", f"wide-{p.stem}"]
+        for p in sorted((ROOT / "inputs" / "scenarios").glob("*.toml"))
+    },
+    "solve-horizon": ["solve", "inputs/horizon", "--plots", "--xlsx"],
+    "solve-horizon-buildout": ["solve", "inputs/horizon-buildout"],
+    "stress-horizon": [
+        "stress",
+        "inputs/horizon",
+        "--country",
+        "CHN",
+        "--commodity",
+        "gallium",
+        "--from-year",
+        "2027",
+        "--years",
+        "2",
+        "--no-progress",
+    ],
+    "sweep-horizon": [
+        "sweep",
+        "inputs/horizon",
+        "--set",
+        "max_china_share_by_year[2030]=0.9:0.5:0.2",
+        "--no-progress",
+    ],
+    "sweep-buildout": [
+        "sweep",
+        "inputs/scenarios/horizon-ree-cap-50-buildout.toml",
+        "--set",
+        "max_china_share=1:0:0.5",
+        "--no-progress",
+    ],
+}
 
 
-def run(out: Path) -> None:
+def run(out: Path, wide: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=False)
     (out / "stdout").mkdir()
     env = {**os.environ, "COLUMNS": "130"}
-    for label, args in COMMANDS.items():
+    for label, args in {**COMMANDS, **(WIDE if wide else {})}.items():
         args = [a.format(out=out) for a in args]
         if args[0] != "report":
             args += ["--out", str(out)]
@@ -91,6 +129,8 @@ def diff(a: Path, b: Path) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["run"] and len(sys.argv) == 3:
         run(Path(sys.argv[2]).resolve())
+    elif sys.argv[1:2] == ["run"] and sys.argv[3:] == ["--wide"]:
+        run(Path(sys.argv[2]).resolve(), wide=True)
     elif sys.argv[1:2] == ["diff"] and len(sys.argv) == 4:
         sys.exit(diff(Path(sys.argv[2]), Path(sys.argv[3])))
     else:

@@ -64,7 +64,7 @@ def _other(rec: Record) -> np.ndarray | float:
 
 def _signature(rec: Record, ev: Evaluator, ks: list[int]) -> tuple:
     """What 'the mix' is at a point: who supplies, who is full, where shortfall is."""
-    d = ev.solver.model.data
+    d = ev.solver.data
     mix = [(int(j), q) for j, q, _ in np.asarray(rec["mix"], dtype=float).reshape(-1, 3).tolist()]
     cap = {j: d.capacity[d.rows[j]] for j, _ in mix}
     rows = []
@@ -78,7 +78,7 @@ def _signature(rec: Record, ev: Evaluator, ks: list[int]) -> tuple:
 
 
 def _describe(before: tuple, after: tuple, ev: Evaluator, names: list[str]) -> str:
-    d = ev.solver.model.data
+    d = ev.solver.data
     b, a = dict(before[0]), dict(after[0])
     words = []
     for j in sorted(set(b) | set(a)):

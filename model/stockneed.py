@@ -143,7 +143,7 @@ def stock_needed(
     assert hz is not None
     sized = with_stock(case, picked)
     solver = Solver(sized)
-    h, m, d = solver.h, solver.model, solver.model.data
+    h, d = solver.h, solver.data
     n0 = h.getNumCol()
     real = np.array(h.getCols(n0, np.arange(n0, dtype=np.int32))[2], dtype=float)
     first = hz.years[0]
@@ -170,7 +170,7 @@ def stock_needed(
         h.changeRowBounds(solver.u_row, -INF, INF)
 
     # extra[k]: one column per commodity, in its first year's stock balance with -1
-    rows = [solver.row[m.stock_balance[year_id(k, first)]] for k in picked]
+    rows = [solver.stock_balance_row[year_id(k, first)] for k in picked]
     for r in rows:
         h.addCol(0.0, 0.0, INF, 1, np.array([r], dtype=np.int32), np.array([-1.0]))
     n = h.getNumCol()
@@ -243,7 +243,7 @@ def bridged_years(solver: Solver, base_shortfall: np.ndarray, years: list[int]) 
     """
     hz = solver.case.horizon
     assert hz is not None
-    h, d = solver.h, solver.model.data
+    h, d = solver.h, solver.data
     n = h.getNumCol()
     cols = np.arange(n, dtype=np.int32)
     real = np.array(h.getCols(n, cols)[2], dtype=float)

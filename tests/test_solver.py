@@ -1,92 +1,232 @@
-"""The kept HiGHS instance holds exactly the LP Pyomo compiles from the model.
+"""The LP HiGHS holds is the one the Pyomo model states, entry for entry.
 
-`model.optimization.highs.Solver` takes shortcuts on large cases (x columns located by
-position, their bounds from the capacity numbers instead of asking each Pyomo
-variable); these tests compare what HiGHS holds with a plain compile of the
-same Pyomo model, entry by entry.
+`model.optimization.lp.assemble` builds the HiGHS arrays directly from the case's values,
+without Pyomo; these tests hold them equal to Pyomo's standard-form compile of the Pyomo
+model (`model.optimization.build.build_model`): the same columns and rows in the same order
+(so HiGHS pivots the same way and every run folder keeps its bytes), the same coefficients,
+costs and bounds. On the shipped cases and scenarios, on cases with each family (need-basis
+shares, share rules of each kind, tiers, stock, build-out, both shortage policies) and on
+random cases.
 """
 
 from __future__ import annotations
 
+import sys
+import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
 import pytest
+from hypothesis import HealthCheck, given, settings
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-import model.optimization.highs as solver_module
-from model import load_case
+from model import load_case, solve
+from model.case.params import apply_values, parse_parameter
+from model.optimization.build import ModelData, build_model
 from model.optimization.highs import INF, Solver
+from model.optimization.lp import PLACEHOLDER, assemble
+from tests.conftest import ROOT
+from tests.test_buildout import outage_case
+from tests.test_horizon import horizons, write_years
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def dense_lp(s: Solver):
-    """HiGHS's LP as dense arrays: cost, column bounds, row bounds, matrix."""
-    lp = s.h.getLp()
-    a = np.zeros((lp.num_row_, lp.num_col_))
-    start, index, value = (
-        np.asarray(v) for v in (lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_)
-    )
-    for j in range(lp.num_col_):
-        for p in range(start[j], start[j + 1]):
-            a[index[p], j] = value[p]
-    bounds = np.array([lp.col_lower_, lp.col_upper_]).T
-    rows = np.array([lp.row_lower_, lp.row_upper_]).T
-    return np.asarray(lp.col_cost_), bounds, rows, a
+SHIPPED = [
+    "inputs/base",
+    "inputs/horizon",
+    "inputs/horizon-buildout",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "inputs" / "scenarios").glob("*.toml")),
+]
 
 
-def plain_lp(s: Solver):
-    """The same, from a fresh Pyomo compile, in the solver's row and column order."""
-    repn = LinearStandardFormCompiler().write(s.model, mixed_form=True)
-    col = [s.col[id(v)] for v in repn.columns]
-    row = [s.row[c] for c, _ in repn.rows]
-    n_col, n_row = len(s.columns), len(s.row)
-    cost = np.zeros(n_col)
-    cost[col] = repn.c.toarray().ravel()
-    bounds = np.zeros((n_col, 2))
-    for j, v in zip(col, repn.columns, strict=True):
-        lb, ub = v.bounds
-        bounds[j] = (-INF if lb is None else lb, INF if ub is None else ub)
-    rows = np.tile([-INF, INF], (n_row, 1))
-    for i, (_, mult), rhs in zip(row, repn.rows, repn.rhs, strict=True):
+def pyomo_compile(case) -> tuple[ModelData, object, object, pyo.ConcreteModel]:
+    """(values, the direct LP, Pyomo's compile of the Pyomo model, the model: its variables
+    know their names while it lives), share bounds at the placeholder both assemble at."""
+    d = ModelData.from_case(case)
+    m = build_model(case, d)
+    for p in (m.china_cap, m.rule_max, m.rule_min):
+        for i in p:
+            p[i] = PLACEHOLDER
+    repn = LinearStandardFormCompiler().write(m, mixed_form=True)
+    return d, assemble(d, case.policy.shortage), repn, m
+
+
+def assert_direct_is_pyomo(case) -> None:
+    d, lp, repn, _model = pyomo_compile(case)
+    columns = [(v.parent_component().local_name, v.index()) for v in repn.columns]
+    rows = [(c.parent_component().local_name, c.index()) for c, _ in repn.rows]
+    assert lp.column_keys() == columns
+    assert lp.row_keys() == rows
+    a = repn.A.tocsc()
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(lp.matrix, name), getattr(a, name), err_msg=name)
+    np.testing.assert_array_equal(lp.cost, repn.c.toarray().ravel())
+    lower, upper = np.full(len(rows), -INF), np.full(len(rows), INF)
+    for i, ((_, mult), rhs) in enumerate(zip(repn.rows, repn.rhs, strict=True)):
         if mult >= 0:
-            rows[i, 1] = rhs
+            upper[i] = rhs
         if mult <= 0:
-            rows[i, 0] = rhs
-    a = np.zeros((n_row, n_col))
-    a[np.ix_(row, col)] = repn.A.toarray()
-    return cost, bounds, rows, a
+            lower[i] = rhs
+    np.testing.assert_array_equal(lp.row_lower, lower)
+    np.testing.assert_array_equal(lp.row_upper, upper)
+    lb = np.array([-INF if v.lb is None else v.lb for v in repn.columns])
+    ub = np.array([INF if v.ub is None else v.ub for v in repn.columns])
+    np.testing.assert_array_equal(lp.col_lower, lb)
+    # x of a row the build-out extends: Pyomo leaves it unbounded (its capacity row holds
+    # it), the direct LP keeps the capacity, which the solver lifts when it loads the LP
+    built = lp.xcol[[d.rows.index(r) for r in d.build_rows]]
+    assert (ub[built] == INF).all()
+    ub[built] = lp.col_upper[built]
+    np.testing.assert_array_equal(lp.col_upper, ub)
 
 
-def assert_same_lp(s: Solver) -> None:
-    for got, want in zip(dense_lp(s), plain_lp(s), strict=True):
+def highs_lp(s: Solver) -> list[np.ndarray]:
+    """What HiGHS holds: costs, column and row bounds, the matrix's arrays."""
+    lp = s.h.getLp()
+    a = lp.a_matrix_
+    return [
+        np.asarray(v)
+        for v in (
+            lp.col_cost_,
+            lp.col_lower_,
+            lp.col_upper_,
+            lp.row_lower_,
+            lp.row_upper_,
+            a.start_,
+            a.index_,
+            a.value_,
+        )
+    ]
+
+
+@pytest.mark.parametrize("case", SHIPPED)
+def test_the_direct_lp_is_pyomos_compile_on_shipped_cases(case: str) -> None:
+    assert_direct_is_pyomo(load_case(ROOT / case))
+
+
+def test_every_family_with_need_bases_each_rules_and_the_penalty_policy(case_dir) -> None:
+    rules = [
+        {"name": "partners", "country": "AUS|JPN", "min_share": 0.2},
+        {"name": "one supplier", "country": "each", "max_share": 0.6},
+        {"name": "of need", "country": "AUS", "max_share": 0.7, "basis": "need"},
+        {"name": "each of need", "country": "each", "max_share": 0.9, "basis": "need"},
+    ]
+    for shortage, basis in (("penalty", "need"), ("proportional", "supplied")):
+        case = load_case(
+            case_dir(
+                commodities=[("ore", 0), ("metal", 10)],
+                supply=[
+                    ("ore", "CHN", 30, 1, 20),
+                    ("ore", "AUS", 10, 2, 0),
+                    ("metal", "CHN", 20, 3, 5),
+                    ("metal", "JPN", 5, 4, 5),
+                    ("metal", "AUS", 5, 5, 0),
+                ],
+                supply_columns=("today",),
+                premiums={"metal": 0.2},
+                recipes=[("metal", "ore", 1.5)],
+                policy={
+                    "max_china_share": 0.5,
+                    "china_cap_basis": basis,
+                    "shortage": shortage,
+                    "rules": rules,
+                },
+            )
+        )
+        assert_direct_is_pyomo(case)
+
+
+def test_stock_and_build_out_together(tmp_path: Path) -> None:
+    stock = (
+        ["commodity", "initial", "max_buy", "max_release", "holding_cost", "floor"],
+        [("k", 3, 4, "", 0.5, 1)],
+    )
+    case = load_case(outage_case(tmp_path / "c", 4, **{"stockpile.csv": stock}))
+    assert_direct_is_pyomo(case)
+    total = load_case(
+        outage_case(
+            tmp_path / "t",
+            4,
+            **{
+                "buildout.csv": (
+                    [
+                        "commodity",
+                        "country",
+                        "annual_cost",
+                        "unit_cost",
+                        "max_per_year",
+                        "max_total",
+                    ],
+                    [("k", "USA", 1, 2, 4, 6), ("k", "JPN", 2, 1, 1e6, "")],
+                )
+            },
+        )
+    )
+    assert_direct_is_pyomo(total)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(horizons())
+def test_random_cases_give_pyomos_lp(drawn) -> None:
+    spec, horizon, growth, online, rules = drawn
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_years(Path(tmp) / "h", spec, horizon, growth, online, rules, None)
+        assert_direct_is_pyomo(load_case(folder))
+
+
+@pytest.mark.parametrize(
+    "case", ["inputs/scenarios/procurement-rules.toml", "inputs/scenarios/horizon-ree-cap-50.toml"]
+)
+def test_highs_holds_the_same_lp_and_optimum_compiled_either_way(case: str) -> None:
+    loaded = load_case(ROOT / case)
+    direct, pyomo = Solver(loaded), Solver(loaded, compile="pyomo")
+    for got, want in zip(highs_lp(direct), highs_lp(pyomo), strict=True):
         np.testing.assert_array_equal(got, want)
+    a, b = direct.run(), pyomo.run()
+    assert a.objective == b.objective  # the same LP, the same pivots: bit for bit
+    np.testing.assert_array_equal(a.x_array, b.x_array)
+
+
+def test_the_pyomo_model_is_built_on_first_use_and_kept_current() -> None:
+    case = load_case(ROOT / "inputs/base")
+    s = Solver(case)
+    assert "model" not in s.__dict__  # a solve does not build it
+    s.run()
+    assert "model" not in s.__dict__
     m = s.model
-    for i, r in enumerate(m.data.rows):
-        assert s.columns[s.xcol[i]] is m.x[r]
+    assert isinstance(m, pyo.ConcreteModel) and m.data is s.data
+    k = next(iter(s.china_row))
+    swept = apply_values(case, [(parse_parameter("max_china_share"), 0.25)])
+    s.apply(ModelData.from_case(swept, like=(case, s.data)))
+    assert m.china_cap[k].value == 0.25 and m.data is s.data
 
 
-@pytest.mark.parametrize("case", ["inputs/base", "inputs/scenarios/procurement-rules.toml"])
-def test_highs_holds_the_pyomo_lp(case: str) -> None:
-    assert_same_lp(Solver(load_case(ROOT / case)))
-
-
-def test_shuffled_rows_and_other_column_orders(case_dir, monkeypatch) -> None:
+def test_rows_in_another_order_and_a_compiler_that_orders_otherwise(case_dir, monkeypatch) -> None:
     rows = [("b", "CHN", 50, 1), ("a", "AUS", 30, 2), ("b", "AUS", 0, 3), ("a", "CHN", 90, 1)]
     case = load_case(case_dir(commodities=[("a", 80), ("b", 40)], supply=rows))
-    fast = Solver(case)
-    assert_same_lp(fast)
-    assert np.array_equal(fast.xcol, np.arange(4))  # the shortcut was taken
+    assert_direct_is_pyomo(case)
+    direct = Solver(case)
 
-    class Reversed(LinearStandardFormCompiler):  # a compiler that orders columns otherwise
+    class Reversed(LinearStandardFormCompiler):  # Pyomo's columns in another order
         def write(self, model, **options):
             order = [*model.component_data_objects(pyo.Var)][::-1]
             return super().write(model, column_order=order, **options)
 
-    monkeypatch.setattr(solver_module, "LinearStandardFormCompiler", Reversed)
-    slow = Solver(case)
-    assert not np.array_equal(slow.xcol, np.arange(4))  # the general path ran
-    assert_same_lp(slow)
-    assert slow.run().objective == pytest.approx(fast.run().objective, rel=1e-12)
+    monkeypatch.setattr("pyomo.repn.plugins.standard_form.LinearStandardFormCompiler", Reversed)
+    reordered = Solver(case, compile="pyomo")  # placed by name: the same LP
+    for got, want in zip(highs_lp(direct), highs_lp(reordered), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert reordered.run().objective == direct.run().objective
+
+
+def test_compile_names_its_choices() -> None:
+    with pytest.raises(ValueError, match='"direct" or "pyomo"'):
+        Solver(load_case(ROOT / "inputs/base"), compile="gurobi")
+
+
+def test_a_solve_compiled_by_pyomo_writes_the_same_tables(monkeypatch) -> None:
+    case = load_case(ROOT / "inputs/scenarios/single-supplier-cap.toml")
+    a = solve(case, probes=False)
+    monkeypatch.setattr(sys.modules["model.solve"], "Solver", partial(Solver, compile="pyomo"))
+    b = solve(case, probes=False)
+    assert a.mix.equals(b.mix) and a.commodities.equals(b.commodities)

@@ -304,6 +304,55 @@ def in_order(values: dict, keys: list) -> list:
     return list(map(values.__getitem__, keys))
 
 
+def capped(d: ModelData) -> list[str]:
+    """The commodities China can supply, in order: those with a China cap row."""
+    return [k for k in d.commodities if (k, CHINA) in d.capacity]
+
+
+def share_rule_index(
+    d: ModelData,
+) -> tuple[list[tuple[int, str]], list[tuple[int, str, str]], list[tuple[int, str]]]:
+    """The indices of the share-rule rows (`define_share_rules`), in order: max (rule,
+    commodity), each (rule, commodity, supplier) and min (rule, commodity). A commodity
+    without suppliers has none; a need-basis max row with no supplier in the rule's
+    countries is dropped (it would hold 0 <= bound)."""
+    need = d.rule_need
+    max_idx = [
+        (r, k)
+        for r in d.rule_max
+        for k in d.rules[r][2]
+        if d.rules[r][1] is not None
+        and d.suppliers[k]
+        and (r not in need or any(n in d.rules[r][1] for n in d.suppliers[k]))
+    ]
+    each_idx = [
+        (r, k, n)
+        for r in d.rule_max
+        for k in d.rules[r][2]
+        if d.rules[r][1] is None
+        for n in d.suppliers[k]
+    ]
+    min_idx = [(r, k) for r in d.rule_min for k in d.rules[r][2] if d.suppliers[k]]
+    return max_idx, each_idx, min_idx
+
+
+def objective_coefficients(d: ModelData, tiered: list[tuple[str, str]]) -> list[list[float]]:
+    """The objective's coefficients (`define_objective`), per family in its column order:
+    x (cost), s (penalty), e (premium * cost), L (holding cost), b (build cost), each
+    times its commodity-year's discount factor where the case discounts (the build
+    cost has its factors in already)."""
+    costs = in_order(d.cost, d.rows)
+    penalties = in_order(d.penalty, d.commodities)
+    premiums = [d.premium[r] * d.cost[r] for r in tiered]
+    if d.discount:
+        f = d.discount
+        costs = [c * f[k] for c, (k, _) in zip(costs, d.rows, strict=True)]
+        penalties = [c * f[k] for c, k in zip(penalties, d.commodities, strict=True)]
+        premiums = [c * f[k] for c, (k, _) in zip(premiums, tiered, strict=True)]
+    holding = [d.stock_holding[k] * (d.discount.get(k, 1.0)) for k in d.stock]
+    return [costs, penalties, premiums, holding, [d.build_cost[r] for r in d.build]]
+
+
 def define_variables(m: pyo.ConcreteModel) -> None:
     """Capacity: 0 <= x[k,n] <= capacity[k,n]; shortfall: 0 <= s[k] <= demand[k]; S[k] >= 0.
 
@@ -403,9 +452,7 @@ def define_china_share(m: pyo.ConcreteModel) -> None:
     "need"`` the share is of the constant need: x[k,CHN] <= cap[k] * N[k].
     """
     d = m.data
-    m.CAPPED = pyo.Set(
-        initialize=[k for k in d.commodities if (k, CHINA) in d.capacity], ordered=True
-    )
+    m.CAPPED = pyo.Set(initialize=capped(d), ordered=True)
     xv, S, cap = _vars(m), m.S, m.china_cap
     if d.china_need:
         m.china_share = pyo.Constraint(
@@ -437,22 +484,7 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
     """
     d, xv, S = m.data, _vars(m), m.S
     need = d.rule_need
-    max_idx = [
-        (r, k)
-        for r in d.rule_max
-        for k in d.rules[r][2]
-        if d.rules[r][1] is not None
-        and d.suppliers[k]
-        and (r not in need or any(n in d.rules[r][1] for n in d.suppliers[k]))
-    ]
-    each_idx = [
-        (r, k, n)
-        for r in d.rule_max
-        for k in d.rules[r][2]
-        if d.rules[r][1] is None
-        for n in d.suppliers[k]
-    ]
-    min_idx = [(r, k) for r in d.rule_min for k in d.rules[r][2] if d.suppliers[k]]
+    max_idx, each_idx, min_idx = share_rule_index(d)
     rmax, rmin = m.rule_max, m.rule_min
     # one shared -bound * S[k] term per (rule, commodity): rows reuse it
     pairs = dict.fromkeys([*max_idx, *((r, k) for r, k, _ in each_idx)])
@@ -594,26 +626,11 @@ def define_objective(m: pyo.ConcreteModel) -> None:
     present value."""
     d = m.data
     tiered = list(m.TIER)
-    costs = in_order(d.cost, d.rows)
-    penalties = in_order(d.penalty, d.commodities)
-    premiums = [d.premium[r] * d.cost[r] for r in tiered]
-    if d.discount:
-        f = d.discount
-        costs = [c * f[k] for c, (k, _) in zip(costs, d.rows, strict=True)]
-        penalties = [c * f[k] for c, k in zip(penalties, d.commodities, strict=True)]
-        premiums = [c * f[k] for c, (k, _) in zip(premiums, tiered, strict=True)]
-    holding = [d.stock_holding[k] * (d.discount.get(k, 1.0)) for k in d.stock]
     builds = list(m.BUILD) if m.component("BUILD") is not None else []
     m.objective = pyo.Objective(
         expr=LinearExpression(
             constant=0.0,
-            linear_coefs=[
-                *costs,
-                *penalties,
-                *premiums,
-                *holding,
-                *(d.build_cost[r] for r in builds),
-            ],
+            linear_coefs=[c for family in objective_coefficients(d, tiered) for c in family],
             linear_vars=[
                 *m._x_list,
                 *m.shortfall.values(),
@@ -626,15 +643,18 @@ def define_objective(m: pyo.ConcreteModel) -> None:
     )
 
 
-def build_model(case: Case) -> pyo.ConcreteModel:
-    """Build the sourcing LP for a validated case.
+def build_model(case: Case, data: ModelData | None = None) -> pyo.ConcreteModel:
+    """Build the sourcing LP for a validated case (with ``data``: from those values, which
+    `ModelData.from_case` made from it).
 
     Capacity, cost, demand and penalty enter as numbers; the share bounds (China
     caps and rule bounds), which sit inside constraint coefficients, are mutable
-    Params. Sweeps change all of them in the compiled HiGHS model directly
-    (`model.optimization.highs.Solver.apply`), which also keeps ``m.data`` and the Params current.
+    Params. `model.optimization.lp.assemble` builds the same LP as HiGHS arrays
+    directly (the solver's default; tests/test_solver.py holds the two equal), and
+    `model.optimization.highs.Solver` keeps ``m.data`` and the Params current when
+    it has built this model.
     """
-    d = ModelData.from_case(case)
+    d = ModelData.from_case(case) if data is None else data
     m = pyo.ConcreteModel(name=case.name)
     m.data = d
     m.shortage = case.policy.shortage

@@ -30,8 +30,8 @@ class Evaluator:
         self.case = case
         self.uncapped = uncapped
         self.solver = Solver(case)
-        self.base_data = self.solver.model.data
-        d = self.solver.model.data
+        self.base_data = self.solver.data
+        d = self.solver.data
         kidx = {k: i for i, k in enumerate(d.commodities)}
         self.nk = len(d.commodities)
         self.row_k = self.solver.row_k  # supply row -> commodity position

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-import operator
 import os
 import sys
 import threading
@@ -34,7 +33,6 @@ from typing import Any
 
 import highspy
 import numpy as np
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model._compat import pause_gc
 from model.case import Case
@@ -47,6 +45,8 @@ from model.optimization.build import (
     in_order,
     unmet_weight,
 )
+from model.optimization.lp import LP, assemble
+from model.optimization.lp import from_pyomo as pyomo_lp
 
 INF = highspy.kHighsInf
 
@@ -272,103 +272,79 @@ def relaxed(d: ModelData) -> ModelData:
 
 
 class Solver:
-    """One model, one live HiGHS instance."""
+    """One model, one live HiGHS instance.
 
-    def __init__(self, case: Case) -> None:
+    ``compile="direct"`` (the default) assembles the LP's arrays from the case's values
+    (`model.optimization.lp.assemble`); ``compile="pyomo"`` builds the Pyomo model
+    (`model.optimization.build.build_model`) and compiles it with Pyomo's standard-form
+    compiler. Both give HiGHS the same LP, entry for entry (tests/test_solver.py); the
+    direct one without Pyomo's per-element objects, which cost most of a build. The Pyomo
+    model is `model` either way, built on first use when the LP was assembled directly.
+    """
+
+    def __init__(self, case: Case, *, compile: str = "direct") -> None:
+        if compile not in ("direct", "pyomo"):
+            raise ValueError(f'compile must be "direct" or "pyomo", not {compile!r}')
         self.case = case
         t0 = time.perf_counter()
         with pause_gc():  # see model.case.load_case: GC passes cost more than the build
-            self.model = build_model(case)
+            d = ModelData.from_case(case)
+            lp = assemble(d, case.policy.shortage)
+            if compile == "pyomo":
+                self.model = build_model(case, d)
+                lp = pyomo_lp(self.model, lp)
             t1 = time.perf_counter()
-            self._compile()
+            self.data = d
+            self._load(lp)
         self.build_seconds = time.perf_counter() - t0
         self.compile_seconds = time.perf_counter() - t1
-        self.base_data = self.model.data  # the case as built: its optimum's basis starts points
+        self.base_data = d  # the case as built: its optimum's basis starts points
         self.base_basis: Any = None
         # runs that needed a retry: {"run", "attempts": [{"attempt", "options", "status"}]}
         self.retries: list[dict[str, Any]] = []
 
     @functools.cached_property
-    def col(self) -> dict[int, int]:
-        """id(Pyomo variable) -> HiGHS column (built on first use: 10^6 entries cost)."""
-        return {id(v): j for j, v in enumerate(self.columns)}
+    def row_pos(self) -> dict[tuple[str, str], int]:
+        """Supply row (commodity, country) -> its position in ``data.rows``."""
+        return {r: i for i, r in enumerate(self.data.rows)}
+
+    @functools.cached_property
+    def model(self) -> Any:
+        """The Pyomo model of the LP HiGHS holds (`build.build_model`), with the values the
+        solver holds now; built on first use, then kept current by `apply`."""
+        return build_model(self.case, self.data)
 
     # --- compile ------------------------------------------------------------------------------
-    def _compile(self) -> None:
-        m = self.model
-        # Compile with every share bound at 0.5 so that each share row keeps its S[k]
-        # entry (a bound of 0 would drop it, or drop the whole row as trivial, and a
-        # later sweep could not change it); the real bounds are pushed right after.
-        shares = [m.china_cap, m.rule_max, m.rule_min]
-        saved = [{i: p[i].value for i in p} for p in shares]
-        for p in shares:
-            for i in p:
-                p[i] = 0.5
-        try:
-            repn = LinearStandardFormCompiler().write(m, mixed_form=True)
-        finally:
-            for p, values in zip(shares, saved, strict=True):
-                for i, v in values.items():
-                    p[i] = v
-        self.columns = repn.columns
-        self.row = {}
-        n_row = len(repn.rows)
-        row_lower = np.full(n_row, -INF)
-        row_upper = np.full(n_row, INF)
-        rhs = np.asarray(repn.rhs, dtype=float)
-        for i, (con, mult) in enumerate(repn.rows):
-            self.row[con] = i
-            if mult >= 0:
-                row_upper[i] = rhs[i]
-            if mult <= 0:
-                row_lower[i] = rhs[i]
-        cols, d = repn.columns, m.data
-        xs = m._x_list
-        if len(cols) >= len(xs) and all(map(operator.is_, cols, xs)):
-            self.xcol = np.arange(len(xs), dtype=np.int32)  # Pyomo lists x first, in row order
-        else:
-            self.xcol = np.array([self.col[id(v)] for v in xs], dtype=np.int32)
-        # Column bounds as the variables hold them. x's are its capacities (define_variables
-        # sets them from the same numbers), taken as an array: asking 10^6 VarData for
-        # their bounds costs seconds (tests/test_constraints.py checks they agree).
-        col_lower = np.empty(len(cols))
-        col_upper = np.empty(len(cols))
-        others = np.ones(len(cols), dtype=bool)
-        others[self.xcol] = False
-        col_lower[self.xcol] = 0.0
-        col_upper[self.xcol] = np.array(in_order(d.capacity, d.rows), dtype=float)
-        rest = {id(cols[j]): j for j in np.flatnonzero(others).tolist()}  # shortfall, S, e
-        for j in rest.values():
-            lb, ub = cols[j].bounds
-            col_lower[j] = -INF if lb is None else lb
-            col_upper[j] = INF if ub is None else ub
-        cost = np.asarray(repn.c.toarray()).ravel().astype(float)
-        self.offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-        a = repn.A.tocsc()
-        lp = highspy.HighsLp()
-        lp.num_col_ = len(cols)
-        lp.num_row_ = n_row
-        lp.col_cost_ = cost
-        lp.col_lower_ = col_lower
-        lp.col_upper_ = col_upper
-        lp.row_lower_ = row_lower
-        lp.row_upper_ = row_upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(float)
-        lp.a_matrix_.num_col_ = len(cols)
-        lp.a_matrix_.num_row_ = n_row
+    def _load(self, lp: LP) -> None:
+        """Pass the LP to a new HiGHS instance and keep where its families are."""
+        d = self.data
+        n_row, n_col = lp.matrix.shape
+        a = lp.matrix
+        hlp = highspy.HighsLp()
+        hlp.num_col_ = n_col
+        hlp.num_row_ = n_row
+        hlp.col_cost_ = lp.cost
+        hlp.col_lower_ = lp.col_lower
+        hlp.col_upper_ = lp.col_upper
+        hlp.row_lower_ = lp.row_lower
+        hlp.row_upper_ = lp.row_upper
+        hlp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        hlp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        hlp.a_matrix_.index_ = a.indices.astype(np.int32)
+        hlp.a_matrix_.value_ = a.data.astype(float)
+        hlp.a_matrix_.num_col_ = n_col
+        hlp.a_matrix_.num_row_ = n_row
         with quiet_stdout():  # the constructor prints a banner before options apply
             h = highspy.Highs()
         for name, value in OPTIONS.items():
             h.setOptionValue(name, value)
-        if h.passModel(lp) != highspy.HighsStatus.kOk:
+        if h.passModel(hlp) != highspy.HighsStatus.kOk:
             raise SolveError("HiGHS rejected the compiled model")
         self.h = h
-
-        kidx = {k: i for i, k in enumerate(d.commodities)}
-        self.row_k = np.array([kidx[k] for k, _ in d.rows], dtype=np.int64)  # row -> commodity
+        self.lp = lp
+        self.offset = lp.offset
+        self.xcol, self.scol, self.ecol = lp.xcol, lp.scol, lp.ecol
+        self.row_k = lp.row_k  # supply row -> commodity position
         # a horizon case's discount factors (build.define_objective): HiGHS holds costs and
         # penalties times these, `current` holds them undiscounted (what the tables report)
         self.disc_k: np.ndarray | None = None
@@ -376,39 +352,25 @@ class Solver:
         if d.discount:
             self.disc_k = np.array([d.discount[k] for k in d.commodities], dtype=float)
             self.disc_row = self.disc_k[self.row_k]
-        self.scol = np.array([rest[id(m.shortfall[k])] for k in d.commodities], dtype=np.int32)
-        self.Scol = {k: rest[id(m.S[k])] for k in d.commodities}
-        self.bal_row = np.array([self.row[m.balance[k]] for k in d.commodities], dtype=np.int32)
-        self.china_row = {k: self.row[m.china_share[k]] for k in m.CAPPED}
+        self.Scol = dict(zip(d.commodities, lp.Scol.tolist(), strict=True))
+        self.bal_row = lp.bal_row
+        self.china_row = lp.china_row
         # supply tiers: per tiered row, its position in d.rows, its e column and its row
         # x - e <= today (none unless some row has a switching premium)
-        pos = {r: i for i, r in enumerate(d.rows)} if len(m.TIER) else {}
-        self.tier_pos = np.array([pos[r] for r in m.TIER], dtype=np.int64)
-        self.ecol = np.array([rest[id(m.e[r])] for r in m.TIER], dtype=np.int32)
-        self.tier_row = np.array([self.row[m.tier[r]] for r in m.TIER], dtype=np.int32)
+        self.tier_pos = np.flatnonzero(
+            np.fromiter((d.premium.get(r, 0.0) > 0 for r in d.rows), bool, len(d.rows))
+        ).astype(np.int64)
+        self.tier_row = lp.tier_row
         # a stockpile's columns L, b, r per commodity-year (none without stockpile.csv);
         # their bounds and holding costs came from the model above and no sweep changes them
-        self.stock_cols = np.array(
-            [
-                [rest[id(v[k])] for v in (m.stock_level, m.stock_buy, m.stock_release)]
-                for k in m.STOCK
-            ],
-            dtype=np.int32,
-        ).reshape(-1, 3)
-        self._cap_param = {k: m.china_cap[k] for k in m.CAPPED}  # Param lookups are slow
+        self.stock_cols = lp.stock_cols
         # share rule rows: family -> [(index, row)]; bound rows per rule for changes
         self.rule_rows: dict[tuple[str, int], list[tuple[int, str]]] = {}
-        self.rule_index: list[tuple[tuple, int]] = []
-        for fam, kind in SHARE_FAMILIES.items():
-            con = getattr(m, fam)
-            for idx in con:
-                i = self.row[con[idx]]
-                r, k = idx[0], idx[1]
-                self.rule_rows.setdefault((kind, r), []).append((i, k))
-                self.rule_index.append(((fam, *idx), i))
-        unmet = m.component("unmet")  # the row U (proportional shortage policy only)
-        self.u_row: int | None = None if unmet is None else self.row[unmet]
-        self.u_scale = getattr(m, "unmet_scale", 1.0)  # the row holds m * U (build.unmet_scale)
+        self.rule_index = lp.rule_index
+        for (fam, r, k, *_), i in lp.rule_index:
+            self.rule_rows.setdefault((SHARE_FAMILIES[fam], r), []).append((i, k))
+        self.u_row = lp.u_row  # the row U (proportional shortage policy only)
+        self.u_scale = lp.u_scale  # the row holds m * U (build.unmet_scale)
         self.unmet: float | None = None  # U* of the last solve
         self.need = d.need
         self.rhs: dict[int, float] = {}  # right-hand sides of share rows with basis "need"
@@ -419,21 +381,22 @@ class Solver:
             for i, k in rows:
                 self._set_share(i, k, bound, r in d.rule_need)
         self.current = self._values(d)
-        self._compile_buildout(rest)
+        self._load_buildout(lp)
 
-    def _compile_buildout(self, rest: dict[int, int]) -> None:
+    def _load_buildout(self, lp: LP) -> None:
         """Build-out (`build.define_buildout`): b's columns, and the x of rows whose capacity
         the build adds to lose their bound (their capacity row holds it)."""
-        m, d = self.model, self.model.data
-        self.bcol = np.array([rest[id(m.b[r])] for r in d.build], dtype=np.int32)
+        d = self.data
+        self.bcol = lp.bcol
         pos = {r: i for i, r in enumerate(d.rows)} if d.build_rows else {}
         self.bcap_pos = np.array([pos[r] for r in d.build_rows], dtype=np.int64)
-        self.bcap_row = np.array([self.row[m.build_cap[r]] for r in d.build_rows], dtype=np.int32)
+        self.bcap_row = lp.bcap_row
         self.bcap_of = dict(zip(d.build_rows, self.bcap_row.tolist(), strict=True))
         # rows a sweep of stock or build values moves: the first year's stock balance
         # (right-hand side: the initial holding) and each max_total limit
-        self.stock_row = {k: self.row[m.stock_balance[k]] for k in d.stock_initial}
-        self.btotal_row = [self.row[m.build_total[i]] for i in range(len(d.build_total))]
+        self.stock_balance_row = lp.stock_row
+        self.stock_row = {k: lp.stock_row[k] for k in d.stock_initial}
+        self.btotal_row = lp.btotal_row
         if self.bcap_pos.size:
             n = self.bcap_pos.size
             self.h.changeColsBounds(n, self.xcol[self.bcap_pos], np.zeros(n), np.full(n, INF))
@@ -535,12 +498,13 @@ class Solver:
         The structure (rows, commodities, which rules have which bounds) must
         be the one the model was built with.
         """
-        old = self.model.data
+        old = self.data
         if d.rows != old.rows or d.commodities != old.commodities:
             raise SolveError("a re-solve cannot change which supply rows or commodities exist")
         if d.rule_need != old.rule_need or d.china_need != old.china_need:
             raise SolveError("a re-solve cannot change what a share is of (its basis)")
-        new, cur, h, m = self._values(d), self.current, self.h, self.model
+        new, cur, h = self._values(d), self.current, self.h
+        m = self.__dict__.get("model")  # the Pyomo model, if built: kept current too
         need_changed = d.need is not self.need and d.need != self.need  # demand changed
         self.need = d.need
         changed = np.flatnonzero(new["capacity"] != cur["capacity"])
@@ -575,7 +539,8 @@ class Solver:
             cap = new["china_cap"][k]
             if cap != cur["china_cap"][k] or (need_changed and d.china_need):
                 self._set_share(i, k, cap, d.china_need)
-                self._cap_param[k].set_value(cap)
+                if m is not None:
+                    m.china_cap[k].set_value(cap)
         for kind in ("max", "min"):
             key = f"rule_{kind}"
             if set(new[key]) != set(cur[key]):
@@ -584,9 +549,12 @@ class Solver:
                 if bound != cur[key][r] or (need_changed and r in d.rule_need):
                     for i, k in self.rule_rows.get((kind, r), []):
                         self._set_share(i, k, bound, r in d.rule_need)
-                    getattr(m, key)[r] = bound
+                    if m is not None:
+                        getattr(m, key)[r] = bound
         self.current = new
-        m.data = d
+        self.data = d
+        if m is not None:
+            m.data = d
 
     def _apply_tiers(self, new: dict[str, Any], cur: dict[str, Any]) -> None:
         """Push today's volumes (the tier rows' bounds) and the premium cost p * cost of
@@ -595,7 +563,7 @@ class Solver:
         needs = new["premium"] > 0
         needs[at] = False
         if needs.any():  # no e column: its beyond-today supply would be priced as today's
-            k, n = self.model.data.rows[int(np.flatnonzero(needs)[0])]
+            k, n = self.data.rows[int(np.flatnonzero(needs)[0])]
             raise SolveError(
                 f"a re-solve cannot give supply row ({k}, {n}) a switching premium it was "
                 "built without"
@@ -717,7 +685,7 @@ class Solver:
 
     def run(self, *, shares: bool = True) -> Solution:
         """Solve; with ``shares=False`` the China caps and share rules are relaxed."""
-        d = self.model.data
+        d = self.data
         t0 = time.perf_counter()
         if shares:
             self._run("main")
@@ -770,7 +738,7 @@ class Solver:
         point (if any) was applied first.
         """
         if self.base_basis is None:
-            d = self.model.data
+            d = self.data
             self.apply(self.base_data)
             try:
                 self.h.clearSolver()
@@ -825,8 +793,8 @@ class Solver:
         shortfall shrinks). When shortfall shrinks, the objective saving is mostly
         the shortfall penalty, a policy weight rather than a market price.
         """
-        d = self.model.data
-        j = self.col[id(self.model.x[row])]
+        d = self.data
+        j = int(self.xcol[self.row_pos[row]])
         ub = d.capacity[row]
         res = (
             self._probe(
@@ -849,7 +817,7 @@ class Solver:
         """Re-solve (warm, under the case's shortage policy) with the build variables at
         ``positions`` of ``ModelData.build`` held at 0 (an option not allowed: max_per_year
         0 in all its years), then allow them again; None if no retry reaches an optimum."""
-        d, at = self.model.data, np.asarray(positions, dtype=np.int64)
+        d, at = self.data, np.asarray(positions, dtype=np.int64)
         cols, n = self.bcol[at], at.size
         most = np.array([_finite_bound(d.build_max[d.build[i]]) for i in at.tolist()])
         res = self._probe(
@@ -869,7 +837,7 @@ class Solver:
 
     def cap_change(self, k: str, main: Solution, step: float = 0.01) -> tuple[float, float]:
         """(objective change, shortfall change) if k's China cap were `step` tighter (exact)."""
-        i, need = self.china_row[k], self.model.data.china_need
+        i, need = self.china_row[k], self.data.china_need
         cap = self.current["china_cap"][k]
         res = self._probe(
             lambda h: self._set_share(i, k, max(0.0, cap - step), need, h),
@@ -877,5 +845,5 @@ class Solver:
         )
         if res is None:
             return math.nan, math.nan
-        j = self.model.data.commodities.index(k)
+        j = self.data.commodities.index(k)
         return res[0] - main.objective, float(res[1][self.scol[j]]) - main.shortfall[k]

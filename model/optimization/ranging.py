@@ -46,14 +46,12 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     cost_dn, cost_up = list(rg.col_cost_dn.value_), list(rg.col_cost_up.value_)
     bound_dn, bound_up = list(rg.col_bound_dn.value_), list(rg.col_bound_up.value_)
     row_dn, row_up = list(rg.row_bound_dn.value_), list(rg.row_bound_up.value_)
-    m, d = solver.model, solver.model.data
-    vmap, cmap = solver.col, solver.row
+    d = solver.data
     # a horizon case with a discount rate: HiGHS's costs, duals and their ranges are present
     # values; divided by the commodity-year's factor they are money of its year
     disc = d.discount or {}
     costs, limits = [], []
-    for r in d.rows:
-        j = vmap[id(m.x[r])]
+    for r, j in zip(d.rows, solver.xcol.tolist(), strict=True):
         f = disc.get(r[0], 1.0)
         costs.append(
             {
@@ -78,8 +76,7 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "upper": _num(bound_up[j]),
                 }
             )
-    for k in d.commodities:
-        i = cmap[m.balance[k]]
+    for k, i in zip(d.commodities, solver.bal_row.tolist(), strict=True):
         limits.append(
             {
                 "limit": "demand",
@@ -91,7 +88,7 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "upper": _num(row_up[i]),
             }
         )
-    for k in m.CAPPED:
+    for k, i in solver.china_row.items():
         cap = d.china_cap[k]
         total = sum(sol.x[k, n] for n in d.suppliers[k])
         if cap >= 1.0 or total <= 0:
@@ -104,7 +101,7 @@ def ranging(solver: Solver, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
         else:
             # the row is x_CHN - cap * S <= r (r = 0); moving r by dr is, to first order,
             # moving the cap by dr / S at the current supply S (S itself may move)
-            lo, hi = row_dn[cmap[m.china_share[k]]], row_up[cmap[m.china_share[k]]]
+            lo, hi = row_dn[i], row_up[i]
             row.update(
                 # per point
                 shadow_price=_per(-0.01 * sol.china_dual[k] * total, disc.get(k, 1.0)),

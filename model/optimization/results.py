@@ -202,7 +202,7 @@ class Reference:
 
 def reference(solver: Solver, sol: Solution, name: str, *, itself: bool = False) -> Reference:
     """The per-commodity numbers of a solve, rounded as the result tables round them."""
-    d, facts = solver.model.data, _Facts(solver, sol)
+    d, facts = solver.data, _Facts(solver, sol)
     holding, build = horizon_costs(d, [sol.stock[k][0] for k in d.stock], sol.build)
     return Reference(
         name=name,
@@ -217,7 +217,7 @@ def reference(solver: Solver, sol: Solution, name: str, *, itself: bool = False)
 
 def _mix(solver: Solver, sol: Solution) -> pd.DataFrame:
     """Every positive purchase (vectorized: large cases have ~10^5 rows)."""
-    case, d = solver.case, solver.model.data
+    case, d = solver.case, solver.data
     names = dict(zip(case.countries["country"], case.countries["name"], strict=True))
     s = case.supply
     x = sol.x_array
@@ -268,7 +268,7 @@ class _Facts:
     """Per-commodity sums of one solution, computed once for the whole report."""
 
     def __init__(self, solver: Solver, sol: Solution) -> None:
-        d, row_k, nk = solver.model.data, solver.row_k, len(solver.model.data.commodities)
+        d, row_k, nk = solver.data, solver.row_k, len(solver.data.commodities)
         x = sol.x_array
         self.supplied = dict(
             zip(d.commodities, np.bincount(row_k, weights=x, minlength=nk).tolist(), strict=True)
@@ -295,7 +295,7 @@ def _forced_zero(solver: Solver, sol: Solution, k: str) -> str | None:
     rules whose removal alone would allow a mix are named; a rule that alone rules out
     every mix says why (too few suppliers, none outside or inside its countries).
     """
-    d = solver.model.data
+    d = solver.data
     ki = d.commodities.index(k)
     rows = np.flatnonzero((solver.row_k == ki) & (solver.current["capacity"] > 0)).tolist()
     suppliers = [d.rows[i][1] for i in rows]
@@ -304,7 +304,7 @@ def _forced_zero(solver: Solver, sol: Solution, k: str) -> str | None:
     pos = {n: j for j, n in enumerate(suppliers)}
     tol = 1e-9 * max(1.0, d.need.get(k, 1.0))
     items: dict[tuple[str, int], list[tuple[list[int], float, float]]] = {}
-    cap = float(solver.model.china_cap[k].value)
+    cap = float(solver.data.china_cap[k])
     if k in sol.china_dual and CHINA in pos:
         if not d.china_need:
             items["china", -1] = [([pos[CHINA]], -INF, cap)]
@@ -360,7 +360,7 @@ def _left_out(solver: Solver, sol: Solution) -> dict[str, str]:
     model) whose first unit would be worth something (a negative reduced cost: it would
     relieve a shortfall or lower the cost), in words: ``standby capacity not included:
     XXX 30``. Without it a short commodity would not say why that capacity is unused."""
-    d = solver.model.data
+    d = solver.data
     if not d.excluded:
         return {}
     pos = {r: i for i, r in enumerate(d.rows)}
@@ -389,7 +389,7 @@ def _binding(
     bought because its cap and rules allow no mix, that is said instead of the
     (trivially tight) share rows.
     """
-    m, d = solver.model, solver.model.data
+    d = solver.data
     out: list[str] = []
     if k in facts.full:
         out.append("capacity " + ",".join(facts.full[k]))
@@ -400,7 +400,7 @@ def _binding(
         and (forced := _forced_zero(solver, sol, k))
     ):
         return [*out, forced]
-    cap = float(m.china_cap[k].value)
+    cap = float(solver.data.china_cap[k])
     if k in sol.china_dual and cap < 1.0:
         slack = cap * (d.need[k] if d.china_need else total) - sol.x[k, CHINA]
         if slack <= 1e-7 * max(1.0, total):
@@ -431,7 +431,7 @@ def _limits(
     a commodity is explained differently when it is short or an input of a short
     product (see `_binding`).
     """
-    d = solver.model.data
+    d = solver.data
     memo = {} if memo is None else memo
 
     def short(c: str) -> bool:
@@ -633,7 +633,7 @@ STOCK_COLUMNS = ["commodity", "year", "level", "bought", "released", "holding_co
 def stock_table(solver: Solver, sol: Solution) -> pd.DataFrame:
     """A stockpile per commodity and year: its level at the year's end, what was bought into
     it or released from it (net) and the holding cost (undiscounted money of the year)."""
-    d, hz = solver.model.data, solver.case.horizon
+    d, hz = solver.data, solver.case.horizon
     if not d.stock or hz is None:
         return pd.DataFrame()
     rows = []
@@ -687,8 +687,7 @@ def make_result(
     ``today``: the reference case's numbers (`reference`); None: the case is its
     own today.
     """
-    case, m = solver.case, solver.model
-    d = m.data
+    case, d = solver.case, solver.data
     com = case.commodities
     meta = {c: dict(zip(com["commodity"], com[c], strict=True)) for c in ("name", "stage", "unit")}
     facts = _Facts(solver, main)
@@ -705,7 +704,7 @@ def make_result(
         downstream = sum(a * facts.supplied[q] for q, a in d.uses[k])
         cost = facts.cost[k]
         china = main.x.get((k, CHINA), 0.0)
-        cap = float(m.china_cap[k].value)
+        cap = float(solver.data.china_cap[k])
         capped = k in main.china_dual
         short = own.shortfall[k]
         need = s_clean + short
@@ -874,7 +873,7 @@ def buildout_table(solver: Solver, sol: Solution) -> pd.DataFrame:
     and ``shadow_price``: what one more unit of build allowed that year (max_per_year)
     would save over the horizon, in that year's money (the b column's reduced cost at
     its upper bound, divided by the year's discount factor; 0 when the limit is slack)."""
-    d, case = solver.model.data, solver.case
+    d, case = solver.data, solver.case
     h = case.horizon
     built = sol.build
     rc = sol.build_rc
@@ -932,7 +931,7 @@ PROJECT_COLUMNS = [
 def _point_total(solver: Solver, x: np.ndarray, shortfall: np.ndarray, level, built) -> float:
     """The headline total of one solution (undiscounted): supply cost + stock holding +
     build-out + shortfall valued at the penalties."""
-    holding, build = horizon_costs(solver.model.data, level, built)
+    holding, build = horizon_costs(solver.data, level, built)
     return (
         solver.supply_cost(x)
         + float(solver.current["penalty"] @ shortfall)
@@ -951,7 +950,7 @@ def projects_table(solver: Solver, main: Solution, own: Reference) -> pd.DataFra
     (units summed over the years), ``also_avoids``: other commodities whose unmet need
     changes (e.g. a product made from it; negative: more unmet), and the headline total
     and the objective (its present value) it saves. Blank when that re-solve fails."""
-    d, case = solver.model.data, solver.case
+    d, case = solver.data, solver.case
     h = case.horizon
     assert h is not None
     units = dict(zip(case.commodities["commodity"], case.commodities["unit"], strict=True))
@@ -1041,7 +1040,7 @@ def _capacity_values(solver: Solver, main: Solution, *, probe: bool) -> pd.DataF
 
     With ``probe`` each gets its exact value by re-solve (`Solver.capacity_value`).
     """
-    case, d = solver.case, solver.model.data
+    case, d = solver.case, solver.data
     capacity, x = solver.current["capacity"], main.x_array
     penalty = solver.current["penalty"][solver.row_k]
     rc = main.reduced_cost_array
