@@ -1159,12 +1159,26 @@ def years_section(out: dict[str, Any]) -> list[str]:
                 f"{_load(rec)} |"
             )
         if r_total:
-            targets.append(
-                f"| {name}: tool / highspy, end to end | <= {YEARS_TARGET:g}x | {r_total:.1f}x "
-                f"({_s(split(e['tool'])['total'])} s / {_s(split(e['highspy'])['total'])} s) | "
-                f"{'met' if r_total <= YEARS_TARGET else 'not met'} |"
-            )
-    lines += ["", "| target | goal | measured | |", "|---|---|---|---|", *targets]
+            t, h = split(e["tool"]), split(e["highspy"])
+            targets += [
+                f"| {name}: tool / highspy, build + solve | <= {YEARS_TARGET:g}x | "
+                f"{r_core:.1f}x ({_s(t['build'] + t['solve'])} s / "
+                f"{_s(h['build'] + h['solve'])} s) | "
+                f"{'met' if r_core <= YEARS_TARGET else 'not met'} |",
+                f"| {name}: tool / highspy, end to end (for information) | – | {r_total:.1f}x "
+                f"({_s(t['total'])} s / {_s(h['total'])} s) | – |",
+            ]
+    lines += [
+        "",
+        "The issue's target is on build and solve times (\"build and solve times against the "
+        'numpy/highspy reference ... within 2x of it"). End to end also counts reading the '
+        "case and everything the reference does not make: the result tables, ranging, the "
+        "projects' re-solves (one warm solve per build option used) and the run folder.",
+        "",
+        "| target | goal | measured | |",
+        "|---|---|---|---|",
+        *targets,
+    ]
     prof = [(n, e["tool"]) for n, e in out["years"].items() if e["tool"].get("stacks")]
     if prof:
         lines += [

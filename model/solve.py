@@ -1,7 +1,7 @@
 """`solve`, the entry point notebooks and the CLI use for one case.
 
-`solve(case)` builds a `model.optimization.highs.Solver` (the Pyomo model
-compiled once into a kept HiGHS instance), solves the case with and without
+`solve(case)` builds a `model.optimization.highs.Solver` (the LP passed once to
+a kept HiGHS instance), solves the case with and without
 share rules, probes the optimum and returns a `Result`
 (`model.optimization.results`) whose tables are pandas DataFrames.
 

@@ -36,7 +36,7 @@ from model.constants import GROUP_PREFIX
 from model.errors import InputError
 from model.formats import year_ranges
 from model.numbers import clean, money, vclean
-from model.optimization.build import ModelData
+from model.optimization.data import ModelData
 from model.optimization.evaluate import Point, Record
 from model.optimization.highs import Solver
 from model.optimization.results import inputs_hash, package_versions

@@ -58,7 +58,8 @@ ORDER = {name: i for i, name in enumerate(dict.fromkeys(n for n, _ in LAYERS))}
 # Modules that may import upward inside functions, to start fast: they are the entry points.
 ENTRY_POINTS = {"model", "model.cli"}
 # Imports inside functions elsewhere may only delay these (heavy, optional to most runs).
-DEFERRED_OK = ("model.plots",)
+# (matplotlib; Pyomo, which `model.optimization.build` needs and a solve does not).
+DEFERRED_OK = ("model.plots", "model.optimization.build")
 HEAVY = ("pyomo", "pandas", "highspy", "matplotlib")
 
 

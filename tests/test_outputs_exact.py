@@ -452,7 +452,7 @@ def test_make_result_serializes_inputs_itself(case_dir):
 
 def test_solver_refuses_a_structural_change(case_dir):
     from model.errors import SolveError
-    from model.optimization.build import ModelData
+    from model.optimization.data import ModelData
     from model.optimization.highs import Solver
 
     small = load_case(case_dir(commodities=[("a", 10)], supply=[("a", "AUS", 100, 1)]))

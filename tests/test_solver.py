@@ -11,6 +11,7 @@ random cases.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 from functools import partial
@@ -24,7 +25,8 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model import load_case, solve
 from model.case.params import apply_values, parse_parameter
-from model.optimization.build import ModelData, build_model
+from model.optimization.build import build_model
+from model.optimization.data import ModelData
 from model.optimization.highs import INF, Solver
 from model.optimization.lp import PLACEHOLDER, assemble
 from tests.conftest import ROOT
@@ -230,3 +232,21 @@ def test_a_solve_compiled_by_pyomo_writes_the_same_tables(monkeypatch) -> None:
     monkeypatch.setattr(sys.modules["model.solve"], "Solver", partial(Solver, compile="pyomo"))
     b = solve(case, probes=False)
     assert a.mix.equals(b.mix) and a.commodities.equals(b.commodities)
+
+
+def test_a_solve_never_imports_pyomo() -> None:
+    """The direct LP is the whole solve path: Pyomo (half a second to import) stays out
+    until the Pyomo model is asked for."""
+    code = (
+        "import sys\n"
+        "from model import load_case, solve\n"
+        "solve(load_case('inputs/scenarios/procurement-rules.toml'))\n"
+        "print('pyomo' in sys.modules)\n"
+        "from model.optimization.highs import Solver\n"
+        "Solver(load_case('inputs/base')).model\n"
+        "print('pyomo' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "True"]

@@ -1,6 +1,6 @@
 """Evaluate many variants of one case on a single built model.
 
-An `Evaluator` builds the Pyomo model once, keeps its HiGHS instance, and for
+An `Evaluator` builds the LP once, keeps its HiGHS instance, and for
 each point applies the parameter values to a copy of the case, pushes the
 changed numbers into HiGHS (`model.optimization.highs`) and re-solves warm. It returns a
 compact record of plain lists and one array (the mix), so records travel
@@ -16,7 +16,7 @@ import numpy as np
 from model.case import Case
 from model.case.params import Parameter, apply_values
 from model.constants import CHINA
-from model.optimization.build import ModelData
+from model.optimization.data import ModelData
 from model.optimization.highs import PointSolution, Solver, horizon_costs, relaxed
 
 Point = list[tuple[Parameter, float]]

@@ -1,8 +1,9 @@
 """The HiGHS instance behind a model: compiled once, changed in place, re-solved warm.
 
-`Solver` builds the Pyomo model (the single formulation, `model.optimization.build`),
-compiles it once to sparse arrays with Pyomo's standard-form compiler and
-passes them to one highspy instance that it keeps. Everything after that (the
+`Solver` assembles the LP's sparse arrays once (`model.optimization.lp`: the arrays
+Pyomo's standard-form compiler makes of the Pyomo model, `model.optimization.build`,
+made without it) and passes them to one highspy instance that it keeps; the Pyomo
+model itself is built when asked for (`Solver.model`). Everything after that (the
 solve, the solve without share rules, the probes, sweep points) changes
 numbers in that instance directly: bounds, costs, right-hand sides and the one
 coefficient of S[k] that holds each share. Pyomo's per-solve change detection
@@ -38,13 +39,7 @@ from model._compat import pause_gc
 from model.case import Case
 from model.errors import SolveError
 from model.numbers import clean
-from model.optimization.build import (
-    SHARE_FAMILIES,
-    ModelData,
-    build_model,
-    in_order,
-    unmet_weight,
-)
+from model.optimization.data import SHARE_FAMILIES, ModelData, in_order, unmet_weight
 from model.optimization.lp import LP, assemble
 from model.optimization.lp import from_pyomo as pyomo_lp
 
@@ -141,8 +136,9 @@ def _light_scipy_for_pyomo() -> None:
     Pyomo's standard-form compiler needs only scipy.sparse, but Pyomo's deferred
     scipy import runs a callback that imports scipy.stats and friends the first
     time scipy resolves; that dominated `sourcing solve` on small cases. We import
-    scipy.sparse ourselves and drop the callback before it fires. If Pyomo's
-    internals differ, nothing happens and the import simply costs more.
+    scipy.sparse ourselves and drop the callback before it fires (`build_model` calls
+    this before it imports Pyomo's modelling layer). If Pyomo's internals differ, or
+    Pyomo was imported already, nothing happens and the import simply costs more.
     """
     try:
         from pyomo.common import dependencies
@@ -155,7 +151,13 @@ def _light_scipy_for_pyomo() -> None:
         pass
 
 
-_light_scipy_for_pyomo()  # at import: the first build in a session does not pay for it
+def build_model(case: Case, data: ModelData) -> Any:
+    """`model.optimization.build.build_model`, imported on first use: a solve that assembles
+    its LP directly never imports Pyomo (about half a second)."""
+    _light_scipy_for_pyomo()
+    from model.optimization.build import build_model as build
+
+    return build(case, data)
 
 
 def _option(h: highspy.Highs, name: str) -> Any:
@@ -271,6 +273,14 @@ def relaxed(d: ModelData) -> ModelData:
     )
 
 
+# How the LP reached HiGHS, per `Solver` compile choice (summary.json's solver.interface)
+INTERFACE = {
+    "direct": "LP arrays assembled from the case (model.optimization.lp, equal to Pyomo's "
+    "standard-form compile of the Pyomo model) -> highspy (kept instance)",
+    "pyomo": "Pyomo standard-form compiler -> highspy (kept instance)",
+}
+
+
 class Solver:
     """One model, one live HiGHS instance.
 
@@ -286,6 +296,7 @@ class Solver:
         if compile not in ("direct", "pyomo"):
             raise ValueError(f'compile must be "direct" or "pyomo", not {compile!r}')
         self.case = case
+        self.compile = compile
         t0 = time.perf_counter()
         with pause_gc():  # see model.case.load_case: GC passes cost more than the build
             d = ModelData.from_case(case)

@@ -26,13 +26,12 @@ and a sweep could not set it later); the solver then puts the real bounds in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-import scipy.sparse
 
 from model.constants import CHINA
-from model.optimization.build import (
+from model.optimization.data import (
     SHARE_EACH,
     SHARE_MAX,
     SHARE_MIN,
@@ -47,6 +46,16 @@ from model.optimization.build import (
 
 INF = float("inf")  # highspy.kHighsInf
 PLACEHOLDER = 0.5  # every share bound while the LP is assembled (see the module's docstring)
+
+
+class CSC(NamedTuple):
+    """A sparse matrix by column, named as scipy names them: column j's rows are
+    ``indices[indptr[j]:indptr[j + 1]]`` (ascending) and its values ``data[...]``."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
 
 
 @dataclass
@@ -65,7 +74,7 @@ class LP:
     col_upper: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
-    matrix: Any  # scipy.sparse.csc_array, num_row x num_col, canonical
+    matrix: CSC
     offset: float = 0.0
     row_k: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # x -> k
     xcol: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
@@ -143,7 +152,7 @@ def assemble(d: ModelData, shortage: str) -> LP:
         col_upper=np.full(n_col, INF),
         row_lower=np.zeros(0),
         row_upper=np.zeros(0),
-        matrix=None,
+        matrix=CSC(np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0), (0, 0)),
         row_k=row_k,
         xcol=cols["x"],
         scol=cols["shortfall"],
@@ -356,16 +365,28 @@ def _unmet(rows: _Rows, out: LP, d: ModelData) -> None:
     rows.entries(np.full(len(weights), out.u_row), out.scol, weights)
 
 
-def _csc(rows: _Rows, n_col: int) -> Any:
-    """The matrix, canonical as Pyomo's compiler leaves it: by column, rows ascending in
-    each, duplicates summed, zeros dropped."""
+def _csc(rows: _Rows, n_col: int) -> CSC:
+    """The matrix, canonical as Pyomo's compiler leaves it (scipy's ``tocsc``,
+    ``sum_duplicates``, ``eliminate_zeros``): by column, rows ascending in each, a
+    row's entries for the same column summed, zeros left out."""
     i = np.concatenate([np.zeros(0, dtype=np.int64), *rows.i])
     j = np.concatenate([np.zeros(0, dtype=np.int64), *rows.j])
     v = np.concatenate([np.zeros(0), *rows.v])
-    a = scipy.sparse.csc_array((v, (i, j)), shape=(rows.n, n_col))
-    a.sum_duplicates()
-    a.eliminate_zeros()
-    return a
+    order = np.lexsort((i, j))  # by column, then row; stable, so duplicates keep their order
+    i, j, v = i[order], j[order], v[order]
+    if i.size:
+        first = np.ones(i.size, dtype=bool)
+        first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
+        if not first.all():
+            starts = np.flatnonzero(first)
+            v = np.add.reduceat(v, starts)
+            i, j = i[starts], j[starts]
+        keep = v != 0
+        if not keep.all():
+            i, j, v = i[keep], j[keep], v[keep]
+    indptr = np.zeros(n_col + 1, dtype=np.int32)
+    np.cumsum(np.bincount(j, minlength=n_col), out=indptr[1:])
+    return CSC(indptr, i.astype(np.int32), v.astype(float), (rows.n, n_col))
 
 
 def from_pyomo(m: Any, layout: LP) -> LP:
@@ -374,6 +395,7 @@ def from_pyomo(m: Any, layout: LP) -> LP:
     Pyomo's numbers placed by name (variable or constraint and index) where ``layout``
     has that column or row. The two orders are the same (tests/test_solver.py); placing
     by name keeps this right if a Pyomo release ordered them otherwise."""
+    import scipy.sparse
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
     shares = [m.china_cap, m.rule_max, m.rule_min]
@@ -412,8 +434,9 @@ def from_pyomo(m: Any, layout: LP) -> LP:
         if mult <= 0:
             row_lower[i] = rhs
     a = repn.A.tocoo()
-    matrix = scipy.sparse.csc_array((a.data, (rows[a.row], cols[a.col])), shape=(n_row, n_col))
-    matrix.sum_duplicates()
+    placed = scipy.sparse.csc_array((a.data, (rows[a.row], cols[a.col])), shape=(n_row, n_col))
+    placed.sum_duplicates()
+    matrix = CSC(placed.indptr, placed.indices, placed.data, (n_row, n_col))
     offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
     return replace(
         layout,

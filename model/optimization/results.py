@@ -34,8 +34,8 @@ from model.case import Case
 from model.case.horizon import label_years
 from model.constants import CHINA
 from model.numbers import clean, money, vclean, vmoney
-from model.optimization.build import SHARE_EACH, SHARE_MIN
-from model.optimization.highs import INF, horizon_costs, shares_feasible
+from model.optimization.data import SHARE_EACH, SHARE_MIN
+from model.optimization.highs import INF, INTERFACE, horizon_costs, shares_feasible
 from model.optimization.moves import shortage_moves
 from model.output import TablesRun, canonical_inputs, write_run
 
@@ -830,7 +830,7 @@ def make_result(
             "share_rules": [r.label for r in case.policy.rules],
             "solver": {
                 "name": "HiGHS",
-                "interface": "Pyomo standard-form compiler -> highspy (kept instance)",
+                "interface": INTERFACE[solver.compile],
             },
             "versions": package_versions(),
             "inputs_sha256": inputs_hash(input_files),
