@@ -250,3 +250,21 @@ def test_a_solve_never_imports_pyomo() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_the_pyomo_model_solved_by_another_solver_gives_the_penalty_optimum(case_dir) -> None:
+    # a needs 80: AUS sells 30 at $2, CHN 90 at $1 under a 50% cap (penalty 10 x $2 = $20):
+    # x_CHN <= 0.5 (x_CHN + x_AUS) -> x_CHN <= 30, so 30 + 30 bought, 20 short:
+    # 30 x 1 + 30 x 2 + 20 x 20 = 490 (README, "Plots, reports, Excel and notebooks")
+    rows = [("a", "AUS", 30, 2), ("a", "CHN", 90, 1)]
+    case = load_case(
+        case_dir(
+            commodities=[("a", 80)],
+            supply=rows,
+            policy={"max_china_share": 0.5, "shortage": "penalty"},
+        )
+    )
+    m = build_model(case)
+    assert pyo.SolverFactory("appsi_highs").solve(m).solver.termination_condition == "optimal"
+    assert pyo.value(m.objective) == pytest.approx(490, rel=1e-12)
+    assert Solver(case).run().objective == pytest.approx(490, rel=1e-12)
