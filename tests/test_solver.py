@@ -30,7 +30,7 @@ from model.optimization.data import ModelData
 from model.optimization.highs import INF, Solver
 from model.optimization.lp import PLACEHOLDER, assemble
 from tests.conftest import ROOT
-from tests.test_buildout import outage_case
+from tests.test_buildout import BUILD, outage_case
 from tests.test_horizon import horizons, write_years
 
 SHIPPED = [
@@ -151,14 +151,7 @@ def test_stock_and_build_out_together(tmp_path: Path) -> None:
             4,
             **{
                 "buildout.csv": (
-                    [
-                        "commodity",
-                        "country",
-                        "annual_cost",
-                        "unit_cost",
-                        "max_per_year",
-                        "max_total",
-                    ],
+                    [*BUILD, "max_total"],
                     [("k", "USA", 1, 2, 4, 6), ("k", "JPN", 2, 1, 1e6, "")],
                 )
             },
