@@ -321,8 +321,10 @@ class Solver:
 
     @functools.cached_property
     def model(self) -> Any:
-        """The Pyomo model of the LP HiGHS holds (`build.build_model`), with the values the
-        solver holds now; built on first use, then kept current by `apply`."""
+        """The Pyomo model of the LP HiGHS holds (`build.build_model`), from the values the
+        solver holds when it is first asked for. `apply` then keeps its ``m.data`` and share
+        bounds (the mutable Params) current; its other numbers stay as built (HiGHS holds
+        the current ones)."""
         return build_model(self.case, self.data)
 
     # --- compile ------------------------------------------------------------------------------
