@@ -375,7 +375,8 @@ class Solver:
         ).astype(np.int64)
         self.tier_row = lp.tier_row
         # a stockpile's columns L, b, r per commodity-year (none without stockpile.csv);
-        # their bounds and holding costs came from the model above and no sweep changes them
+        # their bounds and holding costs are the LP's; a sweep of stockpile.csv columns
+        # changes them (`_apply_options`)
         self.stock_cols = lp.stock_cols
         # share rule rows: family -> [(index, row)]; bound rows per rule for changes
         self.rule_rows: dict[tuple[str, int], list[tuple[int, str]]] = {}
