@@ -214,6 +214,76 @@ def test_rows_in_another_order_and_a_compiler_that_orders_otherwise(case_dir, mo
     assert reordered.run().objective == direct.run().objective
 
 
+def dense_pyomo(case, layout) -> list[np.ndarray]:
+    """Pyomo's compile of a cold build of ``case`` at its real share bounds, as dense
+    arrays in ``layout``'s column and row order (the order `highs_lp` has)."""
+    m = build_model(case)
+    repn = LinearStandardFormCompiler().write(m, mixed_form=True)
+    at_col = {key: j for j, key in enumerate(layout.column_keys())}
+    at_row = {key: i for i, key in enumerate(layout.row_keys())}
+    cols = [at_col[v.parent_component().local_name, v.index()] for v in repn.columns]
+    rows = [at_row[c.parent_component().local_name, c.index()] for c, _ in repn.rows]
+    cost = np.zeros(len(at_col))
+    cost[cols] = repn.c.toarray().ravel()
+    lower, upper = np.zeros(len(at_col)), np.full(len(at_col), INF)
+    for j, v in zip(cols, repn.columns, strict=True):
+        lower[j] = -INF if v.lb is None else v.lb
+        upper[j] = INF if v.ub is None else v.ub
+    row_lower, row_upper = np.full(len(at_row), -INF), np.full(len(at_row), INF)
+    for i, (_, mult), rhs in zip(rows, repn.rows, repn.rhs, strict=True):
+        if mult >= 0:
+            row_upper[i] = rhs
+        if mult <= 0:
+            row_lower[i] = rhs
+    a = np.zeros((len(at_row), len(at_col)))
+    a[np.ix_(rows, cols)] = repn.A.toarray()
+    return [cost, lower, upper, row_lower, row_upper, a]
+
+
+def dense_highs(s: Solver) -> list[np.ndarray]:
+    cost, lower, upper, row_lower, row_upper, start, index, value = highs_lp(s)
+    a = np.zeros((len(row_lower), len(cost)))
+    for j in range(len(cost)):
+        a[index[start[j] : start[j + 1]], j] = value[start[j] : start[j + 1]]
+    return [cost, lower, upper, row_lower, row_upper, a]
+
+
+def test_highs_holds_pyomos_lp_at_the_real_bounds_after_loads_and_sweeps(case_dir) -> None:
+    """What HiGHS holds once the solver has put the real share bounds in (and after a
+    sweep point's `apply`, and back) is Pyomo's compile of a cold build of that case."""
+    rules = [
+        {"name": "partners", "country": "AUS|JPN", "min_share": 0.2},
+        {"name": "one supplier", "country": "each", "max_share": 0.6},
+        {"name": "of need", "country": "AUS", "max_share": 0.7, "basis": "need"},
+    ]
+    case = load_case(
+        case_dir(
+            commodities=[("ore", 4), ("metal", 10)],
+            supply=[
+                ("ore", "CHN", 30, 1, 20),
+                ("ore", "AUS", 10, 2, 0),
+                ("metal", "CHN", 20, 3, 5),
+                ("metal", "JPN", 5, 4, 5),
+                ("metal", "AUS", 5, 5, 0),
+            ],
+            supply_columns=("today",),
+            premiums={"metal": 0.2},
+            recipes=[("metal", "ore", 1.5)],
+            policy={"max_china_share": 0.5, "china_cap_basis": "need", "rules": rules},
+        )
+    )
+    s = Solver(case)
+    layout = assemble(s.data, case.policy.shortage)  # the names of its columns and rows
+    points = [("max_china_share", 0.3), ("rule[partners].min_share", 0.4)]
+    points += [("rule[of need].max_share", 0.25)]
+    for text, value in [(None, None), *points]:
+        swept = case if text is None else apply_values(case, [(parse_parameter(text), value)])
+        for now in (swept, case):  # the point, then back
+            s.apply(ModelData.from_case(now, like=(case, s.base_data)))
+            for got, want in zip(dense_highs(s), dense_pyomo(now, layout), strict=True):
+                np.testing.assert_array_equal(got, want, err_msg=f"{text} = {value}")
+
+
 def test_compile_names_its_choices() -> None:
     with pytest.raises(ValueError, match='"direct" or "pyomo"'):
         Solver(load_case(ROOT / "inputs/base"), compile="gurobi")

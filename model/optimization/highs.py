@@ -304,11 +304,9 @@ class Solver:
             if compile == "pyomo":
                 self.model = build_model(case, d)
                 lp = pyomo_lp(self.model, lp)
-            t1 = time.perf_counter()
             self.data = d
             self._load(lp)
         self.build_seconds = time.perf_counter() - t0
-        self.compile_seconds = time.perf_counter() - t1
         self.base_data = d  # the case as built: its optimum's basis starts points
         self.base_basis: Any = None
         # runs that needed a retry: {"run", "attempts": [{"attempt", "options", "status"}]}
@@ -354,7 +352,6 @@ class Solver:
         if h.passModel(hlp) != highspy.HighsStatus.kOk:
             raise SolveError("HiGHS rejected the compiled model")
         self.h = h
-        self.lp = lp
         self.offset = lp.offset
         self.xcol, self.scol, self.ecol = lp.xcol, lp.scol, lp.ecol
         self.row_k = lp.row_k  # supply row -> commodity position
