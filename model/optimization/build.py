@@ -47,6 +47,7 @@ from model.optimization.data import (
     capped,
     in_order,
     objective_coefficients,
+    rule_suppliers,
     share_rule_index,
     unmet_scale,
     unmet_weight,
@@ -212,8 +213,7 @@ def define_share_rules(m: pyo.ConcreteModel) -> None:
         return rmax[r] * d.need[k] if r in need else 0.0
 
     def group(r: int, k: str, s_terms: list[MonomialTermExpression]) -> LinearExpression:
-        subject = d.rules[r][1]
-        return LinearExpression([*(xv[k, n] for n in d.suppliers[k] if n in subject), *s_terms])
+        return LinearExpression([*(xv[k, n] for n in rule_suppliers(d, r, k)), *s_terms])
 
     m.add_component(
         SHARE_MAX,

@@ -294,6 +294,13 @@ def share_rule_index(
     return max_idx, each_idx, min_idx
 
 
+def rule_suppliers(d: ModelData, r: int, k: str) -> list[str]:
+    """The suppliers of k among rule r's countries, in supply order: the x a max or min
+    row of the rule sums (`build.define_share_rules`)."""
+    subject = d.rules[r][1]
+    return [n for n in d.suppliers[k] if n in subject]
+
+
 def objective_coefficients(d: ModelData, tiered: list[tuple[str, str]]) -> list[list[float]]:
     """The objective's coefficients (`define_objective`), per family in its column order:
     x (cost), s (penalty), e (premium * cost), L (holding cost), b (build cost), each

@@ -367,9 +367,7 @@ class Solver:
         self.china_row = lp.china_row
         # supply tiers: per tiered row, its position in d.rows, its e column and its row
         # x - e <= today (none unless some row has a switching premium)
-        self.tier_pos = np.flatnonzero(
-            np.fromiter((d.premium.get(r, 0.0) > 0 for r in d.rows), bool, len(d.rows))
-        ).astype(np.int64)
+        self.tier_pos = lp.tier_pos
         self.tier_row = lp.tier_row
         # a stockpile's columns L, b, r per commodity-year (none without stockpile.csv);
         # their bounds and holding costs are the LP's; a sweep of stockpile.csv columns
@@ -399,8 +397,7 @@ class Solver:
         the build adds to lose their bound (their capacity row holds it)."""
         d = self.data
         self.bcol = lp.bcol
-        pos = {r: i for i, r in enumerate(d.rows)} if d.build_rows else {}
-        self.bcap_pos = np.array([pos[r] for r in d.build_rows], dtype=np.int64)
+        self.bcap_pos = lp.bcap_pos
         self.bcap_row = lp.bcap_row
         self.bcap_of = dict(zip(d.build_rows, self.bcap_row.tolist(), strict=True))
         # rows a sweep of stock or build values moves: the first year's stock balance

@@ -39,6 +39,7 @@ from model.optimization.data import (
     capped,
     in_order,
     objective_coefficients,
+    rule_suppliers,
     share_rule_index,
     unmet_scale,
     unmet_weight,
@@ -77,6 +78,10 @@ class LP:
     matrix: CSC
     offset: float = 0.0
     row_k: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # x -> k
+    # positions in ``rows`` of the tiered rows (``tiered``) and of the rows whose capacity
+    # the build-out extends (``build_rows``)
+    tier_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    bcap_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     xcol: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     scol: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     Scol: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
@@ -134,7 +139,10 @@ class _Rows:
 
 def assemble(d: ModelData, shortage: str) -> LP:
     """The LP `build_model` states, for values ``d`` and shortage policy ``shortage``."""
-    tiered = d.tiered
+    # the rows with a premium (`ModelData.tiered`), found once with their positions
+    premium = np.fromiter((d.premium.get(r, 0.0) for r in d.rows), dtype=float, count=len(d.rows))
+    tier_pos = np.flatnonzero(premium > 0)
+    tiered = [d.rows[i] for i in tier_pos.tolist()]
     nr, nk, nt, ns, nb = len(d.rows), len(d.commodities), len(tiered), len(d.stock), len(d.build)
     # the column layout: the objective's families, then S, then the stock's buy and release
     sizes = {"x": nr, "shortfall": nk, "e": nt, "stock_level": ns, "b": nb, "S": nk}
@@ -154,6 +162,7 @@ def assemble(d: ModelData, shortage: str) -> LP:
         row_upper=np.zeros(0),
         matrix=CSC(np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0), (0, 0)),
         row_k=row_k,
+        tier_pos=tier_pos,
         xcol=cols["x"],
         scol=cols["shortfall"],
         Scol=cols["S"],
@@ -177,7 +186,7 @@ def assemble(d: ModelData, shortage: str) -> LP:
     _stockpile(rows, out, d)
     _balance(rows, out, d, kidx)
     pos = {r: i for i, r in enumerate(d.rows)} if (d.rules or nb) else {}
-    _china_share(rows, out, d, pos if pos else None, kidx)
+    _china_share(rows, out, d, pos, kidx)
     _share_rules(rows, out, d, pos, kidx)
     _tiers(rows, out, d, tiered)
     _buildout(rows, out, d, pos)
@@ -251,13 +260,11 @@ def _balance(rows: _Rows, out: LP, d: ModelData, kidx: dict[str, int]) -> None:
         rows.entries(at, out.stock_cols[:, 1], -1.0)
 
 
-def _china_share(
-    rows: _Rows, out: LP, d: ModelData, pos: dict | None, kidx: dict[str, int]
-) -> None:
+def _china_share(rows: _Rows, out: LP, d: ModelData, pos: dict, kidx: dict[str, int]) -> None:
     """x[k,CHN] - cap[k] * S[k] <= 0, or x[k,CHN] <= cap[k] * N[k] for basis "need"
     (`build.define_china_share`)."""
     ks = capped(d)
-    if pos is None:
+    if not pos:  # no rules or build-out needed every row's position: China's rows only
         pos = {r: i for i, r in enumerate(d.rows) if r[1] == CHINA}
     upper = [PLACEHOLDER * d.need[k] for k in ks] if d.china_need else 0.0
     first = rows.add("china_share", ks, -INF, upper)
@@ -295,16 +302,12 @@ def _share_rules(rows: _Rows, out: LP, d: ModelData, pos: dict, kidx: dict[str, 
         if i:
             rows.entries(i, j, v)
 
-    def group(r: int, k: str) -> list[str]:
-        subject = d.rules[r][1]
-        return [n for n in d.suppliers[k] if n in subject]
-
     family(
         SHARE_MAX,
         max_idx,
         -INF,
         [upper(r, k) for r, k in max_idx],
-        lambda r, k: (k, group(r, k), r not in need),
+        lambda r, k: (k, rule_suppliers(d, r, k), r not in need),
     )
     family(
         SHARE_EACH,
@@ -313,17 +316,17 @@ def _share_rules(rows: _Rows, out: LP, d: ModelData, pos: dict, kidx: dict[str, 
         [upper(r, k) for r, k, _ in each_idx],
         lambda r, k, n: (k, [n], r not in need),
     )
-    family(SHARE_MIN, min_idx, 0.0, INF, lambda r, k: (k, group(r, k), True))
+    family(SHARE_MIN, min_idx, 0.0, INF, lambda r, k: (k, rule_suppliers(d, r, k), True))
 
 
 def _tiers(rows: _Rows, out: LP, d: ModelData, tiered: list[tuple[str, str]]) -> None:
-    """x[k,n] - e[k,n] <= today[k,n] for every row with a premium (`build.define_tiers`)."""
+    """x[k,n] - e[k,n] <= today[k,n] for every row with a premium (`build.define_tiers`);
+    ``out.tier_pos`` holds their positions in ``d.rows``."""
     first = rows.add("tier", tiered, -INF, [d.today[r] for r in tiered])
     out.tier_row = i = np.arange(first, first + len(tiered), dtype=np.int32)
     if not tiered:
         return
-    premium = np.fromiter((d.premium.get(r, 0.0) for r in d.rows), dtype=float, count=len(d.rows))
-    rows.entries(i, out.xcol[np.flatnonzero(premium > 0)], 1.0)
+    rows.entries(i, out.xcol[out.tier_pos], 1.0)
     rows.entries(i, out.ecol, -1.0)
 
 
@@ -333,6 +336,7 @@ def _buildout(rows: _Rows, out: LP, d: ModelData, pos: dict) -> None:
     caps = list(d.build_rows)
     first = rows.add("build_cap", caps, -INF, [d.capacity[r] for r in caps])
     out.bcap_row = np.arange(first, first + len(caps), dtype=np.int32)
+    out.bcap_pos = np.array([pos[r] for r in caps], dtype=np.int64)
     bpos = {r: i for i, r in enumerate(d.build)}
     i, j = [], []
     for at, r in enumerate(caps):
@@ -340,7 +344,7 @@ def _buildout(rows: _Rows, out: LP, d: ModelData, pos: dict) -> None:
             i.append(first + at)
             j.append(out.bcol[bpos[t]])
     if caps:
-        rows.entries(out.bcap_row, out.xcol[[pos[r] for r in caps]], 1.0)
+        rows.entries(out.bcap_row, out.xcol[out.bcap_pos], 1.0)
         rows.entries(i, j, -1.0)
     totals = list(range(len(d.build_total)))
     first = rows.add("build_total", totals, -INF, [most for _, most in d.build_total])
