@@ -53,6 +53,18 @@ def pyomo_compile(case) -> tuple[ModelData, object, object, pyo.ConcreteModel]:
     return d, assemble(d, case.policy.shortage), repn, m
 
 
+def row_bounds(repn, rows, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row bounds of Pyomo's mixed-form compile, its i-th row placed at ``rows[i]``: a
+    row's right-hand side is its upper bound (mult 1), lower (-1) or both (0)."""
+    lower, upper = np.full(n, -INF), np.full(n, INF)
+    for i, (_, mult), rhs in zip(rows, repn.rows, repn.rhs, strict=True):
+        if mult >= 0:
+            upper[i] = rhs
+        if mult <= 0:
+            lower[i] = rhs
+    return lower, upper
+
+
 def assert_direct_is_pyomo(case) -> None:
     d, lp, repn, _model = pyomo_compile(case)
     columns = [(v.parent_component().local_name, v.index()) for v in repn.columns]
@@ -63,12 +75,7 @@ def assert_direct_is_pyomo(case) -> None:
     for name in ("indptr", "indices", "data"):
         np.testing.assert_array_equal(getattr(lp.matrix, name), getattr(a, name), err_msg=name)
     np.testing.assert_array_equal(lp.cost, repn.c.toarray().ravel())
-    lower, upper = np.full(len(rows), -INF), np.full(len(rows), INF)
-    for i, ((_, mult), rhs) in enumerate(zip(repn.rows, repn.rhs, strict=True)):
-        if mult >= 0:
-            upper[i] = rhs
-        if mult <= 0:
-            lower[i] = rhs
+    lower, upper = row_bounds(repn, range(len(rows)), len(rows))
     np.testing.assert_array_equal(lp.row_lower, lower)
     np.testing.assert_array_equal(lp.row_upper, upper)
     lb = np.array([-INF if v.lb is None else v.lb for v in repn.columns])
@@ -106,35 +113,43 @@ def test_the_direct_lp_is_pyomos_compile_on_shipped_cases(case: str) -> None:
     assert_direct_is_pyomo(load_case(ROOT / case))
 
 
-def test_every_family_with_need_bases_each_rules_and_the_penalty_policy(case_dir) -> None:
-    rules = [
-        {"name": "partners", "country": "AUS|JPN", "min_share": 0.2},
-        {"name": "one supplier", "country": "each", "max_share": 0.6},
-        {"name": "of need", "country": "AUS", "max_share": 0.7, "basis": "need"},
-        {"name": "each of need", "country": "each", "max_share": 0.9, "basis": "need"},
-    ]
-    for shortage, basis in (("penalty", "need"), ("proportional", "supplied")):
-        case = load_case(
-            case_dir(
-                commodities=[("ore", 0), ("metal", 10)],
-                supply=[
-                    ("ore", "CHN", 30, 1, 20),
-                    ("ore", "AUS", 10, 2, 0),
-                    ("metal", "CHN", 20, 3, 5),
-                    ("metal", "JPN", 5, 4, 5),
-                    ("metal", "AUS", 5, 5, 0),
-                ],
-                supply_columns=("today",),
-                premiums={"metal": 0.2},
-                recipes=[("metal", "ore", 1.5)],
-                policy={
-                    "max_china_share": 0.5,
-                    "china_cap_basis": basis,
-                    "shortage": shortage,
-                    "rules": rules,
-                },
-            )
+RULES = [
+    {"name": "partners", "country": "AUS|JPN", "min_share": 0.2},
+    {"name": "one supplier", "country": "each", "max_share": 0.6},
+    {"name": "of need", "country": "AUS", "max_share": 0.7, "basis": "need"},
+    {"name": "each of need", "country": "each", "max_share": 0.9, "basis": "need"},
+]
+
+
+def family_case(case_dir, *, ore: float, basis: str, shortage: str, rules: list[dict]):
+    """Ore refined into metal (1.5 ore a unit), both with a Chinese supplier under a 50%
+    cap of ``basis``, metal tiered (premium 20% beyond today), the share ``rules``."""
+    return load_case(
+        case_dir(
+            commodities=[("ore", ore), ("metal", 10)],
+            supply=[
+                ("ore", "CHN", 30, 1, 20),
+                ("ore", "AUS", 10, 2, 0),
+                ("metal", "CHN", 20, 3, 5),
+                ("metal", "JPN", 5, 4, 5),
+                ("metal", "AUS", 5, 5, 0),
+            ],
+            supply_columns=("today",),
+            premiums={"metal": 0.2},
+            recipes=[("metal", "ore", 1.5)],
+            policy={
+                "max_china_share": 0.5,
+                "china_cap_basis": basis,
+                "shortage": shortage,
+                "rules": rules,
+            },
         )
+    )
+
+
+def test_every_family_with_need_bases_each_rules_and_the_penalty_policy(case_dir) -> None:
+    for shortage, basis in (("penalty", "need"), ("proportional", "supplied")):
+        case = family_case(case_dir, ore=0, basis=basis, shortage=shortage, rules=RULES)
         assert_direct_is_pyomo(case)
 
 
@@ -229,12 +244,7 @@ def dense_pyomo(case, layout) -> list[np.ndarray]:
     for j, v in zip(cols, repn.columns, strict=True):
         lower[j] = -INF if v.lb is None else v.lb
         upper[j] = INF if v.ub is None else v.ub
-    row_lower, row_upper = np.full(len(at_row), -INF), np.full(len(at_row), INF)
-    for i, (_, mult), rhs in zip(rows, repn.rows, repn.rhs, strict=True):
-        if mult >= 0:
-            row_upper[i] = rhs
-        if mult <= 0:
-            row_lower[i] = rhs
+    row_lower, row_upper = row_bounds(repn, rows, len(at_row))
     a = np.zeros((len(at_row), len(at_col)))
     a[np.ix_(rows, cols)] = repn.A.toarray()
     return [cost, lower, upper, row_lower, row_upper, a]
@@ -251,27 +261,7 @@ def dense_highs(s: Solver) -> list[np.ndarray]:
 def test_highs_holds_pyomos_lp_at_the_real_bounds_after_loads_and_sweeps(case_dir) -> None:
     """What HiGHS holds once the solver has put the real share bounds in (and after a
     sweep point's `apply`, and back) is Pyomo's compile of a cold build of that case."""
-    rules = [
-        {"name": "partners", "country": "AUS|JPN", "min_share": 0.2},
-        {"name": "one supplier", "country": "each", "max_share": 0.6},
-        {"name": "of need", "country": "AUS", "max_share": 0.7, "basis": "need"},
-    ]
-    case = load_case(
-        case_dir(
-            commodities=[("ore", 4), ("metal", 10)],
-            supply=[
-                ("ore", "CHN", 30, 1, 20),
-                ("ore", "AUS", 10, 2, 0),
-                ("metal", "CHN", 20, 3, 5),
-                ("metal", "JPN", 5, 4, 5),
-                ("metal", "AUS", 5, 5, 0),
-            ],
-            supply_columns=("today",),
-            premiums={"metal": 0.2},
-            recipes=[("metal", "ore", 1.5)],
-            policy={"max_china_share": 0.5, "china_cap_basis": "need", "rules": rules},
-        )
-    )
+    case = family_case(case_dir, ore=4, basis="need", shortage="proportional", rules=RULES[:3])
     s = Solver(case)
     layout = assemble(s.data, case.policy.shortage)  # the names of its columns and rows
     points = [("max_china_share", 0.3), ("rule[partners].min_share", 0.4)]
